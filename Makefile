@@ -1,0 +1,52 @@
+# The two commands a newcomer needs: `make run` and `make test`. Both install what they need into .venv and
+# node_modules, and start a private PostgreSQL and Redis under .data/ unless DATABASE_URL / REDIS_URL are set.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+NODE_STAMP := node_modules/.installed-stamp
+
+.PHONY: help install run test lint format check-deploy bench services-start services-stop clean
+
+help:
+	@echo "make run    - the whole stack with demo data on http://127.0.0.1:8000/ (PORT to change)"
+	@echo "make test   - ruff and every test (unit, API, Celery, browser)"
+	@echo "make bench  - benchmarks on large generated data (see bench/)"
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+install: $(STAMP) $(NODE_STAMP)
+
+run: install
+	$(PY) scripts/devservices.py run -- $(PY) scripts/run.py
+
+test: install lint
+	$(PY) scripts/devservices.py run -- $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: install
+	$(PY) scripts/devservices.py run -- bash bench/run_all.sh
+
+services-start:
+	$(PYTHON) scripts/devservices.py start
+
+services-stop:
+	$(PYTHON) scripts/devservices.py stop
+
+clean: services-stop
+	rm -rf .data

@@ -1,0 +1,58 @@
+"""Roles and the one helper that answers "what may this user do?".
+
+Roles are ordered: an end user < agent < manager < admin; each role includes what the lower ones may do
+(except the end-user portal, which is the home of end users only). Ask with ``has_role(user, Role.AGENT)``
+or the ``user.is_agent`` / ``is_manager`` / ``is_admin_role`` properties; never compare role strings by hand.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import models
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
+
+
+class Role(models.TextChoices):
+    END_USER = "end_user", "End user"
+    AGENT = "agent", "Agent"
+    MANAGER = "manager", "Manager"
+    ADMIN = "admin", "Administrator"
+
+
+RANK = {Role.END_USER: 0, Role.AGENT: 1, Role.MANAGER: 2, Role.ADMIN: 3}
+
+
+def role_of(user: User | AnonymousUser | None) -> Role | None:
+    """The user's role, or None for an anonymous or inactive user. Superusers are admins."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    if user.is_superuser:
+        return Role.ADMIN
+    return Role(user.role)
+
+
+def has_role(user: User | AnonymousUser | None, minimum: Role) -> bool:
+    """True when the user's role is `minimum` or above it."""
+    role = role_of(user)
+    return role is not None and RANK[role] >= RANK[minimum]
+
+
+# Named permissions, so views and templates ask for a capability rather than a role.
+PERMISSIONS: dict[str, Role] = {
+    "portal.use": Role.END_USER,
+    "tickets.work": Role.AGENT,
+    "users.list": Role.AGENT,
+    "dashboards.view": Role.MANAGER,
+    "incidents.flag_major": Role.MANAGER,
+    "admin.access": Role.ADMIN,
+}
+
+
+def can(user: User | AnonymousUser | None, permission: str) -> bool:
+    """True when the user's role grants the named permission (see PERMISSIONS)."""
+    return has_role(user, PERMISSIONS[permission])

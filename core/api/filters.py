@@ -1,0 +1,27 @@
+"""Filter backends shared by every API list."""
+
+from __future__ import annotations
+
+from rest_framework import filters
+from rest_framework.exceptions import ValidationError
+
+
+class StrictOrderingFilter(filters.OrderingFilter):
+    """`?ordering=` over the view's `ordering_fields` allow-list; an unknown field is a 400, never ignored."""
+
+    def get_ordering(self, request, queryset, view):
+        params = request.query_params.get(self.ordering_param)
+        if params:
+            fields = [param.strip() for param in params.split(",") if param.strip()]
+            valid = self.get_valid_fields(queryset, view, {"request": request})
+            allowed = {name for name, _label in valid}
+            unknown = [f for f in fields if f.lstrip("-") not in allowed]
+            if unknown:
+                raise ValidationError(
+                    {self.ordering_param: [
+                        f"Unknown ordering field(s): {', '.join(unknown)}. "
+                        f"Allowed: {', '.join(sorted(allowed)) or 'none'}."
+                    ]}
+                )
+            return fields
+        return self.get_default_ordering(view)

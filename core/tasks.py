@@ -1,0 +1,45 @@
+"""Celery tasks of the core, and the base every task of the project uses.
+
+Tasks are thin wrappers around service functions, idempotent (safe to run twice: acks are late and a lost
+worker's task is delivered again), and retried a bounded number of times with backoff.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from celery import Task, shared_task
+from django.db import transaction
+
+from core import health
+
+
+class ItsmTask(Task):
+    """Late acks, re-delivery on worker loss, at most 5 retries with exponential backoff on transient errors."""
+
+    acks_late = True
+    reject_on_worker_lost = True
+    autoretry_for = (ConnectionError, TimeoutError, OSError)
+    max_retries = 5
+    retry_backoff = True
+    retry_backoff_max = 300
+    retry_jitter = True
+
+
+def enqueue_on_commit(task: Task, *args: Any, **kwargs: Any) -> None:
+    """Send `task` only once the current transaction commits (and never if it rolls back)."""
+    send: Callable[[], Any] = lambda: task.apply_async(args=args, kwargs=kwargs)  # noqa: E731
+    transaction.on_commit(send)
+
+
+@shared_task(base=ItsmTask, name="core.tasks.scheduler_heartbeat")
+def scheduler_heartbeat() -> None:
+    """Run by beat every few seconds: proves beat, the broker and a worker are all alive."""
+    health.record_scheduler_heartbeat()
+
+
+@shared_task(base=ItsmTask, name="core.tasks.ping")
+def ping(value: str = "pong") -> str:
+    """A diagnostic task: answers its argument. Used by the health tests and `manage.py celery_ping`."""
+    return value

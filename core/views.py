@@ -1,0 +1,102 @@
+"""The home page of each role, health, and the styled error pages."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+
+from accounts.models import Organization, Team, User
+from accounts.roles import Role
+from core import health
+from core.navigation import home_url_name
+from core.permissions import permission_required
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each user to the home page of their role."""
+    return redirect(home_url_name(request.user))
+
+
+@permission_required("portal.use")
+def portal_home(request: HttpRequest) -> HttpResponse:
+    """The end user's portal: who they are, their organization and how the desk can be reached."""
+    user = request.user
+    service_desk = Team.objects.filter(slug="service-desk").first()
+    return render(request, "portal/home.html", {"organization": user.organization, "service_desk": service_desk})
+
+
+@permission_required("tickets.work")
+def agent_home(request: HttpRequest) -> HttpResponse:
+    """The agent's workspace: their teams, who leads them and who is in them."""
+    teams = (
+        request.user.teams.select_related("lead")
+        .prefetch_related("members")
+        .annotate(member_count=Count("members"))
+    )
+    return render(request, "agent/home.html", {"teams": teams})
+
+
+@permission_required("dashboards.view")
+def manager_home(request: HttpRequest) -> HttpResponse:
+    """The manager's overview of the organisation of the desk: teams and their staffing, requesters by org."""
+    teams = Team.objects.select_related("lead").annotate(
+        member_count=Count("members", distinct=True),
+        agent_count=Count("members", filter=Q(members__role=Role.AGENT), distinct=True),
+    )
+    organizations = Organization.objects.annotate(member_count=Count("members"))
+    return render(request, "manager/home.html", {"teams": teams, "organizations": organizations})
+
+
+@permission_required("admin.access")
+def admin_home(request: HttpRequest) -> HttpResponse:
+    """The administrator's console: users by role, system health, links to the admin and the API docs."""
+    counts = dict(User.objects.filter(is_active=True).values_list("role").annotate(n=Count("id")))
+    role_counts = [(role.label, counts.get(role.value, 0)) for role in Role]
+    checks = health.run_checks()
+    return render(
+        request,
+        "admin_console/home.html",
+        {
+            "role_counts": role_counts,
+            "team_count": Team.objects.count(),
+            "organization_count": Organization.objects.count(),
+            "checks": checks,
+        },
+    )
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 when the database, Redis, a worker and beat are all alive; 503 naming what is down otherwise."""
+    checks = health.run_checks()
+    ok = all(c["ok"] for c in checks.values())
+    down = [name for name, c in checks.items() if not c["ok"]]
+    body = {"status": "ok" if ok else "down", "down": down, "checks": checks}
+    return JsonResponse(body, status=200 if ok else 503)
+
+
+def error_400(request: HttpRequest, exception=None) -> HttpResponse:
+    return render(request, "errors/400.html", status=400)
+
+
+def error_403(request: HttpRequest, exception=None) -> HttpResponse:
+    return render(request, "errors/403.html", status=403)
+
+
+def error_404(request: HttpRequest, exception=None) -> HttpResponse:
+    return render(request, "errors/404.html", status=404)
+
+
+def error_500(request: HttpRequest) -> HttpResponse:
+    # No context processors that touch the database: the failure may be the database itself.
+    from django.template import loader
+
+    return HttpResponse(loader.get_template("errors/500.html").render(), status=500)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return render(request, "errors/403_csrf.html", status=403)

@@ -1,0 +1,19 @@
+"""The REST API under /api/v1/: every app's router and views are mounted here."""
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
+
+from accounts.api import MeView, TeamViewSet, TokenExchangeView
+
+router = DefaultRouter(trailing_slash=True)
+router.register("teams", TeamViewSet, basename="team")
+
+urlpatterns = [
+    path("auth/token/", TokenExchangeView.as_view(), name="api-token"),
+    path("me/", MeView.as_view(), name="api-me"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    *router.urls,
+]
