@@ -118,9 +118,9 @@ def test_token_name_is_required(client, agent_a):
 
 def test_password_change(client, agent_a, password):
     client.force_login(agent_a)
-    response = client.post(reverse("password_change"), {
-        "old_password": password, "new_password1": "a-much-better-secret-42", "new_password2": "a-much-better-secret-42",
-    })
+    new = "a-much-better-secret-42"
+    response = client.post(reverse("password_change"),
+                           {"old_password": password, "new_password1": new, "new_password2": new})
     assert response.status_code == 302
     agent_a.refresh_from_db()
     assert agent_a.check_password("a-much-better-secret-42")
