@@ -22,7 +22,8 @@ PRODUCTION_ENV = {
 
 
 def _manage(*args: str, env_overrides: dict[str, str]) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "ITSM_TESTING", "ALLOW_DEMO_DATA", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    inherited = {"DEBUG", "ITSM_TESTING", "ALLOW_DEMO_DATA", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in inherited}
     env.update(env_overrides)
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=120)
