@@ -115,3 +115,12 @@ def test_times_are_shown_in_the_users_time_zone(client, users):
     client.force_login(users["agent_a"])
     html = client.get(reverse("profile")).content.decode()
     assert token.created_at.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%Y-%m-%d %H:%M") in html
+
+
+def test_django_admin_is_for_admins_only(client, users):
+    client.force_login(users["admin"])
+    assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/accounts/user/").status_code == 200
+    client.force_login(users["manager"])
+    response = client.get("/admin/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
