@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -68,6 +69,8 @@ INSTALLED_APPS = [
     "axes",
     "accounts",
     "core",
+    "catalog",
+    "incidents",
 ]
 
 MIDDLEWARE = [
@@ -215,7 +218,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)  # request bodies other than files
 
 # Content-Security-Policy (django-csp 4): no inline scripts, no third-party origins.
 CONTENT_SECURITY_POLICY = {
@@ -293,6 +296,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".data" / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
     "scheduler-heartbeat": {"task": "core.tasks.scheduler_heartbeat", "schedule": 10.0},
+    "incidents-auto-close": {"task": "incidents.tasks.auto_close_resolved", "schedule": 3600.0},
 }
 # /healthz reports the worker down when no heartbeat arrived within this many seconds.
 WORKER_HEARTBEAT_MAX_AGE = envint("WORKER_HEARTBEAT_MAX_AGE", 60)
@@ -317,3 +321,9 @@ if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING
+
+# --- Tickets --------------------------------------------------------------------------------------------
+ATTACHMENT_MAX_BYTES = envint("ATTACHMENT_MAX_MB", 10) * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Resolved incidents close themselves after this many days without a reply from the requester.
+INCIDENT_AUTO_CLOSE_DAYS = envint("INCIDENT_AUTO_CLOSE_DAYS", 7)

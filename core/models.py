@@ -1,0 +1,323 @@
+"""The shared ticket core: the Ticket base table, its journal, attachments, watchers and links.
+
+Every practice (incidents, problems, changes, requests) extends `Ticket` by multi-table inheritance, so SLA
+timers, journal entries, attachments, watchers and links point at one table with real foreign keys, and an
+agent's queue can span every kind in one query. Only service functions write these rows (see core.services).
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.db import connection, models
+from django.db.models import Exists, OuterRef, Q
+
+from accounts.roles import Role, role_of
+
+
+class TicketKind(models.TextChoices):
+    INCIDENT = "incident", "Incident"
+    PROBLEM = "problem", "Problem"
+    CHANGE = "change", "Change"
+    REQUEST = "request", "Request"
+    REQUESTED_ITEM = "ritm", "Requested item"
+    TASK = "task", "Task"
+
+
+# Number prefix per kind; each has its own PostgreSQL sequence (see migration 0001).
+NUMBER_PREFIX = {
+    TicketKind.INCIDENT: "INC",
+    TicketKind.PROBLEM: "PRB",
+    TicketKind.CHANGE: "CHG",
+    TicketKind.REQUEST: "REQ",
+    TicketKind.REQUESTED_ITEM: "RITM",
+    TicketKind.TASK: "TASK",
+}
+NUMBER_DIGITS = 7
+
+
+def sequence_name(kind: str) -> str:
+    return f"core_ticket_number_{kind}"
+
+
+def next_number(kind: str) -> str:
+    """The next number of a kind (INC0001001...), from a PostgreSQL sequence: unique under concurrency."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(%s)", [sequence_name(kind)])
+        value = cursor.fetchone()[0]
+    return f"{NUMBER_PREFIX[kind]}{value:0{NUMBER_DIGITS}d}"
+
+
+class Impact(models.IntegerChoices):
+    HIGH = 1, "1 - High"
+    MEDIUM = 2, "2 - Medium"
+    LOW = 3, "3 - Low"
+
+
+class Urgency(models.IntegerChoices):
+    HIGH = 1, "1 - High"
+    MEDIUM = 2, "2 - Medium"
+    LOW = 3, "3 - Low"
+
+
+class Priority(models.IntegerChoices):
+    CRITICAL = 1, "1 - Critical"
+    HIGH = 2, "2 - High"
+    MODERATE = 3, "3 - Moderate"
+    LOW = 4, "4 - Low"
+    PLANNING = 5, "5 - Planning"
+
+
+# ITIL's default matrix: priority = f(impact, urgency); admins may edit it (PriorityRule).
+DEFAULT_PRIORITY_MATRIX = {
+    (1, 1): 1, (1, 2): 2, (1, 3): 3,
+    (2, 1): 2, (2, 2): 3, (2, 3): 4,
+    (3, 1): 3, (3, 2): 4, (3, 3): 5,
+}
+
+
+class PriorityRule(models.Model):
+    """One cell of the impact x urgency -> priority matrix (admin-editable, ITIL default seeded)."""
+
+    impact = models.PositiveSmallIntegerField(choices=Impact.choices)
+    urgency = models.PositiveSmallIntegerField(choices=Urgency.choices)
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices)
+
+    class Meta:
+        ordering = ["impact", "urgency"]
+        constraints = [models.UniqueConstraint(fields=["impact", "urgency"], name="priority_rule_unique_cell")]
+
+    def __str__(self) -> str:
+        return f"impact {self.impact} x urgency {self.urgency} -> P{self.priority}"
+
+
+def compute_priority(impact: int, urgency: int) -> int:
+    """Priority from the admin-editable matrix, falling back to the ITIL default for a missing cell."""
+    rule = PriorityRule.objects.filter(impact=impact, urgency=urgency).values_list("priority", flat=True).first()
+    return rule if rule is not None else DEFAULT_PRIORITY_MATRIX[(impact, urgency)]
+
+
+class TicketQuerySet(models.QuerySet):
+    def visible_to(self, user) -> TicketQuerySet:
+        """THE access rule. Every view, API, export, search, count and dashboard starts from it.
+
+        - end user: tickets they requested, tickets they watch, and their organization's if it shares tickets;
+        - agent: tickets of their teams, assigned to them, or requested by them (and those they watch);
+        - manager and admin: everything;
+        - anonymous or inactive: nothing.
+        """
+        role = role_of(user)
+        if role is None:
+            return self.none()
+        if role in (Role.MANAGER, Role.ADMIN):
+            return self
+        watched = Exists(Watcher.objects.filter(ticket_id=OuterRef("pk"), user_id=user.pk))
+        rule = Q(requester_id=user.pk) | watched
+        if role == Role.AGENT:
+            team_ids = list(user.teams.values_list("id", flat=True))
+            rule |= Q(assignee_id=user.pk)
+            if team_ids:
+                rule |= Q(team_id__in=team_ids)
+        elif user.organization_id:
+            shares = type(user.organization).objects.filter(pk=user.organization_id, share_tickets=True).exists()
+            if shares:
+                rule |= Q(organization_id=user.organization_id)
+        return self.filter(rule)
+
+    def active(self) -> TicketQuerySet:
+        return self.filter(active=True)
+
+
+class TicketManager(models.Manager.from_queryset(TicketQuerySet)):
+    """Tickets without their search vector (only the text filter reads it, inside SQL)."""
+
+    def get_queryset(self) -> TicketQuerySet:
+        return super().get_queryset().defer("search")
+
+
+class Ticket(models.Model):
+    """What every ticket shares: number, kind, title, state, priority, people, service, times, version.
+
+    `active` is true while the ticket is open (not resolved, closed or cancelled); queues filter on it through
+    partial indexes. `version` grows by one on every change of a field or state (optimistic concurrency: a
+    write that carries an older version is refused with a conflict).
+    """
+
+    number = models.CharField(max_length=16, unique=True, editable=False)
+    kind = models.CharField(max_length=16, choices=TicketKind.choices, editable=False)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    state = models.CharField(max_length=32)
+    active = models.BooleanField(default=True)
+    impact = models.PositiveSmallIntegerField(choices=Impact.choices, default=Impact.LOW)
+    urgency = models.PositiveSmallIntegerField(choices=Urgency.choices, default=Urgency.LOW)
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.PLANNING)
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="requested_tickets"
+    )
+    organization = models.ForeignKey(
+        "accounts.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets",
+        help_text="The requester's organization when the ticket was raised (for organization sharing).",
+    )
+    team = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="tickets")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_tickets"
+    )
+    service = models.ForeignKey(
+        "catalog.Service", null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
+    )
+    opened_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    watchers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Watcher", related_name="watched_tickets", blank=True
+    )
+    # Full-text search over title and description, kept by PostgreSQL itself (GIN-indexed).
+    search = models.GeneratedField(
+        expression=SearchVector("title", "description", config="english"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    objects = TicketManager()
+
+    class Meta:
+        ordering = ["-opened_at"]
+        indexes = [
+            # queues: my work, my teams' open work, all open work, recently updated; requesters' lists
+            models.Index(fields=["assignee", "priority", "-updated_at"], name="ticket_assignee_queue",
+                         condition=Q(active=True)),
+            models.Index(fields=["team", "priority", "-updated_at"], name="ticket_team_queue",
+                         condition=Q(active=True)),
+            models.Index(fields=["priority", "-updated_at"], name="ticket_open_by_priority",
+                         condition=Q(active=True)),
+            models.Index(fields=["-updated_at"], name="ticket_updated"),
+            models.Index(fields=["-opened_at"], name="ticket_opened"),
+            models.Index(fields=["requester", "-updated_at"], name="ticket_requester"),
+            models.Index(fields=["organization", "-updated_at"], name="ticket_organization"),
+            models.Index(fields=["team", "-updated_at"], name="ticket_team_updated"),
+            models.Index(fields=["assignee", "-updated_at"], name="ticket_assignee_updated"),
+            models.Index(fields=["kind", "state"], name="ticket_kind_state"),
+            GinIndex(fields=["search"], name="ticket_search"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+
+class JournalKind(models.TextChoices):
+    COMMENT = "comment", "Comment"
+    WORK_NOTE = "work_note", "Work note"
+    FIELD_CHANGE = "field_change", "Field change"
+
+
+class JournalEntry(models.Model):
+    """One line of a ticket's history: a public comment, an internal work note, or one field's change.
+
+    Written by service functions in the same transaction as the change. Work notes (and the field changes
+    of internal fields) are `internal`: end users never see them.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="journal")
+    kind = models.CharField(max_length=16, choices=JournalKind.choices)
+    internal = models.BooleanField(default=False)
+    body = models.TextField(blank=True)
+    field = models.CharField(max_length=64, blank=True)
+    old_value = models.TextField(blank=True)
+    new_value = models.TextField(blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at", "id"], name="journal_ticket_time")]
+        verbose_name_plural = "journal entries"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on ticket {self.ticket_id}"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    # The stored name is never the user's: it cannot collide, traverse or carry an executable extension.
+    import uuid
+
+    return f"attachments/{instance.ticket_id}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    """A file on a ticket, stored with Django's storage and served only through an access-checked view."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    journal_entry = models.ForeignKey(
+        JournalEntry, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments"
+    )
+    file = models.FileField(upload_to=attachment_path, max_length=255)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=150)
+    size = models.PositiveBigIntegerField()
+    internal = models.BooleanField(default=False, help_text="Attached to a work note: hidden from end users.")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def extension(self) -> str:
+        return PurePath(self.filename).suffix.lower()
+
+
+class Watcher(models.Model):
+    """A user who follows a ticket: they see it and are told of its public changes."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="watcher_rows")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="watcher_rows")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ticket", "user"], name="watcher_unique")]
+        indexes = [models.Index(fields=["user", "ticket"], name="watcher_user")]
+
+
+class LinkKind(models.TextChoices):
+    RELATED = "related", "Related to"
+    DUPLICATE_OF = "duplicate_of", "Duplicate of"
+    CAUSED_BY = "caused_by", "Caused by"
+    PARENT_OF = "parent_of", "Parent of"
+
+
+class TicketLink(models.Model):
+    """A typed link from one ticket to another (related, duplicate of, caused by, parent of)."""
+
+    source = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_out")
+    target = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_in")
+    kind = models.CharField(max_length=16, choices=LinkKind.choices)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "target", "kind"], name="link_unique"),
+            models.CheckConstraint(condition=~Q(source=models.F("target")), name="link_not_self"),
+        ]
+
+
+class SentNotification(models.Model):
+    """One e-mail sent for one journal entry (or event) to one address: makes notification tasks idempotent."""
+
+    key = models.CharField(max_length=200)
+    recipient = models.EmailField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "recipient"], name="sent_notification_unique")]

@@ -1,0 +1,159 @@
+"""Writes shared by every ticket kind: journal entries, comments, attachments, watchers, links.
+
+Each function runs in a transaction and writes its journal entry there, so the browser, the API and Celery
+leave the same trail. Practice-specific services (incidents.services...) call these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import models, transaction
+from django.utils import timezone
+
+from core.models import Attachment, JournalEntry, JournalKind, LinkKind, Ticket, TicketLink, Watcher
+
+
+class ConflictError(Exception):
+    """The caller's copy is stale: the ticket changed since it was read (its version moved on)."""
+
+    def __init__(self, current_version: int) -> None:
+        super().__init__(
+            f"This ticket was changed by someone else (it is now at version {current_version}). "
+            "Reload it and apply your change again."
+        )
+        self.current_version = current_version
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    old: str
+    new: str
+    internal: bool = False
+
+
+def display(value: Any) -> str:
+    """The text stored in the journal for a field value (names for references, labels for choices)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, models.Model):
+        return getattr(value, "display_name", None) or str(value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def check_version(ticket: Ticket, expected_version: int | None) -> None:
+    if expected_version is not None and int(expected_version) != ticket.version:
+        raise ConflictError(ticket.version)
+
+
+def record_changes(ticket: Ticket, actor, changes: Iterable[FieldChange], at=None) -> list[JournalEntry]:
+    """One journal entry per changed field, with old and new values, actor and time."""
+    at = at or timezone.now()
+    entries = [
+        JournalEntry(
+            ticket=ticket, kind=JournalKind.FIELD_CHANGE, field=c.field, old_value=c.old, new_value=c.new,
+            internal=c.internal, actor=actor, created_at=at,
+        )
+        for c in changes
+    ]
+    return JournalEntry.objects.bulk_create(entries)
+
+
+def touch(ticket: Ticket, at=None) -> None:
+    """Mark the ticket updated (comments and attachments move `updated_at`, not `version`)."""
+    at = at or timezone.now()
+    Ticket.objects.filter(pk=ticket.pk).update(updated_at=at)
+    ticket.updated_at = at
+
+
+@transaction.atomic
+def add_comment(ticket: Ticket, actor, body: str, *, internal: bool = False) -> JournalEntry:
+    """A public comment, or an internal work note when `internal`. Concurrent comments are all kept."""
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": ["A comment cannot be empty."]})
+    now = timezone.now()
+    entry = JournalEntry.objects.create(
+        ticket=ticket, kind=JournalKind.WORK_NOTE if internal else JournalKind.COMMENT, internal=internal,
+        body=body, actor=actor, created_at=now,
+    )
+    touch(ticket, now)
+    return entry
+
+
+def validate_upload(upload: UploadedFile) -> None:
+    limit = settings.ATTACHMENT_MAX_BYTES
+    if upload.size > limit:
+        raise ValidationError({"file": [
+            f"“{upload.name}” is {upload.size / 1048576:.1f} MB; attachments may be at most {limit / 1048576:.0f} MB."
+        ]})
+    if upload.size == 0:
+        raise ValidationError({"file": [f"“{upload.name}” is empty."]})
+
+
+@transaction.atomic
+def add_attachment(
+    ticket: Ticket, actor, upload: UploadedFile, *, internal: bool = False, journal_entry: JournalEntry | None = None
+) -> Attachment:
+    """Store a file on the ticket (size-checked). The file is only ever served by the access-checked view."""
+    validate_upload(upload)
+    name = (upload.name or "attachment").replace("\\", "/").rsplit("/", 1)[-1][:255] or "attachment"
+    attachment = Attachment(
+        ticket=ticket, journal_entry=journal_entry, filename=name,
+        content_type=(getattr(upload, "content_type", None) or "application/octet-stream")[:150],
+        size=upload.size, internal=internal, uploaded_by=actor,
+    )
+    attachment.file.save(name, upload, save=False)
+    attachment.save()
+    record_changes(ticket, actor, [FieldChange("attachment", "", name, internal=internal)])
+    touch(ticket)
+    return attachment
+
+
+@transaction.atomic
+def add_watcher(ticket: Ticket, user, actor) -> bool:
+    """Add `user` to the ticket's watchers; False if they already watch it."""
+    _watcher, created = Watcher.objects.get_or_create(ticket=ticket, user=user)
+    if created:
+        record_changes(ticket, actor, [FieldChange("watchers", "", display(user), internal=True)])
+    return created
+
+
+@transaction.atomic
+def remove_watcher(ticket: Ticket, user, actor) -> bool:
+    deleted, _ = Watcher.objects.filter(ticket=ticket, user=user).delete()
+    if deleted:
+        record_changes(ticket, actor, [FieldChange("watchers", display(user), "", internal=True)])
+    return bool(deleted)
+
+
+@transaction.atomic
+def link_tickets(source: Ticket, target: Ticket, kind: str, actor) -> TicketLink:
+    """Link two tickets; journals it on both. Refuses a link to itself and unknown kinds."""
+    if kind not in LinkKind.values:
+        raise ValidationError({"kind": [f"Unknown link kind {kind!r}. Known: {', '.join(LinkKind.values)}."]})
+    if source.pk == target.pk:
+        raise ValidationError({"target": ["A ticket cannot be linked to itself."]})
+    link, created = TicketLink.objects.get_or_create(
+        source=source, target=target, kind=kind, defaults={"created_by": actor}
+    )
+    if created:
+        label = LinkKind(kind).label.lower()
+        record_changes(source, actor, [FieldChange("link", "", f"{label} {target.number}", internal=True)])
+        record_changes(target, actor, [FieldChange("link", "", f"{source.number} {label} this", internal=True)])
+    return link
+
+
+@transaction.atomic
+def unlink_tickets(link: TicketLink, actor) -> None:
+    label = LinkKind(link.kind).label.lower()
+    record_changes(link.source, actor, [FieldChange("link", f"{label} {link.target.number}", "", internal=True)])
+    link.delete()

@@ -1,0 +1,41 @@
+"""The transition helper: each ticket kind declares its states and allowed transitions in one table."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+
+class TransitionError(Exception):
+    """A state change the kind's transition table does not allow, or that lacks what the target state needs."""
+
+    def __init__(self, message: str, *, field_errors: Mapping[str, list[str]] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field_errors = dict(field_errors or {"state": [message]})
+
+
+@dataclass(frozen=True)
+class Workflow:
+    """States, the allowed moves between them, which states count as open, and the labels of states."""
+
+    transitions: Mapping[str, Iterable[str]]
+    open_states: frozenset[str]
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+    def allowed_from(self, state: str) -> list[str]:
+        return list(self.transitions.get(state, ()))
+
+    def check(self, current: str, target: str) -> None:
+        """Raise TransitionError unless `current` -> `target` is in the table."""
+        if target not in self.labels:
+            raise TransitionError(f"Unknown state {target!r}. Known states: {', '.join(self.labels)}.")
+        allowed = self.allowed_from(current)
+        if target not in allowed:
+            allowed_text = ", ".join(allowed) if allowed else "none (it is final)"
+            raise TransitionError(
+                f"Cannot move from {current!r} to {target!r}. Allowed from {current!r}: {allowed_text}."
+            )
+
+    def is_open(self, state: str) -> bool:
+        return state in self.open_states

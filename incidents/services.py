@@ -1,0 +1,486 @@
+"""Every write on incidents: create, update, transition, comment, take, bulk actions, auto-close.
+
+Each function runs in one transaction, locks the incident row (SELECT ... FOR UPDATE), checks the caller's
+right to touch each field and the transition table, writes the change and its journal entries, bumps
+`version`, and enqueues notifications with `transaction.on_commit`. The browser, the API and Celery all come
+through here, so they leave the same trail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Team, User
+from accounts.roles import Role, can, has_role, role_of
+from catalog.models import Service
+from core import services as core
+from core.models import TicketKind, compute_priority, next_number
+from core.services import ConflictError, FieldChange, display
+from core.tasks import enqueue_on_commit
+from core.workflow import TransitionError
+from incidents.choices import (
+    OPEN_STATES,
+    REQUESTER_TRANSITIONS,
+    WORKFLOW,
+    Channel,
+    HoldReason,
+    ResolutionCode,
+    State,
+)
+from incidents.models import AssignmentRule, Category, Incident
+
+__all__ = [
+    "BulkResult",
+    "ConflictError",
+    "TransitionError",
+    "add_comment",
+    "auto_close_resolved",
+    "bulk_assign",
+    "bulk_transition",
+    "create_incident",
+    "take",
+    "transition",
+    "update_incident",
+]
+
+# Fields and who may write them. End users describe their problem; agents triage and work it.
+END_USER_CREATE_FIELDS = {"title", "description", "urgency", "service", "category", "subcategory"}
+END_USER_UPDATE_FIELDS = {"title", "description", "urgency"}
+AGENT_FIELDS = {
+    "title", "description", "impact", "urgency", "category", "subcategory", "service", "team", "assignee",
+    "requester", "channel", "parent", "hold_reason", "resolution_code", "resolution_notes", "state",
+}
+MANAGER_FIELDS = AGENT_FIELDS | {"major"}
+READ_ONLY_FIELDS = {"number", "priority", "opened_at", "updated_at", "resolved_at", "closed_at", "kind", "active"}
+# Field changes that end users do not see in the history.
+INTERNAL_FIELDS = {"impact", "priority", "category", "subcategory", "channel", "major", "parent", "hold_reason"}
+REFERENCE_FIELDS = {
+    "category": Category, "subcategory": Category, "service": Service, "team": Team, "assignee": User,
+    "requester": User, "parent": Incident,
+}
+
+
+def writable_fields(user, *, creating: bool) -> set[str]:
+    role = role_of(user)
+    if role is None:
+        return set()
+    if role == Role.END_USER:
+        return END_USER_CREATE_FIELDS if creating else END_USER_UPDATE_FIELDS
+    if can(user, "incidents.flag_major"):
+        return MANAGER_FIELDS
+    return AGENT_FIELDS
+
+
+def _refuse_unwritable(actor, data: Mapping[str, Any], *, creating: bool) -> None:
+    allowed = writable_fields(actor, creating=creating)
+    errors = {}
+    for name in data:
+        if name in READ_ONLY_FIELDS:
+            errors[name] = ["This field is read-only."]
+        elif name not in allowed:
+            errors[name] = ["You may not set this field."]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _resolve_refs(data: dict[str, Any]) -> dict[str, Any]:
+    """Turn ids into objects for reference fields (objects pass through); unknown ids are field errors."""
+    out = dict(data)
+    errors = {}
+    for name, model in REFERENCE_FIELDS.items():
+        if name not in out or out[name] is None or out[name] == "":
+            if name in out:
+                out[name] = None
+            continue
+        value = out[name]
+        if isinstance(value, model):
+            continue
+        try:
+            out[name] = model.objects.get(pk=int(value))
+        except (ValueError, TypeError, model.DoesNotExist):
+            errors[name] = [f"No {model._meta.verbose_name} with id {value!r}."]
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+def _validate_choices(data: Mapping[str, Any]) -> None:
+    checks = {
+        "impact": [1, 2, 3], "urgency": [1, 2, 3], "channel": Channel.values, "hold_reason": HoldReason.values,
+        "resolution_code": ResolutionCode.values,
+    }
+    errors = {}
+    for name, allowed in checks.items():
+        if name in data and data[name] not in (None, "") and data[name] not in allowed:
+            errors[name] = [f"{data[name]!r} is not one of: {', '.join(str(a) for a in allowed)}."]
+    if "title" in data and not str(data["title"] or "").strip():
+        errors["title"] = ["A title is required."]
+    if "title" in data and len(str(data["title"] or "")) > 200:
+        errors["title"] = ["At most 200 characters."]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _validate_people(team: Team | None, assignee: User | None, requester: User | None = None) -> None:
+    errors = {}
+    if assignee is not None:
+        if not has_role(assignee, Role.AGENT):
+            errors["assignee"] = [f"{assignee.display_name} is not an agent."]
+        elif team is None:
+            errors["assignee"] = ["Choose the team before the assignee."]
+        elif not assignee.teams.filter(pk=team.pk).exists():
+            errors["assignee"] = [f"{assignee.display_name} is not a member of {team.name}."]
+    if requester is not None and not requester.is_active:
+        errors["requester"] = ["This user is inactive."]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _validate_categories(category: Category | None, subcategory: Category | None) -> None:
+    errors = {}
+    if category is not None and category.parent_id is not None:
+        errors["category"] = ["Choose a top-level category here (a subcategory goes in subcategory)."]
+    if subcategory is not None:
+        if category is None or subcategory.parent_id != category.pk:
+            errors["subcategory"] = ["The subcategory must belong to the chosen category."]
+    if errors:
+        raise ValidationError(errors)
+
+
+def route_team(category: Category | None, service: Service | None) -> Team | None:
+    """The team for a new incident: the first active assignment rule that matches, else the service's support team."""
+    for rule in AssignmentRule.objects.filter(active=True).select_related("team"):
+        if rule.category_id and (category is None or rule.category_id != category.pk):
+            continue
+        if rule.service_id and (service is None or rule.service_id != service.pk):
+            continue
+        return rule.team
+    if service is not None and service.support_team_id:
+        return service.support_team
+    return None
+
+
+def _notify(event: str, incident: Incident, entry_id: int | None = None) -> None:
+    from incidents.tasks import send_incident_notification
+
+    key = f"{event}:{incident.pk}:{entry_id if entry_id is not None else incident.version}"
+    enqueue_on_commit(send_incident_notification, event, incident.pk, entry_id, key)
+
+
+@transaction.atomic
+def create_incident(actor: User, data: Mapping[str, Any], *, channel: str | None = None, uploads=()) -> Incident:
+    """Raise an incident. End users raise their own; agents may raise one for any requester."""
+    data = {k: v for k, v in data.items() if v is not None or k in REFERENCE_FIELDS}
+    _refuse_unwritable(actor, data, creating=True)
+    if "state" in data:
+        raise ValidationError({"state": ["A new incident starts as 'new'; change its state afterwards."]})
+    _validate_choices(data)
+    if not str(data.get("title", "")).strip():
+        raise ValidationError({"title": ["A title is required."]})
+    data = _resolve_refs(data)
+    requester = data.get("requester") or actor
+    category, subcategory = data.get("category"), data.get("subcategory")
+    _validate_categories(category, subcategory)
+    service = data.get("service")
+    if service is not None and not service.active:
+        raise ValidationError({"service": ["This service is retired."]})
+    team = data.get("team") or route_team(category, service)
+    assignee = data.get("assignee")
+    _validate_people(team, assignee, requester)
+    impact = int(data.get("impact") or 3)
+    urgency = int(data.get("urgency") or 3)
+    now = timezone.now()
+    incident = Incident.objects.create(
+        number=next_number(TicketKind.INCIDENT), kind=TicketKind.INCIDENT,
+        title=str(data["title"]).strip(), description=str(data.get("description") or "").strip(),
+        state=State.NEW, active=True, impact=impact, urgency=urgency, priority=compute_priority(impact, urgency),
+        requester=requester, organization_id=requester.organization_id, team=team, assignee=assignee,
+        service=service, category=category, subcategory=subcategory, opened_at=now, updated_at=now,
+        channel=channel or data.get("channel") or (Channel.PORTAL if role_of(actor) == Role.END_USER else Channel.PHONE),
+        parent=data.get("parent"), major=bool(data.get("major", False)),
+    )
+    changes = [FieldChange("state", "", State.NEW.label)]
+    if team:
+        changes.append(FieldChange("team", "", team.name))
+    if assignee:
+        changes.append(FieldChange("assignee", "", assignee.display_name))
+    core.record_changes(incident, actor, changes, at=now)
+    for upload in uploads:
+        core.add_attachment(incident, actor, upload)
+    if assignee is not None:
+        _notify("assigned", incident)
+    return incident
+
+
+def _lock(incident_or_id) -> Incident:
+    pk = getattr(incident_or_id, "pk", incident_or_id)
+    return Incident.objects.select_for_update(of=("self", "ticket_ptr")).get(pk=pk)
+
+
+@transaction.atomic
+def update_incident(
+    incident: Incident | int, actor: User, data: Mapping[str, Any], *, expected_version: int | None = None
+) -> Incident:
+    """Change fields (and the state, through the transition table). A stale `expected_version` changes nothing."""
+    data = dict(data)
+    _refuse_unwritable(actor, data, creating=False)
+    incident = _lock(incident)
+    core.check_version(incident, expected_version)
+    if role_of(actor) == Role.END_USER and incident.requester_id != actor.pk:
+        raise PermissionDenied("Only the requester can edit this incident.")
+    if role_of(actor) == Role.END_USER and incident.state not in OPEN_STATES:
+        raise ValidationError({"non_field_errors": ["This incident is no longer open: reopen it or add a comment."]})
+    _validate_choices(data)
+    data = _resolve_refs(data)
+    target_state = data.pop("state", None)
+    transition_fields = {k: data.pop(k) for k in ("hold_reason", "resolution_code", "resolution_notes") if k in data}
+
+    team = data.get("team", incident.team)
+    assignee = data.get("assignee", incident.assignee)
+    if "team" in data and "assignee" not in data and assignee is not None and team is not None \
+            and not assignee.teams.filter(pk=team.pk).exists():
+        data["assignee"] = assignee = None  # moving to another team unassigns
+    _validate_people(team, assignee, data.get("requester"))
+    if "category" in data or "subcategory" in data:
+        category = data.get("category", incident.category)
+        subcategory = data.get("subcategory", incident.subcategory if "category" not in data else None)
+        if "category" in data and "subcategory" not in data and incident.subcategory_id:
+            data["subcategory"] = subcategory = (
+                incident.subcategory if subcategory and subcategory.parent_id == getattr(category, "pk", None)
+                else None
+            )
+        _validate_categories(category, subcategory)
+    if data.get("parent") is not None and data["parent"].pk == incident.pk:
+        raise ValidationError({"parent": ["An incident cannot be its own parent."]})
+    if data.get("service") is not None and not data["service"].active and data["service"] != incident.service:
+        raise ValidationError({"service": ["This service is retired."]})
+
+    changes = _apply(incident, data)
+    if "impact" in data or "urgency" in data:
+        priority = compute_priority(incident.impact, incident.urgency)
+        if priority != incident.priority:
+            changes.append(FieldChange("priority", str(incident.priority), str(priority), internal=True))
+            incident.priority = priority
+    now = timezone.now()
+    if changes:
+        incident.version += 1
+        incident.updated_at = now
+        incident.save()
+        core.record_changes(incident, actor, changes, at=now)
+        if any(c.field == "assignee" and c.new for c in changes):
+            _notify("assigned", incident)
+    if target_state is not None and target_state != incident.state:
+        incident = _transition_locked(incident, actor, target_state, **transition_fields)
+    elif transition_fields:
+        extra = _apply(incident, transition_fields)
+        if extra:
+            incident.version += 1
+            incident.updated_at = now
+            incident.save()
+            core.record_changes(incident, actor, extra, at=now)
+    return incident
+
+
+def _apply(incident: Incident, data: Mapping[str, Any]) -> list[FieldChange]:
+    changes = []
+    for name, value in data.items():
+        if name in ("title", "description", "resolution_notes", "hold_reason", "resolution_code", "channel"):
+            value = str(value or "").strip() if name != "channel" else value
+        old = getattr(incident, name)
+        if old == value:
+            continue
+        setattr(incident, name, value)
+        changes.append(FieldChange(name, display(old), display(value), internal=name in INTERNAL_FIELDS))
+    return changes
+
+
+@transaction.atomic
+def transition(
+    incident: Incident | int, actor: User | None, target: str, *, expected_version: int | None = None,
+    hold_reason: str = "", resolution_code: str = "", resolution_notes: str = "", comment: str = "",
+) -> Incident:
+    """Move the incident to `target` if the transition table allows it and the target's needs are met."""
+    incident = _lock(incident)
+    core.check_version(incident, expected_version)
+    incident = _transition_locked(
+        incident, actor, target, hold_reason=hold_reason, resolution_code=resolution_code,
+        resolution_notes=resolution_notes,
+    )
+    if comment.strip():
+        entry = core.add_comment(incident, actor, comment)
+        _notify("comment", incident, entry.pk)
+    return incident
+
+
+def _transition_locked(
+    incident: Incident, actor: User | None, target: str, *, hold_reason: str = "", resolution_code: str = "",
+    resolution_notes: str = "", system_note: str = "",
+) -> Incident:
+    current = incident.state
+    WORKFLOW.check(current, target)
+    if actor is not None and role_of(actor) == Role.END_USER:
+        if incident.requester_id != actor.pk or (current, target) not in REQUESTER_TRANSITIONS:
+            allowed = [t for (s, t) in REQUESTER_TRANSITIONS if s == current] if incident.requester_id == actor.pk else []
+            raise TransitionError(
+                f"You cannot move this incident from {current!r} to {target!r}. "
+                f"Allowed for you: {', '.join(allowed) if allowed else 'none'}."
+            )
+    errors: dict[str, list[str]] = {}
+    if target == State.ON_HOLD:
+        hold_reason = hold_reason or incident.hold_reason
+        if hold_reason not in HoldReason.values:
+            errors["hold_reason"] = [f"Putting an incident on hold needs a reason: {', '.join(HoldReason.values)}."]
+    if target == State.RESOLVED:
+        if resolution_code not in ResolutionCode.values:
+            errors["resolution_code"] = [f"Resolving needs a resolution code: {', '.join(ResolutionCode.values)}."]
+        if not resolution_notes.strip():
+            errors["resolution_notes"] = ["Resolving needs resolution notes."]
+    if errors:
+        raise TransitionError("The target state needs more information.", field_errors=errors)
+
+    now = timezone.now()
+    changes = [FieldChange("state", State(current).label, State(target).label)]
+    incident.state = target
+    incident.active = target in OPEN_STATES
+    if target == State.ON_HOLD:
+        changes += _apply(incident, {"hold_reason": hold_reason})
+    elif incident.hold_reason:
+        changes += _apply(incident, {"hold_reason": ""})
+    if target == State.RESOLVED:
+        changes += _apply(incident, {"resolution_code": resolution_code, "resolution_notes": resolution_notes})
+        incident.resolved_at = now
+    if current == State.RESOLVED and target == State.IN_PROGRESS:  # reopened
+        incident.resolved_at = None
+        changes += _apply(incident, {"resolution_code": "", "resolution_notes": ""})
+    if target in (State.CLOSED, State.CANCELLED):
+        incident.closed_at = now
+    incident.version += 1
+    incident.updated_at = now
+    incident.save()
+    core.record_changes(incident, actor, changes, at=now)
+    if system_note:
+        core.add_comment(incident, actor, system_note)
+    _notify("state", incident)
+    if target == State.RESOLVED:
+        _resolve_children(incident, actor, resolution_notes)
+    return incident
+
+
+def _resolve_children(parent: Incident, actor: User | None, notes: str) -> None:
+    """Resolving a parent resolves its open children, each with a comment pointing at the parent."""
+    for child_id in parent.children.filter(active=True).values_list("pk", flat=True):
+        child = _lock(child_id)
+        if child.state not in OPEN_STATES:
+            continue
+        _transition_locked(
+            child, actor, State.RESOLVED, resolution_code=ResolutionCode.RESOLVED_BY_PARENT,
+            resolution_notes=notes or f"Resolved with parent incident {parent.number}.",
+            system_note=f"Resolved together with its parent incident {parent.number}.",
+        )
+
+
+@transaction.atomic
+def add_comment(incident: Incident, actor: User, body: str, *, internal: bool = False):
+    """A public comment or (agents only) a work note. A requester's reply reopens a resolved incident and
+    takes an incident awaiting the caller off hold; the other side is notified."""
+    is_end_user = role_of(actor) == Role.END_USER
+    if internal and is_end_user:
+        raise ValidationError({"internal": ["Only agents can add work notes."]})
+    incident = _lock(incident)
+    if incident.state in (State.CLOSED, State.CANCELLED) and is_end_user:
+        raise ValidationError({"body": ["This incident is closed: raise a new one if the problem is back."]})
+    entry = core.add_comment(incident, actor, body, internal=internal)
+    if internal:
+        return entry
+    if actor.pk == incident.requester_id:
+        if incident.state == State.RESOLVED:
+            _transition_locked(incident, actor, State.IN_PROGRESS)
+        elif incident.state == State.ON_HOLD and incident.hold_reason == HoldReason.AWAITING_CALLER:
+            _transition_locked(incident, None, State.IN_PROGRESS)
+        _notify("reply", incident, entry.pk)
+    else:
+        _notify("comment", incident, entry.pk)
+    return entry
+
+
+@transaction.atomic
+def take(incident: Incident | int, agent: User, *, expected_version: int | None = None) -> Incident:
+    """Assign the incident to `agent` (keeping its team if they are in it) and start work on a new one."""
+    if not has_role(agent, Role.AGENT):
+        raise ValidationError({"assignee": ["Only agents can take incidents."]})
+    incident = _lock(incident)
+    core.check_version(incident, expected_version)
+    data: dict[str, Any] = {"assignee": agent}
+    if incident.team is None or not agent.teams.filter(pk=incident.team_id).exists():
+        team = agent.teams.order_by("name").first()
+        if team is None:
+            raise ValidationError({"assignee": ["You are not a member of any team."]})
+        data["team"] = team
+    if incident.state == State.NEW:
+        data["state"] = State.IN_PROGRESS
+    return update_incident(incident, agent, data)
+
+
+@dataclass
+class BulkResult:
+    updated: list[str] = field(default_factory=list)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _bulk(incidents: Iterable[Incident], action) -> BulkResult:
+    result = BulkResult()
+    for incident in incidents:
+        try:
+            with transaction.atomic():
+                action(incident)
+            result.updated.append(incident.number)
+        except (ValidationError, TransitionError) as exc:
+            messages = exc.messages if isinstance(exc, ValidationError) else [exc.message]
+            result.errors[incident.number] = messages
+    return result
+
+
+def bulk_assign(incidents: Iterable[Incident], actor: User, *, team: Team | None, assignee: User | None) -> BulkResult:
+    """Assign many incidents (each through update_incident); per-incident errors are collected, not fatal."""
+    data: dict[str, Any] = {}
+    if team is not None:
+        data["team"] = team
+    if assignee is not None:
+        data["assignee"] = assignee
+    if not data:
+        raise ValidationError({"team": ["Choose a team or an assignee."]})
+    return _bulk(incidents, lambda i: update_incident(i, actor, data))
+
+
+def bulk_transition(incidents: Iterable[Incident], actor: User, target: str, **fields) -> BulkResult:
+    return _bulk(incidents, lambda i: transition(i, actor, target, **fields))
+
+
+def auto_close_resolved(now=None, days: int | None = None) -> list[str]:
+    """Close incidents resolved more than `days` ago (INCIDENT_AUTO_CLOSE_DAYS). Safe to run twice."""
+    now = now or timezone.now()
+    days = settings.INCIDENT_AUTO_CLOSE_DAYS if days is None else days
+    cutoff = now - timedelta(days=days)
+    closed = []
+    ids = list(
+        Incident.objects.filter(state=State.RESOLVED, resolved_at__lt=cutoff).values_list("pk", flat=True)[:1000]
+    )
+    for pk in ids:
+        with transaction.atomic():
+            incident = _lock(pk)
+            if incident.state != State.RESOLVED or incident.resolved_at >= cutoff:
+                continue  # reopened or handled meanwhile
+            _transition_locked(
+                incident, None, State.CLOSED,
+                system_note=f"Closed automatically: resolved {days} days ago with no reply from the requester.",
+            )
+            closed.append(incident.number)
+    return closed
