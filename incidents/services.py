@@ -236,6 +236,8 @@ def update_incident(
     core.check_version(incident, expected_version)
     if role_of(actor) == Role.END_USER and incident.requester_id != actor.pk:
         raise PermissionDenied("Only the requester can edit this incident.")
+    if incident.state in (State.CLOSED, State.CANCELLED):
+        raise ValidationError({"non_field_errors": [f"{incident.number} is {incident.state}: it can no longer change."]})
     if role_of(actor) == Role.END_USER and incident.state not in OPEN_STATES:
         raise ValidationError({"non_field_errors": ["This incident is no longer open: reopen it or add a comment."]})
     _validate_choices(data)
