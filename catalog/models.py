@@ -13,7 +13,7 @@ class Criticality(models.IntegerChoices):
 
 
 class Service(models.Model):
-    """A service the desk supports (e-mail, VPN, payroll...), with the team that owns it and the one that supports it."""
+    """A service the desk supports (e-mail, VPN, payroll...), with its owning team and its support team."""
 
     name = models.CharField(max_length=150, unique=True)
     slug = models.SlugField(max_length=150, unique=True)

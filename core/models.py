@@ -288,6 +288,9 @@ class Watcher(models.Model):
         constraints = [models.UniqueConstraint(fields=["ticket", "user"], name="watcher_unique")]
         indexes = [models.Index(fields=["user", "ticket"], name="watcher_user")]
 
+    def __str__(self) -> str:
+        return f"user {self.user_id} watches ticket {self.ticket_id}"
+
 
 class LinkKind(models.TextChoices):
     RELATED = "related", "Related to"
@@ -311,6 +314,9 @@ class TicketLink(models.Model):
             models.CheckConstraint(condition=~Q(source=models.F("target")), name="link_not_self"),
         ]
 
+    def __str__(self) -> str:
+        return f"ticket {self.source_id} {self.kind} ticket {self.target_id}"
+
 
 class SentNotification(models.Model):
     """One e-mail sent for one journal entry (or event) to one address: makes notification tasks idempotent."""
@@ -321,3 +327,6 @@ class SentNotification(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["key", "recipient"], name="sent_notification_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.key} -> {self.recipient}"

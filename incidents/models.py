@@ -46,7 +46,10 @@ class AssignmentRule(models.Model):
         ]
 
     def __str__(self) -> str:
-        parts = [f"category {self.category}" if self.category_id else "", f"service {self.service}" if self.service_id else ""]
+        parts = [
+            f"category {self.category}" if self.category_id else "",
+            f"service {self.service}" if self.service_id else "",
+        ]
         return f"{' and '.join(p for p in parts if p)} -> {self.team}"
 
 

@@ -148,9 +148,8 @@ def _validate_categories(category: Category | None, subcategory: Category | None
     errors = {}
     if category is not None and category.parent_id is not None:
         errors["category"] = ["Choose a top-level category here (a subcategory goes in subcategory)."]
-    if subcategory is not None:
-        if category is None or subcategory.parent_id != category.pk:
-            errors["subcategory"] = ["The subcategory must belong to the chosen category."]
+    if subcategory is not None and (category is None or subcategory.parent_id != category.pk):
+        errors["subcategory"] = ["The subcategory must belong to the chosen category."]
     if errors:
         raise ValidationError(errors)
 
@@ -198,13 +197,14 @@ def create_incident(actor: User, data: Mapping[str, Any], *, channel: str | None
     impact = int(data.get("impact") or 3)
     urgency = int(data.get("urgency") or 3)
     now = timezone.now()
+    default_channel = Channel.PORTAL if role_of(actor) == Role.END_USER else Channel.PHONE
     incident = Incident.objects.create(
         number=next_number(TicketKind.INCIDENT), kind=TicketKind.INCIDENT,
         title=str(data["title"]).strip(), description=str(data.get("description") or "").strip(),
         state=State.NEW, active=True, impact=impact, urgency=urgency, priority=compute_priority(impact, urgency),
         requester=requester, organization_id=requester.organization_id, team=team, assignee=assignee,
         service=service, category=category, subcategory=subcategory, opened_at=now, updated_at=now,
-        channel=channel or data.get("channel") or (Channel.PORTAL if role_of(actor) == Role.END_USER else Channel.PHONE),
+        channel=channel or data.get("channel") or default_channel,
         parent=data.get("parent"), major=bool(data.get("major", False)),
     )
     changes = [FieldChange("state", "", State.NEW.label)]
@@ -237,7 +237,9 @@ def update_incident(
     if role_of(actor) == Role.END_USER and incident.requester_id != actor.pk:
         raise PermissionDenied("Only the requester can edit this incident.")
     if incident.state in (State.CLOSED, State.CANCELLED):
-        raise ValidationError({"non_field_errors": [f"{incident.number} is {incident.state}: it can no longer change."]})
+        raise ValidationError(
+            {"non_field_errors": [f"{incident.number} is {incident.state}: it can no longer change."]}
+        )
     if role_of(actor) == Role.END_USER and incident.state not in OPEN_STATES:
         raise ValidationError({"non_field_errors": ["This incident is no longer open: reopen it or add a comment."]})
     _validate_choices(data)
@@ -328,13 +330,16 @@ def _transition_locked(
 ) -> Incident:
     current = incident.state
     WORKFLOW.check(current, target)
-    if actor is not None and role_of(actor) == Role.END_USER:
-        if incident.requester_id != actor.pk or (current, target) not in REQUESTER_TRANSITIONS:
-            allowed = [t for (s, t) in REQUESTER_TRANSITIONS if s == current] if incident.requester_id == actor.pk else []
-            raise TransitionError(
-                f"You cannot move this incident from {current!r} to {target!r}. "
-                f"Allowed for you: {', '.join(allowed) if allowed else 'none'}."
-            )
+    is_requester = actor is not None and incident.requester_id == actor.pk
+    if (
+        actor is not None and role_of(actor) == Role.END_USER
+        and (not is_requester or (current, target) not in REQUESTER_TRANSITIONS)
+    ):
+        allowed = [t for (s, t) in REQUESTER_TRANSITIONS if s == current] if is_requester else []
+        raise TransitionError(
+            f"You cannot move this incident from {current!r} to {target!r}. "
+            f"Allowed for you: {', '.join(allowed) if allowed else 'none'}."
+        )
     errors: dict[str, list[str]] = {}
     if target == State.ON_HOLD:
         hold_reason = hold_reason or incident.hold_reason
