@@ -1,14 +1,42 @@
 #!/usr/bin/env bash
-# Runs every benchmark under bench/ (started by `make bench`, with DATABASE_URL and REDIS_URL set).
+# Runs the benchmarks (started by `make bench`, or by hand): for each size, generate the database, explain the
+# queue queries, then load-test the pages. See bench/README.md for what each step does and how long it takes.
+#
+# Knobs (environment):
+#   BENCH_SIZES="10k 1m"       which databases: 10k = itsm_bench_10k (10,000 incidents), 1m = itsm_bench_1m
+#   BENCH_SKIP_GENERATE=1      reuse the databases already generated
+#   BENCH_DURATION=15          seconds measured per scenario and concurrency
+#   BENCH_CONNECTIONS=1,2      concurrent connections to test
+#   BENCH_SAVE=1               copy the EXPLAIN plans to bench/explain/ (committed)
+#   BENCH_PG_URL               PostgreSQL server (no database name); default: the server of $DATABASE_URL if set
+#                              (as under `make bench`), else postgres://postgres@127.0.0.1:5432
 set -euo pipefail
-cd "$(dirname "$0")"
-shopt -s nullglob
-scripts=(bench_*.py)
-if [ ${#scripts[@]} -eq 0 ]; then
-  echo "No benchmarks yet: they arrive with the incident and SLA issues (see bench/README.md)."
-  exit 0
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+
+if [ -z "${BENCH_PG_URL:-}" ] && [ -n "${DATABASE_URL:-}" ]; then
+  export BENCH_PG_URL="${DATABASE_URL%/*}"
 fi
-for script in "${scripts[@]}"; do
-  echo "== $script"
-  ../.venv/bin/python "$script"
+if [ -z "${BENCH_REDIS_URL:-}" ] && [ -n "${REDIS_URL:-}" ]; then
+  export BENCH_REDIS_URL="${REDIS_URL%/*}/5"
+fi
+if ! command -v wrk >/dev/null; then
+  echo "Note: wrk is not installed (apt-get install wrk); bench/load.py falls back to its Python client."
+fi
+
+for size in ${BENCH_SIZES:-10k 1m}; do
+  case "$size" in
+    10k) incidents=10000 ;;
+    1m) incidents=1000000 ;;
+    *) echo "Unknown size $size (10k or 1m)"; exit 2 ;;
+  esac
+  echo "=== $size: generate"
+  if [ "${BENCH_SKIP_GENERATE:-0}" != "1" ]; then
+    $PY bench/generate.py --database-url "$size" --recreate --incidents "$incidents"
+  fi
+  echo "=== $size: explain"
+  $PY bench/explain.py --database-url "$size" $([ "${BENCH_SAVE:-0}" = "1" ] && echo --save)
+  echo "=== $size: load"
+  $PY bench/load.py --database-url "$size" --duration "${BENCH_DURATION:-15}" \
+    --connections "${BENCH_CONNECTIONS:-1,2}"
 done

@@ -130,7 +130,8 @@ class TicketQuerySet(models.QuerySet):
             if team_ids:
                 rule |= Q(team_id__in=team_ids)
         elif user.organization_id:
-            shares = type(user.organization).objects.filter(pk=user.organization_id, share_tickets=True).exists()
+            organizations = user._meta.get_field("organization").related_model.objects  # no query for the row
+            shares = organizations.filter(pk=user.organization_id, share_tickets=True).exists()
             if shares:
                 rule |= Q(organization_id=user.organization_id)
         return self.filter(rule)

@@ -156,4 +156,5 @@ def link_tickets(source: Ticket, target: Ticket, kind: str, actor) -> TicketLink
 def unlink_tickets(link: TicketLink, actor) -> None:
     label = LinkKind(link.kind).label.lower()
     record_changes(link.source, actor, [FieldChange("link", f"{label} {link.target.number}", "", internal=True)])
+    record_changes(link.target, actor, [FieldChange("link", f"{link.source.number} {label} this", "", internal=True)])
     link.delete()

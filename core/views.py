@@ -24,20 +24,27 @@ def home(request: HttpRequest) -> HttpResponse:
 @permission_required("portal.use")
 def portal_home(request: HttpRequest) -> HttpResponse:
     """The end user's portal: who they are, their organization and how the desk can be reached."""
+    from incidents.views.portal import portal_incidents, with_status_text
+
     user = request.user
     service_desk = Team.objects.filter(slug="service-desk").first()
-    return render(request, "portal/home.html", {"organization": user.organization, "service_desk": service_desk})
+    recent = with_status_text(portal_incidents(user).select_related("requester").order_by("-updated_at", "-id")[:5])
+    return render(request, "portal/home.html", {
+        "organization": user.organization, "service_desk": service_desk, "recent_incidents": recent,
+    })
 
 
 @permission_required("tickets.work")
 def agent_home(request: HttpRequest) -> HttpResponse:
-    """The agent's workspace: their teams, who leads them and who is in them."""
+    """The agent's workspace: their queues with counts (through the access rule), and their teams."""
+    from incidents.views.agent_queue import queue_summaries
+
     teams = (
         request.user.teams.select_related("lead")
         .prefetch_related("members")
         .annotate(member_count=Count("members"))
     )
-    return render(request, "agent/home.html", {"teams": teams})
+    return render(request, "agent/home.html", {"teams": teams, "queues": queue_summaries(request.user)})
 
 
 @permission_required("dashboards.view")

@@ -320,7 +320,8 @@ def transition(
     )
     if comment.strip():
         entry = core.add_comment(incident, actor, comment)
-        _notify("comment", incident, entry.pk)
+        # the requester's words go to the desk; the desk's go to the requester
+        _notify("reply" if actor is not None and actor.pk == incident.requester_id else "comment", incident, entry.pk)
     return incident
 
 
@@ -450,7 +451,10 @@ def _bulk(incidents: Iterable[Incident], action) -> BulkResult:
                 action(incident)
             result.updated.append(incident.number)
         except (ValidationError, TransitionError) as exc:
-            messages = exc.messages if isinstance(exc, ValidationError) else [exc.message]
+            # a TransitionError's field_errors say what the target state needs ("resolution_code": [...])
+            messages = exc.messages if isinstance(exc, ValidationError) else [
+                message for field_messages in exc.field_errors.values() for message in field_messages
+            ]
             result.errors[incident.number] = messages
     return result
 

@@ -6,9 +6,17 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import MeView, TeamViewSet, TokenExchangeView
+from accounts.api_users import UserViewSet
+from catalog.api import ServiceViewSet
+from incidents.api import urlpatterns as incident_urls
+from incidents.api.views import CategoryViewSet, IncidentViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.register("teams", TeamViewSet, basename="team")
+router.register("users", UserViewSet, basename="user")
+router.register("services", ServiceViewSet, basename="service")
+router.register("categories", CategoryViewSet, basename="category")
+router.register("incidents", IncidentViewSet, basename="incident")
 
 urlpatterns = [
     path("auth/token/", TokenExchangeView.as_view(), name="api-token"),
@@ -18,5 +26,6 @@ urlpatterns = [
     path("docs/", csp_update({"style-src": ["'unsafe-inline'"]})(
         SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    *incident_urls,
     *router.urls,
 ]

@@ -322,6 +322,9 @@ if TESTING:
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 
+# --- Benchmarks ---------------------------------------------------------------------------------------------
+BENCH_VIEWS = envbool("ITSM_BENCH_VIEWS", False)  # mounts /bench/ping/ (core/views_bench.py) for bench/load.py
+
 # --- Tickets --------------------------------------------------------------------------------------------
 ATTACHMENT_MAX_BYTES = envint("ATTACHMENT_MAX_MB", 10) * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

@@ -1,7 +1,9 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
 from core import views as core_views
+from core.views_attachments import attachment_download
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -10,6 +12,8 @@ urlpatterns = [
     path("manager/", core_views.manager_home, name="manager-home"),
     path("console/", core_views.admin_home, name="admin-home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("attachments/<int:pk>/download/", attachment_download, name="attachment-download"),
+    path("", include("incidents.urls")),
     path("accounts/", include("accounts.urls")),
     path("api/v1/", include("itsm.api")),
     path("admin/", admin.site.urls),
@@ -19,3 +23,8 @@ handler400 = "core.views.error_400"
 handler403 = "core.views.error_403"
 handler404 = "core.views.error_404"
 handler500 = "core.views.error_500"
+
+if settings.BENCH_VIEWS:  # a one-query view for bench/load.py, never on unless ITSM_BENCH_VIEWS=1
+    from core import views_bench
+
+    urlpatterns.append(path("bench/ping/", views_bench.ping, name="bench-ping"))

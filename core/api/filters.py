@@ -25,3 +25,15 @@ class StrictOrderingFilter(filters.OrderingFilter):
                 )
             return fields
         return self.get_default_ordering(view)
+
+
+class StableOrderingFilter(StrictOrderingFilter):
+    """StrictOrderingFilter plus a final `-pk` tie-breaker, so limit/offset pages never overlap or skip rows."""
+
+    unique_fields = frozenset({"pk", "id", "number"})
+
+    def get_ordering(self, request, queryset, view):
+        ordering = super().get_ordering(request, queryset, view)
+        if ordering and not any(str(f).lstrip("-") in self.unique_fields for f in ordering):
+            ordering = [*ordering, "-pk"]
+        return ordering

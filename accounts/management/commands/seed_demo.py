@@ -1,4 +1,8 @@
-"""Create the demo users, teams and organizations (idempotent). Refused unless ALLOW_DEMO_DATA is on."""
+"""Create the demo users, teams, organizations, services, categories and incidents (idempotent).
+
+Refused unless ALLOW_DEMO_DATA is on. Incidents are raised and worked through incidents.services, like the
+browser and the API do, so their journals look real; an incident whose title its requester already has is skipped.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,10 @@ from django.db import transaction
 
 from accounts.models import Organization, Team, User
 from accounts.roles import Role
+from catalog.models import Service
+from incidents import services as incident_services
+from incidents.choices import State
+from incidents.models import AssignmentRule, Category, Incident
 
 ORGANIZATIONS = [
     {"slug": "acme", "name": "Acme", "share_tickets": True},
@@ -29,8 +37,171 @@ USERS = [
 ]
 
 
+SERVICES = [
+    {"slug": "email", "name": "E-mail", "support": "service-desk", "criticality": 3,
+     "description": "Mailboxes, calendars and shared mailboxes."},
+    {"slug": "laptops", "name": "Laptops and desktops", "support": "service-desk", "criticality": 2,
+     "description": "Company computers, docking stations and screens."},
+    {"slug": "printing", "name": "Printing", "support": "service-desk", "criticality": 1,
+     "description": "Office printers and scanners."},
+    {"slug": "payroll", "name": "Payroll", "support": "service-desk", "criticality": 4,
+     "description": "The payroll application and payslips."},
+    {"slug": "vpn", "name": "VPN", "support": "network", "criticality": 3,
+     "description": "Remote access to the company network."},
+    {"slug": "wifi", "name": "Office Wi-Fi", "support": "network", "criticality": 2,
+     "description": "Wireless network in every office."},
+]
+CATEGORIES = {
+    "Hardware": ["Laptop", "Monitor", "Printer"],
+    "Software": ["Error message", "Installation"],
+    "Network": ["VPN", "Wi-Fi"],
+    "Access": ["Password reset", "Permissions"],
+}
+# (requester, title, service, category, subcategory, urgency, steps). Steps are (action, actor, *arguments).
+INCIDENTS = [
+    ("user1", "Outlook keeps asking for my password", "email", "Access", "Password reset", 2, [
+        ("take", "agent1"), ("comment", "agent1", "Could you tell me when this started? Did you change your "
+                                                  "password recently?"),
+        ("comment", "user1", "Yesterday, right after I changed it."),
+        ("note", "agent1", "Stale credentials in Windows Credential Manager; remote session booked."),
+    ]),
+    ("user1", "Laptop battery drains in one hour", "laptops", "Hardware", "Laptop", 2, [
+        ("take", "agent1"), ("hold", "agent1", "awaiting_vendor"),
+        ("note", "agent1", "Battery replacement ordered from the vendor, RMA 48213."),
+    ]),
+    ("user1", "Cannot print to the 2nd floor printer", "printing", "Hardware", "Printer", 3, [
+        ("take", "agent1"), ("comment", "agent1", "The print queue was stuck; I restarted it. Please try again."),
+        ("resolve", "agent1", "solved", "Restarted the print spooler on the print server."),
+    ]),
+    ("user1", "Payslip for last month is missing", "payroll", "Software", "Error message", 2, [
+        ("take", "agent1"), ("resolve", "agent1", "solved", "The payslip was re-published by payroll."),
+        ("close", "user1"),
+    ]),
+    ("user1", "VPN disconnects every few minutes", "vpn", "Network", "VPN", 1, [
+        ("impact", "agent2", 2), ("take", "agent2"),
+        ("note", "agent2", "Seen on three clients since the gateway update; checking the keep-alive settings."),
+    ]),
+    ("user1", "Second monitor stays black", "laptops", "Hardware", "Monitor", 3, []),
+    ("user1", "Need Visio installed", "laptops", "Software", "Installation", 3, [
+        ("take", "agent1"), ("hold", "agent1", "awaiting_caller"),
+        ("comment", "agent1", "Which version of Visio do you need, and has your manager approved the licence?"),
+    ]),
+    ("user2", "Shared mailbox 'sales' not visible", "email", "Access", "Permissions", 2, [
+        ("take", "agent1"), ("comment", "agent1", "I have added you to the sales group; it can take an hour."),
+    ]),
+    ("user2", "Wi-Fi very slow in meeting room B", "wifi", "Network", "Wi-Fi", 2, []),
+    ("user2", "Excel crashes when opening large files", "laptops", "Software", "Error message", 2, [
+        ("take", "agent1"), ("resolve", "agent1", "workaround", "Opened the file in the 64-bit version; an "
+                                                               "upgrade is planned."),
+    ]),
+    ("user2", "Scanner sends e-mails to the wrong address", "printing", "Hardware", "Printer", 3, [
+        ("take", "agent1"), ("resolve", "agent1", "user_error", "The address book entry was wrong; corrected."),
+        ("reopen", "user2", "It still goes to my old address."),
+    ]),
+    ("user2", "Forgot my payroll password", "payroll", "Access", "Password reset", 1, [
+        ("cancel", "user2"),
+    ]),
+    ("user1", "E-mail delivery delayed by hours", "email", "Software", "Error message", 1, [
+        ("impact", "agent1", 1), ("major", "manager"), ("take", "agent1"),
+        ("note", "agent1", "Mail queue backlog on the relay; vendor case opened."),
+        ("comment", "agent1", "We know about the delays and are working on it with our provider."),
+    ]),
+    ("user1", "Keyboard missing keys", "laptops", "Hardware", "Laptop", 3, []),
+    ("user2", "Cannot connect to Wi-Fi on new phone", "wifi", "Network", "Wi-Fi", 3, [
+        ("take", "agent2"), ("hold", "agent2", "awaiting_caller"),
+        ("comment", "agent2", "Which phone model is it, and which network name do you see?"),
+    ]),
+    ("user1", "VPN client will not install", "vpn", "Software", "Installation", 2, [
+        ("take", "agent2"), ("resolve", "agent2", "solved", "Installed the current client from the software centre."),
+    ]),
+    ("user1", "Printer jams on every page", "printing", "Hardware", "Printer", 3, [
+        ("take", "agent1"), ("resolve", "agent1", "not_reproducible", "Printed 50 pages without a jam."),
+        ("close", "user1"),
+    ]),
+    ("user2", "Calendar invitations arrive twice", "email", "Software", "Error message", 3, [
+        ("assign", "agent1", "service-desk"),
+    ]),
+    ("user1", "Access to the finance share", "laptops", "Access", "Permissions", 2, [
+        ("take", "agent1"), ("hold", "agent1", "awaiting_change"),
+        ("note", "agent1", "Needs the quarterly permissions change; linked to the change calendar."),
+    ]),
+    ("user2", "VPN password expired", "vpn", "Access", "Password reset", 1, []),
+]
+
+
+def seed_catalog(teams: dict[str, Team]) -> tuple[dict[str, Service], dict[tuple[str, str], Category]]:
+    """Services, categories with subcategories, and one assignment rule (network problems go to Network)."""
+    services = {
+        spec["slug"]: Service.objects.update_or_create(slug=spec["slug"], defaults={
+            "name": spec["name"], "description": spec["description"], "criticality": spec["criticality"],
+            "support_team": teams[spec["support"]], "owner_team": teams[spec["support"]], "active": True,
+        })[0]
+        for spec in SERVICES
+    }
+    categories: dict[tuple[str, str], Category] = {}
+    for top, children in CATEGORIES.items():
+        parent, _ = Category.objects.get_or_create(name=top, parent=None)
+        categories[(top, "")] = parent
+        for child in children:
+            categories[(top, child)] = Category.objects.get_or_create(name=child, parent=parent)[0]
+    AssignmentRule.objects.get_or_create(
+        category=categories[("Network", "")], service=None, defaults={"team": teams["network"], "order": 10}
+    )
+    return services, categories
+
+
+def run_step(incident: Incident, step: tuple, users: dict[str, User], teams: dict[str, Team]) -> Incident:
+    """One demo action, through the same service functions as the browser and the API."""
+    action, actor, *args = step
+    actor = users[actor]
+    if action == "take":
+        return incident_services.take(incident, actor)
+    if action == "assign":
+        # the manager dispatches the incident to `actor` in team args[0]
+        return incident_services.update_incident(incident, users["manager"], {"team": teams[args[0]],
+                                                                              "assignee": actor})
+    if action in ("comment", "note"):
+        incident_services.add_comment(incident, actor, args[0], internal=action == "note")
+        return Incident.objects.get(pk=incident.pk)
+    if action == "impact":
+        return incident_services.update_incident(incident, actor, {"impact": args[0]})
+    if action == "major":
+        return incident_services.update_incident(incident, actor, {"major": True})
+    if action == "hold":
+        return incident_services.transition(incident, actor, State.ON_HOLD, hold_reason=args[0])
+    if action == "resolve":
+        return incident_services.transition(incident, actor, State.RESOLVED, resolution_code=args[0],
+                                            resolution_notes=args[1])
+    if action == "reopen":
+        return incident_services.transition(incident, actor, State.IN_PROGRESS, comment=args[0])
+    if action == "close":
+        return incident_services.transition(incident, actor, State.CLOSED)
+    if action == "cancel":
+        return incident_services.transition(incident, actor, State.CANCELLED)
+    raise ValueError(f"unknown demo step {action!r}")
+
+
+def seed_incidents(users: dict[str, User], teams: dict[str, Team], services: dict[str, Service],
+                   categories: dict[tuple[str, str], Category]) -> int:
+    """Raise the demo incidents that do not exist yet; returns how many were created."""
+    created = 0
+    for requester, title, service, category, subcategory, urgency, steps in INCIDENTS:
+        if Incident.objects.filter(requester=users[requester], title=title).exists():
+            continue
+        incident = incident_services.create_incident(users[requester], {
+            "title": title, "urgency": urgency, "service": services[service],
+            "category": categories[(category, "")], "subcategory": categories[(category, subcategory)],
+            "description": f"{title}. Reported from the portal by {users[requester].display_name}.",
+        })
+        for step in steps:
+            incident = run_step(incident, step, users, teams)
+        created += 1
+    return created
+
+
 class Command(BaseCommand):
-    help = "Create or refresh the demo data: admin, manager, agent1, agent2, user1, user2 (password: demo)."
+    help = ("Create or refresh the demo data: admin, manager, agent1, agent2, user1, user2 (password: demo), "
+            "services, categories and about twenty incidents.")
 
     def handle(self, *args, **options) -> None:
         if not settings.ALLOW_DEMO_DATA:
@@ -66,7 +237,10 @@ class Command(BaseCommand):
                 users[spec["username"]] = user
             for t in TEAMS:
                 Team.objects.filter(slug=t["slug"]).update(lead=users[t["lead"]])
+            services, categories = seed_catalog(teams)
+            created = seed_incidents(users, teams, services, categories)
         self.stdout.write(self.style.SUCCESS(
-            "Demo data ready. Sign in as admin, manager, agent1, agent2, user1 or user2 "
+            f"Demo data ready ({created} new incident{'s' if created != 1 else ''}). "
+            "Sign in as admin, manager, agent1, agent2, user1 or user2 "
             f"with the password {'from DEMO_PASSWORD' if os.environ.get('DEMO_PASSWORD') else 'demo'}."
         ))

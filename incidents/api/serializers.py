@@ -1,0 +1,263 @@
+"""Serializers of the incident API.
+
+Reading: references come back as objects (`{"id", "name"}`; the parent as `{"id", "number", "title"}`).
+Writing: references go in by id, and every write goes through incidents.services. The input serializers only
+check types and shapes; who may set which field is the services' decision. They refuse unknown and
+read-only keys by name (StrictInputMixin) rather than silently dropping them.
+
+End users get the same endpoints with fewer fields: END_USER_HIDDEN_FIELDS never reach them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from core.api.serializers import NamedRefSerializer, StrictInputMixin, UserRefSerializer, inline_choice_field
+from core.models import Attachment, Impact, JournalEntry, JournalKind, LinkKind, TicketLink, Urgency
+from incidents.choices import Channel, HoldReason, ResolutionCode, State
+from incidents.models import Category, Incident
+
+INCIDENT_FIELDS = [
+    "id", "number", "title", "description", "state", "hold_reason", "impact", "urgency", "priority", "category",
+    "subcategory", "service", "team", "assignee", "requester", "channel", "major", "parent", "resolution_code",
+    "resolution_notes", "opened_at", "updated_at", "resolved_at", "closed_at", "version",
+]
+DETAIL_FIELDS = [*INCIDENT_FIELDS, "watchers", "links"]
+# The desk's own assessment and bookkeeping: not shown to end users (nor who else watches, nor linked tickets).
+END_USER_HIDDEN_FIELDS = frozenset({"impact", "channel", "major", "parent", "watchers", "links"})
+# Shown by the API but never accepted in a write.
+READ_ONLY_NAMES = frozenset(
+    {"id", "number", "priority", "opened_at", "updated_at", "resolved_at", "closed_at", "watchers", "links",
+     "kind", "active", "organization"}
+)
+MAX_ID = 2**63 - 1
+
+
+class IncidentRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    number = serializers.CharField(read_only=True)
+    title = serializers.CharField(read_only=True, allow_null=True)
+
+
+class TicketRefSerializer(IncidentRefSerializer):
+    kind = serializers.CharField(read_only=True)
+
+
+class LinkSerializer(serializers.ModelSerializer):
+    """A link seen from one incident (context `incident_id`): its kind, direction and the ticket at the other end."""
+
+    kind = inline_choice_field(LinkKind.choices, read_only=True)
+    direction = serializers.SerializerMethodField()
+    ticket = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TicketLink
+        fields = ["id", "kind", "direction", "ticket", "created_at"]
+        read_only_fields = fields
+
+    def _outgoing(self, link: TicketLink) -> bool:
+        return link.source_id == self.context["incident_id"]
+
+    @extend_schema_field(serializers.ChoiceField(choices=["outgoing", "incoming"]))
+    def get_direction(self, link: TicketLink) -> str:
+        return "outgoing" if self._outgoing(link) else "incoming"
+
+    @extend_schema_field(TicketRefSerializer)
+    def get_ticket(self, link: TicketLink) -> dict[str, Any]:
+        other = link.target if self._outgoing(link) else link.source
+        return {"id": other.pk, "number": other.number, "title": other.title, "kind": other.kind}
+
+
+class IncidentSerializer(serializers.ModelSerializer):
+    """An incident as read by the list (and, with watchers and links, by the detail)."""
+
+    state = serializers.ChoiceField(choices=State.choices, read_only=True)
+    impact = inline_choice_field(Impact.choices, read_only=True)
+    urgency = inline_choice_field(Urgency.choices, read_only=True)
+    category = NamedRefSerializer(read_only=True, allow_null=True)
+    subcategory = NamedRefSerializer(read_only=True, allow_null=True)
+    service = NamedRefSerializer(read_only=True, allow_null=True)
+    team = NamedRefSerializer(read_only=True, allow_null=True)
+    assignee = UserRefSerializer(read_only=True, allow_null=True)
+    requester = UserRefSerializer(read_only=True)
+    parent = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Incident
+        fields = INCIDENT_FIELDS
+        read_only_fields = fields
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.context.get("end_user"):
+            for name in END_USER_HIDDEN_FIELDS & set(self.fields):
+                self.fields.pop(name)
+
+    @extend_schema_field(IncidentRefSerializer(allow_null=True))
+    def get_parent(self, incident: Incident) -> dict[str, Any] | None:
+        """The parent incident; its title only when the caller may see it (annotated `parent_visible`)."""
+        if incident.parent_id is None:
+            return None
+        parent = incident.parent
+        visible = getattr(incident, "parent_visible", True)
+        return {"id": parent.pk, "number": parent.number, "title": parent.title if visible else None}
+
+
+class IncidentDetailSerializer(IncidentSerializer):
+    """The detail: the incident plus its watchers and its links to tickets the caller can see."""
+
+    watchers = UserRefSerializer(many=True, read_only=True)
+    links = serializers.SerializerMethodField()
+
+    class Meta(IncidentSerializer.Meta):
+        fields = DETAIL_FIELDS
+        read_only_fields = fields
+
+    @extend_schema_field(LinkSerializer(many=True))
+    def get_links(self, incident: Incident) -> list[dict[str, Any]]:
+        links = [*getattr(incident, "visible_links_out", []), *getattr(incident, "visible_links_in", [])]
+        links.sort(key=lambda link: (link.created_at, link.pk))
+        return LinkSerializer(links, many=True, context={"incident_id": incident.pk}).data
+
+
+def _ref_field(label: str) -> serializers.IntegerField:
+    return serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=MAX_ID, help_text=f"Id of the {label}; null clears it."
+    )
+
+
+class IncidentWriteSerializer(StrictInputMixin, serializers.Serializer):
+    """What a create or a PATCH may carry. Role rules (who may set what) are checked by incidents.services.
+
+    `version` (PATCH only) is the version the client read: a stale one is answered 409 and changes nothing.
+    """
+
+    read_only_names = READ_ONLY_NAMES
+
+    title = serializers.CharField(required=False, max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    impact = inline_choice_field(Impact.choices, required=False)
+    urgency = inline_choice_field(Urgency.choices, required=False)
+    category = _ref_field("top-level category (GET /api/v1/categories/)")
+    subcategory = _ref_field("subcategory (a category whose parent is `category`)")
+    service = _ref_field("service (GET /api/v1/services/)")
+    team = _ref_field("assignment group (GET /api/v1/teams/)")
+    assignee = _ref_field("assigned agent (GET /api/v1/users/), a member of `team`")
+    requester = _ref_field("user the incident is raised for")
+    parent = _ref_field("parent incident (its `id`)")
+    channel = serializers.ChoiceField(required=False, choices=Channel.choices)
+    major = serializers.BooleanField(required=False)
+    state = serializers.ChoiceField(
+        required=False, choices=State.choices, help_text="Prefer POST .../transition/ to change the state."
+    )
+    hold_reason = serializers.ChoiceField(required=False, choices=HoldReason.choices, allow_blank=True)
+    resolution_code = serializers.ChoiceField(required=False, choices=ResolutionCode.choices, allow_blank=True)
+    resolution_notes = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    version = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+
+    def __init__(self, *args: Any, creating: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if creating:  # a new incident has no version to compare with
+            self.fields.pop("version")
+            self.read_only_names = READ_ONLY_NAMES | {"version"}
+
+
+class TransitionSerializer(StrictInputMixin, serializers.Serializer):
+    """A state change, with what the target state needs (a hold reason; a resolution code and notes)."""
+
+    state = serializers.ChoiceField(choices=State.choices)
+    hold_reason = serializers.ChoiceField(choices=HoldReason.choices, allow_blank=True, default="")
+    resolution_code = serializers.ChoiceField(choices=ResolutionCode.choices, allow_blank=True, default="")
+    resolution_notes = serializers.CharField(allow_blank=True, default="", trim_whitespace=False)
+    comment = serializers.CharField(allow_blank=True, default="", trim_whitespace=False,
+                                    help_text="An optional public comment added with the change.")
+    version = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+
+
+class VersionSerializer(StrictInputMixin, serializers.Serializer):
+    version = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+
+
+class CommentSerializer(StrictInputMixin, serializers.ModelSerializer):
+    """A public comment, or (agents only) an internal work note."""
+
+    kind = inline_choice_field(JournalKind.choices, read_only=True)
+    author = UserRefSerializer(source="actor", read_only=True, allow_null=True)
+    body = serializers.CharField(trim_whitespace=False)
+    internal = serializers.BooleanField(default=False, help_text="A work note, visible to agents only.")
+
+    class Meta:
+        model = JournalEntry
+        fields = ["id", "kind", "internal", "body", "author", "created_at"]
+        read_only_fields = ["id", "kind", "author", "created_at"]
+
+
+class JournalEntrySerializer(serializers.ModelSerializer):
+    """One line of the history: a comment, a work note, or one field's change (field, old and new value)."""
+
+    kind = inline_choice_field(JournalKind.choices, read_only=True)
+    actor = UserRefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = JournalEntry
+        fields = ["id", "kind", "internal", "body", "field", "old_value", "new_value", "actor", "created_at"]
+        read_only_fields = fields
+
+
+def download_path(attachment_id: int) -> str:
+    """The access-checked download view of an attachment (a UI view, not part of the API)."""
+    return reverse("attachment-download", args=[attachment_id])
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    uploaded_by = UserRefSerializer(read_only=True, allow_null=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "filename", "content_type", "size", "internal", "uploaded_by", "created_at", "download_url"]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_download_url(self, attachment: Attachment) -> str:
+        return download_path(attachment.pk)
+
+
+class AttachmentUploadSerializer(StrictInputMixin, serializers.Serializer):
+    """multipart/form-data: `file`, and `internal` (agents only) to hide it from end users."""
+
+    file = serializers.FileField(allow_empty_file=True, use_url=False)
+    internal = serializers.BooleanField(default=False)
+
+
+class WatcherInputSerializer(StrictInputMixin, serializers.Serializer):
+    user = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID,
+                                    help_text="The user to add; yourself when left out.")
+
+
+class LinkInputSerializer(StrictInputMixin, serializers.Serializer):
+    target = serializers.CharField(max_length=16, help_text="The number of the other ticket (INC0001234...).")
+    kind = inline_choice_field(LinkKind.choices)
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    parent = NamedRefSerializer(read_only=True, allow_null=True)
+    full_name = serializers.CharField(source="__str__", read_only=True)
+
+    class Meta:
+        model = Category
+        fields = ["id", "name", "full_name", "parent"]
+        read_only_fields = fields
+
+
+__all__ = [
+    "AttachmentSerializer", "AttachmentUploadSerializer", "CategorySerializer", "CommentSerializer",
+    "IncidentDetailSerializer", "IncidentSerializer", "IncidentWriteSerializer", "JournalEntrySerializer",
+    "LinkInputSerializer", "LinkSerializer", "TransitionSerializer", "VersionSerializer",
+    "WatcherInputSerializer",
+]

@@ -1,0 +1,1 @@
+"""The browser pages of incidents: the end users' portal (portal.py) and the agents' workspace (agent_*.py)."""

@@ -1,0 +1,173 @@
+"""The agent's queues: saved filters plus the free filters of IncidentFilter, sorting, paging and bulk actions.
+
+The queryset always starts from `Incident.objects.visible_to(user)`, then the queue, then the user's filters;
+counting and paging happen in SQL, and the displayed references are joined (select_related), so the number of
+queries of the page does not grow with the number of rows.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.datastructures import MultiValueDict
+from django.views.decorators.http import require_POST
+
+from core.permissions import permission_required
+from incidents import services
+from incidents.filters import QUEUES, QUEUES_BY_SLUG, IncidentFilter, Queue, parse_ordering
+from incidents.forms import BulkForm, ListSelect
+from incidents.models import Incident
+from incidents.views.common import page_numbers, safe_next
+
+PAGE_SIZE = 50
+DEFAULT_QUEUE = "open"
+# Columns the user can sort by (each an ORDERING_FIELDS entry), with the direction of a first click.
+SORTABLE = {"priority": ("Priority", "priority"), "updated_at": ("Updated", "-updated_at"),
+            "opened_at": ("Opened", "-opened_at")}
+LIST_RELATED = ("team", "assignee", "service", "requester")
+# Filters shown in the filter panel (the others, e.g. requester or major, still work from the URL).
+SELECT_FILTERS = ("team", "assignee", "service", "category")
+
+
+def queue_queryset(user, queue: Queue) -> QuerySet[Incident]:
+    """The incidents of a saved queue, within what `user` may see (nothing when the queue's filter is void)."""
+    base = Incident.objects.visible_to(user)
+    params = queue.params(user)
+    if not params:
+        return base
+    filterset = IncidentFilter(MultiValueDict(params), queryset=base)  # lists per key, like request.GET
+    return filterset.qs if filterset.is_valid() else base.none()
+
+
+def queue_summaries(user) -> list[dict]:
+    """Each queue with its count (one COUNT per queue, through the access rule) for the workspace home."""
+    return [
+        {"queue": q, "count": queue_queryset(user, q).count(), "url": f"{reverse('agent-incidents')}?queue={q.slug}"}
+        for q in QUEUES
+    ]
+
+
+def style_filter_form(form: forms.Form) -> None:
+    """Friendlier widgets for the filter panel: check boxes for states and priorities, single selects, dates."""
+    for name in ("state", "priority"):
+        field = form.fields[name]
+        field.widget = forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}, choices=field.choices)
+    for name in SELECT_FILTERS:
+        field = form.fields[name]
+        field.widget = ListSelect(choices=[("", "Any"), *field.choices])
+    form.fields["assignee"].label = "Assigned to"
+    form.fields["team"].label = "Assignment group"
+    for name, label in (("opened_after", "Opened from"), ("opened_before", "Opened before")):
+        form.fields[name].widget = forms.DateInput(attrs={"type": "date"})
+        form.fields[name].label = label
+    form.fields["unassigned"].widget.choices = [("unknown", "Any"), ("true", "Unassigned only"),
+                                                ("false", "Assigned only")]
+    form.fields["q"].label = "Text or number"
+    form.fields["q"].widget.attrs.update({"type": "search", "placeholder": "e.g. printer, INC0001001"})
+
+
+def sort_links(request: HttpRequest, ordering: list[str]) -> dict[str, dict]:
+    """For each sortable column: the URL that sorts by it (toggling direction) and its aria-sort value."""
+    primary = ordering[0] if ordering else ""
+    links = {}
+    for field, (label, first) in SORTABLE.items():
+        current = primary.lstrip("-") == field
+        descending = primary.startswith("-")
+        target = (field if descending else f"-{field}") if current else first
+        params = request.GET.copy()
+        params["ordering"] = target
+        params.pop("page", None)
+        links[field] = {
+            "label": label,
+            "url": f"?{params.urlencode()}",
+            "aria_sort": ("descending" if descending else "ascending") if current else "none",
+        }
+    return links
+
+
+@permission_required("tickets.work")
+def queue_list(request: HttpRequest) -> HttpResponse:
+    """A queue page. Unknown queues, bad filters or orderings answer 400 with the reason, never a 500."""
+    status = 200
+    problems: list[str] = []
+    slug = request.GET.get("queue") or DEFAULT_QUEUE
+    queue = QUEUES_BY_SLUG.get(slug)
+    if queue is None:
+        problems.append(f"Unknown queue “{slug}”. Known queues: {', '.join(QUEUES_BY_SLUG)}.")
+        queue = QUEUES_BY_SLUG[DEFAULT_QUEUE]
+    raw_ordering = request.GET.get("ordering", "")
+    try:
+        ordering = parse_ordering(raw_ordering, queue.default_ordering)
+    except ValueError as exc:
+        problems.append(str(exc))
+        ordering, raw_ordering = queue.default_ordering, ""
+    if not any(f.lstrip("-") in ("id", "number") for f in ordering):
+        ordering = [*ordering, "-id"]
+
+    filterset = IncidentFilter(request.GET, queryset=queue_queryset(request.user, queue))
+    style_filter_form(filterset.form)
+    valid = filterset.is_valid()
+    if problems or not valid:
+        status = 400
+        qs = Incident.objects.none()
+    else:
+        qs = filterset.qs
+    qs = qs.select_related(*LIST_RELATED).order_by(*ordering)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    filter_keys = set(filterset.form.fields)
+    filtering = any(value not in ("", "unknown") for key, values in request.GET.lists() if key in filter_keys
+                    for value in values)
+    context = {
+        "queues": QUEUES,
+        "queue": queue,
+        "filter_form": filterset.form,
+        "filtering": filtering,
+        "problems": problems,
+        "page": page,
+        "page_numbers": page_numbers(page),
+        "sort": sort_links(request, ordering),
+        "ordering": raw_ordering,  # kept by the filter form (only when valid)
+        "bulk_form": BulkForm(auto_id="bulk_%s"),
+        "next_url": request.get_full_path(),
+    }
+    return render(request, "agent/queue.html", context, status=status)
+
+
+@require_POST
+@permission_required("tickets.work")
+def bulk(request: HttpRequest) -> HttpResponse:
+    """Assign or change the state of the ticked incidents, each through the service; report each failure."""
+    back = safe_next(request, reverse("agent-incidents"))
+    form = BulkForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields and field != "__all__" else ""
+            for error in errors:
+                messages.error(request, f"{label}: {error}" if label else error)
+        return redirect(back)
+    data = form.cleaned_data
+    numbers = data["numbers"]
+    incidents = list(Incident.objects.visible_to(request.user).filter(number__in=numbers).order_by("number"))
+    missing = sorted(set(numbers) - {i.number for i in incidents})
+    if data["action"] == "assign":
+        result = services.bulk_assign(incidents, request.user, team=data["team"], assignee=data["assignee"])
+        verb = "Assigned"
+    else:
+        result = services.bulk_transition(
+            incidents, request.user, data["state"], hold_reason=data.get("hold_reason") or "",
+            resolution_code=data.get("resolution_code") or "", resolution_notes=data.get("resolution_notes") or "",
+        )
+        verb = "Updated"
+    if result.updated:
+        messages.success(request, f"{verb} {len(result.updated)} incident{'s' if len(result.updated) != 1 else ''}: "
+                                  f"{', '.join(result.updated)}.")
+    for number, errors in sorted(result.errors.items()):
+        messages.error(request, f"{number} was not changed: {' '.join(errors)}")
+    for number in missing:
+        messages.error(request, f"{number}: no such incident that you can see.")
+    return redirect(back)
