@@ -180,6 +180,9 @@ class Ticket(models.Model):
     )
     opened_at = models.DateTimeField()
     updated_at = models.DateTimeField()
+    responded_at = models.DateTimeField(
+        null=True, blank=True, help_text="First response: the desk's first public reply, or work started."
+    )
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)

@@ -14,8 +14,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
-from django.utils import timezone
 
+from core import clock
 from core.models import Attachment, JournalEntry, JournalKind, LinkKind, Ticket, TicketLink, Watcher
 
 
@@ -56,7 +56,7 @@ def check_version(ticket: Ticket, expected_version: int | None) -> None:
 
 def record_changes(ticket: Ticket, actor, changes: Iterable[FieldChange], at=None) -> list[JournalEntry]:
     """One journal entry per changed field, with old and new values, actor and time."""
-    at = at or timezone.now()
+    at = at or clock.now()
     entries = [
         JournalEntry(
             ticket=ticket, kind=JournalKind.FIELD_CHANGE, field=c.field, old_value=c.old, new_value=c.new,
@@ -69,7 +69,7 @@ def record_changes(ticket: Ticket, actor, changes: Iterable[FieldChange], at=Non
 
 def touch(ticket: Ticket, at=None) -> None:
     """Mark the ticket updated (comments and attachments move `updated_at`, not `version`)."""
-    at = at or timezone.now()
+    at = at or clock.now()
     Ticket.objects.filter(pk=ticket.pk).update(updated_at=at)
     ticket.updated_at = at
 
@@ -80,7 +80,7 @@ def add_comment(ticket: Ticket, actor, body: str, *, internal: bool = False) -> 
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": ["A comment cannot be empty."]})
-    now = timezone.now()
+    now = clock.now()
     entry = JournalEntry.objects.create(
         ticket=ticket, kind=JournalKind.WORK_NOTE if internal else JournalKind.COMMENT, internal=internal,
         body=body, actor=actor, created_at=now,

@@ -16,11 +16,11 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from accounts.models import Team, User
 from accounts.roles import Role, can, has_role, role_of
 from catalog.models import Service
+from core import clock
 from core import services as core
 from core.models import TicketKind, compute_priority, next_number
 from core.services import ConflictError, FieldChange, display
@@ -36,6 +36,7 @@ from incidents.choices import (
     State,
 )
 from incidents.models import AssignmentRule, Category, Incident
+from sla import services as sla
 
 __all__ = [
     "BulkResult",
@@ -69,6 +70,9 @@ REFERENCE_FIELDS = {
 
 
 def writable_fields(user, *, creating: bool) -> set[str]:
+    """The fields `user` may set; None is the system (SLA escalations, auto-close), which may set any."""
+    if user is None:
+        return MANAGER_FIELDS
     role = role_of(user)
     if role is None:
         return set()
@@ -196,7 +200,7 @@ def create_incident(actor: User, data: Mapping[str, Any], *, channel: str | None
     _validate_people(team, assignee, requester)
     impact = int(data.get("impact") or 3)
     urgency = int(data.get("urgency") or 3)
-    now = timezone.now()
+    now = clock.now()
     default_channel = Channel.PORTAL if role_of(actor) == Role.END_USER else Channel.PHONE
     incident = Incident.objects.create(
         number=next_number(TicketKind.INCIDENT), kind=TicketKind.INCIDENT,
@@ -213,6 +217,7 @@ def create_incident(actor: User, data: Mapping[str, Any], *, channel: str | None
     if assignee:
         changes.append(FieldChange("assignee", "", assignee.display_name))
     core.record_changes(incident, actor, changes, at=now)
+    sla.on_ticket_change(incident, now)
     for upload in uploads:
         core.add_attachment(incident, actor, upload)
     if assignee is not None:
@@ -273,12 +278,13 @@ def update_incident(
         if priority != incident.priority:
             changes.append(FieldChange("priority", str(incident.priority), str(priority), internal=True))
             incident.priority = priority
-    now = timezone.now()
+    now = clock.now()
     if changes:
         incident.version += 1
         incident.updated_at = now
         incident.save()
         core.record_changes(incident, actor, changes, at=now)
+        sla.on_ticket_change(incident, now)
         if any(c.field == "assignee" and c.new for c in changes):
             _notify("assigned", incident)
     if target_state is not None and target_state != incident.state:
@@ -354,7 +360,7 @@ def _transition_locked(
     if errors:
         raise TransitionError("The target state needs more information.", field_errors=errors)
 
-    now = timezone.now()
+    now = clock.now()
     changes = [FieldChange("state", State(current).label, State(target).label)]
     incident.state = target
     incident.active = target in OPEN_STATES
@@ -370,10 +376,13 @@ def _transition_locked(
         changes += _apply(incident, {"resolution_code": "", "resolution_notes": ""})
     if target in (State.CLOSED, State.CANCELLED):
         incident.closed_at = now
+    if target == State.IN_PROGRESS and incident.responded_at is None:
+        incident.responded_at = now  # work started: the first response
     incident.version += 1
     incident.updated_at = now
     incident.save()
     core.record_changes(incident, actor, changes, at=now)
+    sla.on_ticket_change(incident, now)
     if system_note:
         core.add_comment(incident, actor, system_note)
     _notify("state", incident)
@@ -408,6 +417,10 @@ def add_comment(incident: Incident, actor: User, body: str, *, internal: bool = 
     entry = core.add_comment(incident, actor, body, internal=internal)
     if internal:
         return entry
+    if actor.pk != incident.requester_id and has_role(actor, Role.AGENT) and incident.responded_at is None:
+        incident.responded_at = entry.created_at  # the desk's first public reply
+        Incident.objects.filter(pk=incident.pk).update(responded_at=incident.responded_at)
+        sla.on_ticket_change(incident, entry.created_at)
     if actor.pk == incident.requester_id:
         if incident.state == State.RESOLVED:
             _transition_locked(incident, actor, State.IN_PROGRESS)
@@ -477,7 +490,7 @@ def bulk_transition(incidents: Iterable[Incident], actor: User, target: str, **f
 
 def auto_close_resolved(now=None, days: int | None = None) -> list[str]:
     """Close incidents resolved more than `days` ago (INCIDENT_AUTO_CLOSE_DAYS). Safe to run twice."""
-    now = now or timezone.now()
+    now = now or clock.now()
     days = settings.INCIDENT_AUTO_CLOSE_DAYS if days is None else days
     cutoff = now - timedelta(days=days)
     closed = []

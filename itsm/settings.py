@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "core",
     "catalog",
     "incidents",
+    "sla",
 ]
 
 MIDDLEWARE = [

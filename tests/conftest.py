@@ -12,6 +12,9 @@ from rest_framework.test import APIClient
 
 from accounts.roles import Role
 from accounts.services import issue_token
+from catalog.models import Service
+from incidents import services as incident_services
+from incidents.models import Category
 from tests.factories import PASSWORD, OrganizationFactory, TeamFactory, UserFactory
 
 
@@ -104,5 +107,39 @@ def token_client():
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Token {raw}")
         return client
+
+    return make
+
+
+# --- incidents: services, categories, and incidents raised through the service functions ---
+
+@pytest.fixture
+def service_email(team_service_desk):
+    return Service.objects.create(name="E-mail", slug="email", support_team=team_service_desk)
+
+
+@pytest.fixture
+def service_vpn(team_network):
+    return Service.objects.create(name="VPN", slug="vpn", support_team=team_network)
+
+
+@pytest.fixture
+def category_hardware(db):
+    return Category.objects.create(name="Hardware")
+
+
+@pytest.fixture
+def subcategory_printer(category_hardware):
+    return Category.objects.create(name="Printer", parent=category_hardware)
+
+
+@pytest.fixture
+def make_incident(service_email):
+    """make_incident(requester, **fields): an incident raised by `requester` through create_incident."""
+
+    def make(raised_by, /, actor=None, **fields):
+        data = {"title": fields.pop("title", "Cannot send e-mail"), "description": "It fails.",
+                "service": fields.pop("service", service_email), **fields}
+        return incident_services.create_incident(actor or raised_by, data)
 
     return make

@@ -1,0 +1,213 @@
+"""The SLA clock engine: record state spans, start/pause/resume/stop/cancel timers, compute due times.
+
+`on_ticket_change(ticket)` is called by the ticket's service functions in the same transaction as the
+change (after the ticket row is locked), so timers always agree with the ticket. Timers are locked after the
+ticket (lock order: ticket, then its timers), the same order the escalation step uses, so they never deadlock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.db import transaction
+
+from core import clock
+from core.models import Ticket
+from sla import business_time
+from sla.conditions import matches, pauses
+from sla.models import (
+    BREACH,
+    RUNNING_STAGES,
+    SlaDefinition,
+    SlaTimer,
+    Stage,
+    StateSpan,
+    Target,
+)
+
+RESOLVED_STATES = {"resolved", "closed"}
+CANCELLED_STATES = {"cancelled"}
+
+
+def record_state(ticket: Ticket, at: datetime) -> None:
+    """Close the open state span and open one for the ticket's current state and hold reason, if they changed."""
+    hold = getattr(ticket, "hold_reason", "") or ""
+    current = StateSpan.objects.filter(ticket_id=ticket.pk, ended_at__isnull=True).order_by("-started_at").first()
+    if current is not None and current.state == ticket.state and current.hold_reason == hold:
+        return
+    if current is not None:
+        StateSpan.objects.filter(pk=current.pk).update(ended_at=at)
+    StateSpan.objects.create(ticket_id=ticket.pk, state=ticket.state, hold_reason=hold, started_at=at)
+
+
+def applicable_definitions(ticket: Ticket, definitions: Iterable[SlaDefinition]) -> list[SlaDefinition]:
+    """For each (agreement type, target), the first active definition (by order) whose start condition holds."""
+    chosen: dict[tuple[str, str], SlaDefinition] = {}
+    for definition in definitions:
+        if not definition.active or definition.ticket_kind != ticket.kind:
+            continue
+        key = (definition.agreement_type, definition.target)
+        if key not in chosen and matches(definition.start_condition or {}, ticket):
+            chosen[key] = definition
+    return list(chosen.values())
+
+
+def stop_time(definition: SlaDefinition, ticket: Ticket) -> datetime | None:
+    """When the definition's stop condition was met, or None while it is not."""
+    if definition.target == Target.RESPONSE:
+        return ticket.responded_at
+    if ticket.state in RESOLVED_STATES:
+        return ticket.resolved_at or ticket.closed_at
+    return None
+
+
+def active_definitions(kind: str) -> list[SlaDefinition]:
+    return list(SlaDefinition.objects.filter(active=True, ticket_kind=kind).select_related("schedule"))
+
+
+def on_ticket_change(ticket: Ticket, at: datetime | None = None) -> list[SlaTimer]:
+    """Bring the ticket's state history and timers up to date with its current fields (same transaction)."""
+    at = at or clock.now()
+    record_state(ticket, at)
+    return refresh_timers(ticket, at)
+
+
+@transaction.atomic
+def refresh_timers(ticket: Ticket, at: datetime, definitions: list[SlaDefinition] | None = None) -> list[SlaTimer]:
+    """Start, pause, resume, stop or cancel the ticket's timers so they match its fields and history.
+
+    A definition that starts applying (a priority change) starts retroactively from the ticket's opening and
+    counts the time the ticket spent paused under its pause condition; a running timer whose definition no
+    longer applies is cancelled.
+    """
+    definitions = active_definitions(ticket.kind) if definitions is None else definitions
+    applicable = applicable_definitions(ticket, definitions)
+    timers = {
+        t.definition_id: t
+        for t in SlaTimer.objects.select_for_update().filter(ticket_id=ticket.pk).select_related("definition__schedule")
+    }
+    spans = list(StateSpan.objects.filter(ticket_id=ticket.pk).order_by("started_at", "id"))
+    touched = []
+    wanted = {d.pk for d in applicable}
+    for definition in applicable:
+        timer = timers.get(definition.pk)
+        if timer is None or timer.stage == Stage.CANCELLED:
+            timer = _start(timer, ticket, definition)
+        elif timer.stage not in RUNNING_STAGES:
+            continue  # stopped timers keep their outcome
+        _recompute(timer, ticket, spans, at)
+        timer.save()
+        touched.append(timer)
+    if ticket.state in CANCELLED_STATES:
+        wanted = set()
+    for definition_id, timer in timers.items():
+        if definition_id not in wanted and timer.stage in RUNNING_STAGES:
+            timer.stage = Stage.CANCELLED
+            timer.stopped_at = at
+            timer.next_event_at = None
+            timer.next_threshold = None
+            timer.save()
+            touched.append(timer)
+    return touched
+
+
+def _start(timer: SlaTimer | None, ticket: Ticket, definition: SlaDefinition) -> SlaTimer:
+    """A new timer (or a cancelled one started again) on the definition's current terms, from the opening."""
+    timer = timer or SlaTimer(ticket_id=ticket.pk, definition=definition)
+    timer.definition = definition
+    timer.stage = Stage.IN_PROGRESS
+    timer.started_at = ticket.opened_at
+    timer.duration = definition.duration
+    timer.thresholds = sorted(set(definition.thresholds or []))
+    timer.elapsed = timedelta(0)
+    timer.elapsed_as_of = ticket.opened_at
+    timer.paused_total = timedelta(0)
+    timer.paused_since = None
+    timer.breached = False
+    timer.breached_at = None
+    timer.stopped_at = None
+    if timer.pk:
+        timer.events.all().delete()  # a restarted timer counts its thresholds afresh
+    return timer
+
+
+def _pause_intervals(definition: SlaDefinition, spans: list[StateSpan]) -> list[tuple[datetime, datetime | None]]:
+    condition = definition.pause_condition or {}
+    return [(s.started_at, s.ended_at) for s in spans if pauses(condition, s.state, s.hold_reason)]
+
+
+def _recompute(timer: SlaTimer, ticket: Ticket, spans: list[StateSpan], at: datetime) -> None:
+    schedule = timer.business
+    stop = stop_time(timer.definition, ticket)
+    end = max(timer.started_at, min(stop, at) if stop else at)
+    pause_list = _pause_intervals(timer.definition, spans)
+    total = business_time.elapsed(schedule, timer.started_at, end)
+    running = business_time.elapsed_excluding(schedule, timer.started_at, end, pause_list)
+    timer.elapsed = running
+    timer.elapsed_as_of = end
+    timer.paused_total = total - running
+    open_pause = next((a for a, b in pause_list if b is None and a <= end), None)
+    if stop is not None:
+        timer.stopped_at = stop
+        timer.paused_since = None
+        timer.breached = timer.breached or running > timer.duration
+        if timer.breached and timer.breached_at is None:
+            timer.breached_at = _instant_of(timer, BREACH, pause_list)
+        timer.stage = Stage.BREACHED if timer.breached else Stage.ACHIEVED
+        timer.next_event_at = None
+        timer.next_threshold = None
+        if timer.due_at is None:
+            timer.due_at = _instant_of(timer, BREACH, pause_list)
+        return
+    if open_pause is not None:
+        timer.stage = Stage.PAUSED
+        timer.paused_since = max(open_pause, timer.started_at)
+        timer.due_at = None
+        timer.next_event_at = None
+        timer.next_threshold = None
+        return
+    timer.stage = Stage.IN_PROGRESS
+    timer.paused_since = None
+    timer.due_at = business_time.add(schedule, end, max(timer.duration - running, timedelta(0))) \
+        if running <= timer.duration else (timer.breached_at or _instant_of(timer, BREACH, pause_list))
+    schedule_next_event(timer)
+
+
+def _instant_of(timer: SlaTimer, percent: int, pause_list) -> datetime:
+    """When the clock reached `percent` of the target, from its start, skipping pauses."""
+    goal = timer.duration * percent / 100
+    schedule = timer.business
+    cursor, counted = timer.started_at, timedelta(0)
+    for lo, hi in business_time.subtract_pauses([(timer.started_at, timer.elapsed_as_of)], pause_list,
+                                                timer.elapsed_as_of):
+        span = business_time.elapsed(schedule, lo, hi)
+        if counted + span >= goal:
+            return business_time.add(schedule, lo, goal - counted)
+        counted += span
+        cursor = hi
+    return business_time.add(schedule, cursor, goal - counted)
+
+
+def recorded_thresholds(timer: SlaTimer) -> set[int]:
+    return set(timer.events.values_list("threshold", flat=True)) if timer.pk else set()
+
+
+def schedule_next_event(timer: SlaTimer, recorded: set[int] | None = None) -> None:
+    """Set `next_event_at` to the instant of the next threshold not yet recorded (None when all are)."""
+    recorded = recorded_thresholds(timer) if recorded is None else recorded
+    for threshold in [*timer.thresholds, BREACH]:
+        if threshold in recorded:
+            continue
+        goal = timer.duration * threshold / 100
+        remaining = goal - timer.elapsed
+        if remaining < timedelta(0):
+            timer.next_event_at = timer.elapsed_as_of  # already reached: due now
+        else:
+            when = business_time.add(timer.business, timer.elapsed_as_of, remaining)
+            # a breach is strictly more than the target: the due second itself is still in time
+            timer.next_event_at = when + timedelta(microseconds=1) if threshold == BREACH else when
+        timer.next_threshold = threshold
+        return
+    timer.next_event_at = None
+    timer.next_threshold = None
