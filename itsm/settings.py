@@ -178,6 +178,7 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
+    ("vendor/chartjs", NODE_MODULES / "chart.js" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -298,6 +299,9 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".data" / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
     "scheduler-heartbeat": {"task": "core.tasks.scheduler_heartbeat", "schedule": 10.0},
     "incidents-auto-close": {"task": "incidents.tasks.auto_close_resolved", "schedule": 3600.0},
+    # SLA warnings and breaches are recorded within SLA_SWEEP_SECONDS (+ the sweep's own time) of their moment.
+    "sla-sweep": {"task": "sla.tasks.sweep", "schedule": float(envint("SLA_SWEEP_SECONDS", 5)),
+                  "options": {"expires": 30}},
 }
 # /healthz reports the worker down when no heartbeat arrived within this many seconds.
 WORKER_HEARTBEAT_MAX_AGE = envint("WORKER_HEARTBEAT_MAX_AGE", 60)
@@ -329,5 +333,7 @@ BENCH_VIEWS = envbool("ITSM_BENCH_VIEWS", False)  # mounts /bench/ping/ (core/vi
 # --- Tickets --------------------------------------------------------------------------------------------
 ATTACHMENT_MAX_BYTES = envint("ATTACHMENT_MAX_MB", 10) * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# The SLA sweep claims due timers in batches of this size (one transaction each).
+SLA_SWEEP_BATCH = envint("SLA_SWEEP_BATCH", 500)
 # Resolved incidents close themselves after this many days without a reply from the requester.
 INCIDENT_AUTO_CLOSE_DAYS = envint("INCIDENT_AUTO_CLOSE_DAYS", 7)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from core import clock
@@ -21,10 +22,9 @@ from sla.models import BREACH, EventKind, SlaEvent, SlaTimer, Stage
 from sla.services import schedule_next_event
 
 log = logging.getLogger(__name__)
-BATCH = 500
 
 
-def claim_due(now: datetime, batch: int = BATCH):
+def claim_due(now: datetime, batch: int = 500):
     """The claim query (also used by the benchmark's EXPLAIN): due running timers, oldest first, locked."""
     return (
         SlaTimer.objects.select_for_update(skip_locked=True, of=("self",))
@@ -33,9 +33,10 @@ def claim_due(now: datetime, batch: int = BATCH):
     )
 
 
-def record_due(now: datetime | None = None, batch: int = BATCH) -> int:
+def record_due(now: datetime | None = None, batch: int | None = None) -> int:
     """Record the thresholds reached by due timers; returns how many events were recorded."""
     now = now or clock.now()
+    batch = batch or settings.SLA_SWEEP_BATCH
     recorded = 0
     while True:
         with transaction.atomic():
@@ -97,10 +98,11 @@ def _actions_for(timer: SlaTimer, threshold: int) -> list[str]:
     return list(actions.get(str(threshold), []))
 
 
-def run_pending_actions(batch: int = BATCH) -> int:
+def run_pending_actions(batch: int | None = None) -> int:
     """Run the actions of recorded events that have not run yet. Returns how many events were handled."""
     from sla.actions import run_event_actions
 
+    batch = batch or settings.SLA_SWEEP_BATCH
     handled = 0
     while True:
         with transaction.atomic():

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 
 from core import health
 from core.tasks import enqueue_on_commit, ping
+from tests.celery_support import start_worker, stop_worker
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
@@ -22,29 +19,10 @@ pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def worker():
-    """Start `celery worker` as a separate process on the test Redis database and the test PostgreSQL database."""
-    env = dict(os.environ)
-    env["ITSM_TESTING"] = "1"
-    db = connection.settings_dict
-    env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    env["REDIS_URL"] = settings.REDIS_URL
-    hostname = f"test-{os.getpid()}@localhost"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "itsm", "worker", "--pool=solo", "--concurrency=1",
-         "--loglevel=INFO", "--without-mingle", "--without-gossip", "-n", hostname],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not health.check_worker()[0]:
-        if proc.poll() is not None:
-            pytest.fail(f"worker exited early:\n{proc.stdout.read()}")
-        time.sleep(0.2)
+    """A real worker process on the test PostgreSQL and Redis databases."""
+    proc = start_worker("core")
     yield proc
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop_worker(proc)
 
 
 def test_worker_runs_a_task_through_redis(worker):
