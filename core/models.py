@@ -186,6 +186,10 @@ class Ticket(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
+    sla_due_at = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text="The nearest due time of the ticket's running SLA timers (kept by sla.services).",
+    )
     watchers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Watcher", related_name="watched_tickets", blank=True
     )
@@ -215,6 +219,8 @@ class Ticket(models.Model):
             models.Index(fields=["team", "-updated_at"], name="ticket_team_updated"),
             models.Index(fields=["assignee", "-updated_at"], name="ticket_assignee_updated"),
             models.Index(fields=["kind", "state"], name="ticket_kind_state"),
+            models.Index(fields=["sla_due_at"], name="ticket_sla_due",
+                         condition=Q(active=True) & Q(sla_due_at__isnull=False)),
             GinIndex(fields=["search"], name="ticket_search"),
         ]
 

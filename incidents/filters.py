@@ -4,34 +4,42 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 import django_filters
 from django.contrib.postgres.search import SearchQuery
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import Team, User
 from accounts.roles import Role
 from catalog.models import Service
+from core import clock
 from core.models import Priority
 from incidents.choices import State
 from incidents.models import Category, Incident
+from sla.models import SlaDefinition, SlaTimer, Stage, Target
+from sla.report import AT_RISK
 
 NUMBER_RE = re.compile(r"^\s*INC\d{4,}\s*$", re.IGNORECASE)
 
 # ?ordering= values accepted by the UI and the API (the API's StrictOrderingFilter uses the same list).
-ORDERING_FIELDS = ["priority", "updated_at", "opened_at", "number", "state"]
+ORDERING_FIELDS = ["priority", "updated_at", "opened_at", "number", "state", "sla_due_at"]
+# How far ahead the "Breaching soon" queue looks (overdue open tickets are in it too).
+BREACHING_SOON = timedelta(hours=2)
 DEFAULT_ORDERING = ["priority", "-updated_at"]
 
 
 class IncidentFilter(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(choices=State.choices, distinct=False)
     priority = django_filters.MultipleChoiceFilter(choices=Priority.choices, distinct=False)
-    team = django_filters.ModelMultipleChoiceFilter(queryset=Team.objects.all(), distinct=False)
+    team = django_filters.ModelMultipleChoiceFilter(queryset=Team.objects.all(), distinct=False,
+                                                    null_label="No assignment group")
     assignee = django_filters.ModelMultipleChoiceFilter(
         queryset=User.objects.filter(role__in=[Role.AGENT, Role.MANAGER, Role.ADMIN]), distinct=False
     )
     unassigned = django_filters.BooleanFilter(field_name="assignee", lookup_expr="isnull", label="Unassigned")
-    service = django_filters.ModelMultipleChoiceFilter(queryset=Service.objects.all(), distinct=False)
+    service = django_filters.ModelMultipleChoiceFilter(queryset=Service.objects.all(), distinct=False,
+                                                       null_label="No service")
     category = django_filters.ModelMultipleChoiceFilter(
         queryset=Category.objects.filter(parent__isnull=True), distinct=False
     )
@@ -41,7 +49,29 @@ class IncidentFilter(django_filters.FilterSet):
     opened_after = django_filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte")
     opened_before = django_filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="lt")
     updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    sla_due_before = django_filters.IsoDateTimeFilter(field_name="sla_due_at", lookup_expr="lte",
+                                                      label="SLA due before")
     q = django_filters.CharFilter(method="filter_text", label="Text")
+    # The SLA dashboard's drill-downs (sla.views): ticket times, and SLA filters that together describe ONE
+    # timer the incident must have (see filter_queryset): `sla_stage=breached&sla_stopped_after=...` means
+    # "a timer that breached and stopped after ...", not two different timers.
+    responded_after = django_filters.IsoDateTimeFilter(field_name="responded_at", lookup_expr="gte")
+    responded_before = django_filters.IsoDateTimeFilter(field_name="responded_at", lookup_expr="lt")
+    resolved_after = django_filters.IsoDateTimeFilter(field_name="resolved_at", lookup_expr="gte")
+    resolved_before = django_filters.IsoDateTimeFilter(field_name="resolved_at", lookup_expr="lt")
+    sla_definition = django_filters.ModelMultipleChoiceFilter(
+        queryset=SlaDefinition.objects.all(), method="filter_sla", label="SLA definition"
+    )
+    sla_target = django_filters.MultipleChoiceFilter(choices=Target.choices, method="filter_sla", label="SLA target")
+    sla_stage = django_filters.MultipleChoiceFilter(choices=Stage.choices, method="filter_sla", label="SLA stage")
+    sla_breached = django_filters.BooleanFilter(method="filter_sla", label="SLA breached")
+    sla_at_risk = django_filters.BooleanFilter(
+        method="filter_sla", label="SLA at risk (past its last warning, not breached yet)"
+    )
+    sla_stopped_after = django_filters.IsoDateTimeFilter(method="filter_sla", label="SLA stopped from")
+    sla_stopped_before = django_filters.IsoDateTimeFilter(method="filter_sla", label="SLA stopped before")
+    sla_breached_after = django_filters.IsoDateTimeFilter(method="filter_sla", label="SLA breached from")
+    sla_breached_before = django_filters.IsoDateTimeFilter(method="filter_sla", label="SLA breached before")
 
     class Meta:
         model = Incident
@@ -56,6 +86,46 @@ class IncidentFilter(django_filters.FilterSet):
         if NUMBER_RE.match(value):
             return queryset.filter(number=value.strip().upper())
         return queryset.filter(Q(search=SearchQuery(value, config="english", search_type="websearch")))
+
+    def filter_sla(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        """The SLA filters are applied together in `filter_queryset` (one EXISTS over the timers)."""
+        return queryset
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        """The other filters, then one EXISTS subquery on sla.SlaTimer for all the SLA filters at once.
+
+        EXISTS neither joins nor multiplies rows (no DISTINCT needed) and uses the timers' (ticket, ...) index.
+        """
+        queryset = super().filter_queryset(queryset)
+        condition = sla_timer_condition(self.form.cleaned_data)
+        if condition is not None:
+            queryset = queryset.filter(Exists(SlaTimer.objects.filter(condition, ticket_id=OuterRef("pk"))))
+        return queryset
+
+
+def sla_timer_condition(data: dict) -> Q | None:
+    """The condition on one SLA timer described by the cleaned SLA filter values, or None when none is set."""
+    parts: list[Q] = []
+    if data.get("sla_definition"):
+        parts.append(Q(definition_id__in=[d.pk for d in data["sla_definition"]]))
+    if data.get("sla_target"):
+        parts.append(Q(definition__target__in=data["sla_target"]))
+    if data.get("sla_stage"):
+        parts.append(Q(stage__in=data["sla_stage"]))
+    if data.get("sla_breached") is not None:
+        parts.append(Q(breached=data["sla_breached"]))
+    if data.get("sla_at_risk") is not None:
+        parts.append(AT_RISK if data["sla_at_risk"] else ~AT_RISK)
+    for name, lookup in (("sla_stopped_after", "stopped_at__gte"), ("sla_stopped_before", "stopped_at__lt"),
+                         ("sla_breached_after", "breached_at__gte"), ("sla_breached_before", "breached_at__lt")):
+        if data.get(name) is not None:
+            parts.append(Q(**{lookup: data[name]}))
+    if not parts:
+        return None
+    condition = Q()
+    for part in parts:
+        condition &= part
+    return condition
 
 
 @dataclass(frozen=True)
@@ -74,10 +144,14 @@ class Queue:
                     "unassigned": ["true"], "active": ["true"]}
         if self.slug == "open":
             return {"active": ["true"]}
+        if self.slug == "breaching":
+            return {"active": ["true"], "sla_due_before": [(clock.now() + BREACHING_SOON).isoformat()]}
         return {}
 
     @property
     def default_ordering(self) -> list[str]:
+        if self.slug == "breaching":
+            return ["sla_due_at"]
         return ["-updated_at"] if self.slug == "recent" else DEFAULT_ORDERING
 
 
@@ -86,6 +160,7 @@ QUEUES = [
     Queue("my-teams", "My teams - unassigned", "Open incidents of your teams that nobody has taken yet."),
     Queue("open", "All open", "Every open incident you can see."),
     Queue("recent", "Recently updated", "Everything you can see, most recently updated first."),
+    Queue("breaching", "Breaching soon", "Open incidents whose SLA is due within 2 hours, or already overdue."),
 ]
 QUEUES_BY_SLUG = {q.slug: q for q in QUEUES}
 

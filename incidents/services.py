@@ -308,8 +308,18 @@ def _apply(incident: Incident, data: Mapping[str, Any]) -> list[FieldChange]:
         if old == value:
             continue
         setattr(incident, name, value)
-        changes.append(FieldChange(name, display(old), display(value), internal=name in INTERNAL_FIELDS))
+        labels = CHOICE_LABELS.get(name, {})
+        changes.append(FieldChange(
+            name, labels.get(old, display(old)), labels.get(value, display(value)), internal=name in INTERNAL_FIELDS
+        ))
     return changes
+
+
+# The journal shows choices as their labels ("Awaiting caller"), not their stored values.
+CHOICE_LABELS: dict[str, dict[str, str]] = {
+    "hold_reason": dict(HoldReason.choices), "resolution_code": dict(ResolutionCode.choices),
+    "channel": dict(Channel.choices),
+}
 
 
 @transaction.atomic

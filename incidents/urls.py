@@ -17,6 +17,7 @@ urlpatterns = [
     path("agent/incidents/<str:number>/", agent_ticket.detail, name="agent-incident"),
     path("agent/incidents/<str:number>/comment/", agent_ticket.comment, name="agent-incident-comment"),
     path("agent/incidents/<str:number>/take/", agent_ticket.take, name="agent-incident-take"),
+    path("agent/incidents/<str:number>/sla/", agent_ticket.sla_panel, name="agent-incident-sla"),
     path("agent/incidents/<str:number>/state/", agent_ticket.change_state, name="agent-incident-state"),
     path("agent/incidents/<str:number>/watchers/", agent_ticket.add_watcher, name="agent-incident-watcher-add"),
     path("agent/incidents/<str:number>/watchers/<int:user_id>/remove/", agent_ticket.remove_watcher,

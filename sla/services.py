@@ -109,7 +109,16 @@ def refresh_timers(ticket: Ticket, at: datetime, definitions: list[SlaDefinition
             timer.next_threshold = None
             timer.save()
             touched.append(timer)
+    _update_ticket_due(ticket, [*touched, *(t for t in timers.values() if t not in touched)])
     return touched
+
+
+def _update_ticket_due(ticket: Ticket, timers: Iterable[SlaTimer]) -> None:
+    """Keep `Ticket.sla_due_at` (queues sort and filter on it) = the nearest due time of running timers."""
+    due = min((t.due_at for t in timers if t.stage == Stage.IN_PROGRESS and t.due_at is not None), default=None)
+    if ticket.sla_due_at != due:
+        Ticket.objects.filter(pk=ticket.pk).update(sla_due_at=due)
+        ticket.sla_due_at = due
 
 
 def _start(timer: SlaTimer | None, ticket: Ticket, definition: SlaDefinition) -> SlaTimer:

@@ -21,19 +21,20 @@ from core.api.serializers import NamedRefSerializer, StrictInputMixin, UserRefSe
 from core.models import Attachment, Impact, JournalEntry, JournalKind, LinkKind, TicketLink, Urgency
 from incidents.choices import Channel, HoldReason, ResolutionCode, State
 from incidents.models import Category, Incident
+from sla.api.serializers import TicketSlaSerializer, ticket_sla
 
 INCIDENT_FIELDS = [
     "id", "number", "title", "description", "state", "hold_reason", "impact", "urgency", "priority", "category",
     "subcategory", "service", "team", "assignee", "requester", "channel", "major", "parent", "resolution_code",
     "resolution_notes", "opened_at", "updated_at", "resolved_at", "closed_at", "version",
 ]
-DETAIL_FIELDS = [*INCIDENT_FIELDS, "watchers", "links"]
+DETAIL_FIELDS = [*INCIDENT_FIELDS, "watchers", "links", "sla"]
 # The desk's own assessment and bookkeeping: not shown to end users (nor who else watches, nor linked tickets).
 END_USER_HIDDEN_FIELDS = frozenset({"impact", "channel", "major", "parent", "watchers", "links"})
 # Shown by the API but never accepted in a write.
 READ_ONLY_NAMES = frozenset(
     {"id", "number", "priority", "opened_at", "updated_at", "resolved_at", "closed_at", "watchers", "links",
-     "kind", "active", "organization"}
+     "kind", "active", "organization", "sla"}
 )
 MAX_ID = 2**63 - 1
 
@@ -109,10 +110,14 @@ class IncidentSerializer(serializers.ModelSerializer):
 
 
 class IncidentDetailSerializer(IncidentSerializer):
-    """The detail: the incident plus its watchers and its links to tickets the caller can see."""
+    """The detail: the incident plus its watchers, its links to tickets the caller can see, and its SLA timers."""
 
     watchers = UserRefSerializer(many=True, read_only=True)
     links = serializers.SerializerMethodField()
+    sla = serializers.SerializerMethodField(
+        help_text="The incident's SLA timers (cancelled ones left out), with `percent` computed now. End users see "
+        "only agreements of type SLA, without the definition id or type."
+    )
 
     class Meta(IncidentSerializer.Meta):
         fields = DETAIL_FIELDS
@@ -123,6 +128,10 @@ class IncidentDetailSerializer(IncidentSerializer):
         links = [*getattr(incident, "visible_links_out", []), *getattr(incident, "visible_links_in", [])]
         links.sort(key=lambda link: (link.created_at, link.pk))
         return LinkSerializer(links, many=True, context={"incident_id": incident.pk}).data
+
+    @extend_schema_field(TicketSlaSerializer(many=True))
+    def get_sla(self, incident: Incident) -> list[dict[str, Any]]:
+        return ticket_sla(incident.pk, end_user=bool(self.context.get("end_user")))
 
 
 def _ref_field(label: str) -> serializers.IntegerField:

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
 from django.views.decorators.http import require_POST
 
+from core import clock
 from core.permissions import permission_required
 from incidents import services
 from incidents.filters import QUEUES, QUEUES_BY_SLUG, IncidentFilter, Queue, parse_ordering
@@ -28,7 +29,7 @@ PAGE_SIZE = 50
 DEFAULT_QUEUE = "open"
 # Columns the user can sort by (each an ORDERING_FIELDS entry), with the direction of a first click.
 SORTABLE = {"priority": ("Priority", "priority"), "updated_at": ("Updated", "-updated_at"),
-            "opened_at": ("Opened", "-opened_at")}
+            "opened_at": ("Opened", "-opened_at"), "sla_due_at": ("SLA due", "sla_due_at")}
 LIST_RELATED = ("team", "assignee", "service", "requester")
 # Filters shown in the filter panel (the others, e.g. requester or major, still work from the URL).
 SELECT_FILTERS = ("team", "assignee", "service", "category")
@@ -134,6 +135,7 @@ def queue_list(request: HttpRequest) -> HttpResponse:
         "ordering": raw_ordering,  # kept by the filter form (only when valid)
         "bulk_form": BulkForm(auto_id="bulk_%s"),
         "next_url": request.get_full_path(),
+        "now": clock.now(),
     }
     return render(request, "agent/queue.html", context, status=status)
 

@@ -18,7 +18,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.utils.functional import SimpleLazyObject
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import can
 from core import services as core_services
@@ -39,6 +40,7 @@ from incidents.forms import (
 )
 from incidents.models import Incident
 from incidents.views.common import is_htmx, post_reply
+from sla.display import timer_views
 
 DETAIL_RELATED = ("requester", "team", "assignee", "service", "category", "subcategory", "parent")
 PANELS = {
@@ -50,6 +52,7 @@ PANELS = {
     "watchers": "agent/incident/_watchers.html",
     "links": "agent/incident/_links.html",
     "status": "agent/incident/_status.html",
+    "sla": "agent/incident/_sla.html",
 }
 CONFLICT_TEXT = "Not saved: someone else changed this incident meanwhile. Your input is kept below."
 STALE_ACTION_TEXT = "This incident changed since you opened it, so nothing was done. It now shows its current state."
@@ -105,6 +108,7 @@ def page_context(request: HttpRequest, incident: Incident, **overrides: Any) -> 
         "watchers": Watcher.objects.filter(ticket_id=incident.pk).select_related("user").order_by("created_at"),
         "links_out": TicketLink.objects.filter(source_id=incident.pk).select_related("target"),
         "links_in": TicketLink.objects.filter(target_id=incident.pk).select_related("source"),
+        "sla_timers": SimpleLazyObject(lambda: timer_views(incident.pk)),
         "status_message": "",
         "conflict": False,
         "response_error": False,
@@ -130,7 +134,7 @@ def respond(
     """Success without JS: message + redirect. Errors without JS: the whole page. With htmx: the panels."""
     if is_htmx(request):
         context = page_context(request, incident, status_message=message, response_error=status >= 400, **overrides)
-        return render_panels(request, context, primary, [*oob, "status"], status=status)
+        return render_panels(request, context, primary, [*oob, "status", "sla"], status=status)
     if status < 400:
         if message:
             messages.success(request, message)
@@ -302,3 +306,11 @@ def remove_link(request: HttpRequest, number: str, link_id: int) -> HttpResponse
     core_services.unlink_tickets(link, request.user)
     return respond(request, incident, primary="links", oob=("activity",), anchor="#links",
                    message=f"Link to {link.target.number} removed.")
+
+
+@permission_required("tickets.work")
+@require_GET
+def sla_panel(request: HttpRequest, number: str) -> HttpResponse:
+    """The SLA panel alone (htmx refreshes it every 30 seconds while the page is open)."""
+    incident = load_incident(request, number)
+    return render(request, PANELS["sla"], {"incident": incident, "sla_timers": timer_views(incident.pk), "oob": False})
