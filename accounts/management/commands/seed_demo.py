@@ -7,6 +7,7 @@ browser and the API do, so their journals look real; an incident whose title its
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -15,9 +16,12 @@ from django.db import transaction
 from accounts.models import Organization, Team, User
 from accounts.roles import Role
 from catalog.models import Service
+from core import clock
 from incidents import services as incident_services
 from incidents.choices import State
 from incidents.models import AssignmentRule, Category, Incident
+from sla.demo import seed_sla
+from sla.sweep import sweep
 
 ORGANIZATIONS = [
     {"slug": "acme", "name": "Acme", "share_tickets": True},
@@ -181,20 +185,38 @@ def run_step(incident: Incident, step: tuple, users: dict[str, User], teams: dic
     raise ValueError(f"unknown demo step {action!r}")
 
 
+# How long ago each demo incident was raised (hours), so SLA timers are in every stage on the first run:
+# some met, some breached, some near breach, some paused.
+OPENED_HOURS_AGO = [30, 6, 26, 50, 3, 2, 20, 7, 0.4, 100, 12, 5, 5, 0.2, 28, 40, 70, 0.3, 9, 0.5]
+
+
 def seed_incidents(users: dict[str, User], teams: dict[str, Team], services: dict[str, Service],
                    categories: dict[tuple[str, str], Category]) -> int:
-    """Raise the demo incidents that do not exist yet; returns how many were created."""
+    """Raise the demo incidents that do not exist yet, back in time; returns how many were created.
+
+    Each is raised at its moment in OPENED_HOURS_AGO and triaged (impact 2) unless its steps set the impact;
+    its steps follow a few minutes apart, so the SLA clocks count real (business) time.
+    """
     created = 0
-    for requester, title, service, category, subcategory, urgency, steps in INCIDENTS:
+    now = clock.now()
+    for index, (requester, title, service, category, subcategory, urgency, steps) in enumerate(INCIDENTS):
         if Incident.objects.filter(requester=users[requester], title=title).exists():
             continue
-        incident = incident_services.create_incident(users[requester], {
-            "title": title, "urgency": urgency, "service": services[service],
-            "category": categories[(category, "")], "subcategory": categories[(category, subcategory)],
-            "description": f"{title}. Reported from the portal by {users[requester].display_name}.",
-        })
-        for step in steps:
-            incident = run_step(incident, step, users, teams)
+        opened = now - timedelta(hours=OPENED_HOURS_AGO[index % len(OPENED_HOURS_AGO)])
+        gap = min(timedelta(minutes=25), (now - opened) / (len(steps) + 2))
+        with clock.frozen(opened):
+            incident = incident_services.create_incident(users[requester], {
+                "title": title, "urgency": urgency, "service": services[service],
+                "category": categories[(category, "")], "subcategory": categories[(category, subcategory)],
+                "description": f"{title}. Reported from the portal by {users[requester].display_name}.",
+            })
+            if not any(step[0] == "impact" for step in steps):
+                clock.travel(gap / 2)
+                triager = users["agent2" if incident.team_id == teams["network"].pk else "agent1"]
+                incident = incident_services.update_incident(incident, triager, {"impact": 2})
+            for step in steps:
+                clock.travel(gap)
+                incident = run_step(incident, step, users, teams)
         created += 1
     return created
 
@@ -238,7 +260,9 @@ class Command(BaseCommand):
             for t in TEAMS:
                 Team.objects.filter(slug=t["slug"]).update(lead=users[t["lead"]])
             services, categories = seed_catalog(teams)
+            seed_sla()
             created = seed_incidents(users, teams, services, categories)
+        sweep()  # record the warnings and breaches the demo history already reached
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready ({created} new incident{'s' if created != 1 else ''}). "
             "Sign in as admin, manager, agent1, agent2, user1 or user2 "
