@@ -63,6 +63,8 @@ INCIDENT_COLUMNS = [
     "ticket_ptr_id", "channel", "hold_reason", "resolution_code", "resolution_notes", "major", "category_id",
     "subcategory_id",
 ]
+# written when the table has them (they arrived with the SLA work): the first response of the desk
+OPTIONAL_TICKET_COLUMNS = ["responded_at"]
 JOURNAL_COLUMNS = ["kind", "internal", "body", "field", "old_value", "new_value", "created_at", "actor_id", "ticket_id"]
 WATCHER_COLUMNS = ["created_at", "ticket_id", "user_id"]
 BIG_TABLES = ["core_ticket", "incidents_incident", "core_journalentry", "core_watcher"]
@@ -192,18 +194,35 @@ def prepare_database(url: str, recreate: bool) -> None:
     call_command("migrate", verbosity=0, interactive=False)
 
 
-def check_columns(cur) -> None:
-    """The COPY column lists must be exactly the tables' writable columns: fail loudly if the models moved on."""
+def check_columns(cur) -> list[str]:
+    """The COPY column lists must cover the tables' writable columns: fail loudly if the models moved on.
+
+    Returns the optional ticket columns the table has (OPTIONAL_TICKET_COLUMNS, written when present); other new
+    nullable columns are left NULL and named.
+    """
     expected = {"core_ticket": TICKET_COLUMNS, "incidents_incident": [*INCIDENT_COLUMNS, "parent_id"],
                 "core_journalentry": ["id", *JOURNAL_COLUMNS], "core_watcher": ["id", *WATCHER_COLUMNS]}
+    optional = []
     for table, columns in expected.items():
         cur.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = %s AND is_generated = 'NEVER'",
+            "SELECT column_name, is_nullable = 'YES' OR column_default IS NOT NULL FROM information_schema.columns "
+            "WHERE table_name = %s AND is_generated = 'NEVER'",
             [table],
         )
-        actual = {row[0] for row in cur.fetchall()}
-        if actual != set(columns):
-            sys.exit(f"{table} columns changed: the generator writes {sorted(columns)}, the table has {sorted(actual)}")
+        actual = dict(cur.fetchall())
+        missing = set(columns) - set(actual)
+        if missing:
+            sys.exit(f"{table} has no column(s) {sorted(missing)}: update bench/generate.py")
+        extra = set(actual) - set(columns)
+        if table == "core_ticket":
+            optional = [c for c in OPTIONAL_TICKET_COLUMNS if c in extra]
+            extra -= set(optional)
+        required = sorted(c for c in extra if not actual[c])
+        if required:
+            sys.exit(f"{table} has new NOT NULL column(s) {required}: update bench/generate.py")
+        if extra:
+            print(f"  {table}: left NULL / default: {', '.join(sorted(extra))}", flush=True)
+    return optional
 
 
 # --- reference data (ORM) ----------------------------------------------------------------------------------------
@@ -313,8 +332,10 @@ class Reference:
 class TicketWriter:
     """Writes the COPY text of one chunk of incidents: tickets, incident rows, journal entries, watchers."""
 
-    def __init__(self, ref: Reference, rng: random.Random, first_id: int, first_number: int, now: int, n: int):
+    def __init__(self, ref: Reference, rng: random.Random, first_id: int, first_number: int, now: int, n: int,
+                 optional: list[str]):
         self.ref, self.rng, self.first_id, self.first_number, self.now = ref, rng, first_id, first_number, now
+        self.with_responded = "responded_at" in optional
         start = now - SPAN_DAYS * DAY - 40 * DAY
         self.day0 = start - start % DAY
         epoch = datetime(1970, 1, 1, tzinfo=UTC)
@@ -351,6 +372,7 @@ class TicketWriter:
         prio_cum, open_cum, chan_cum = self.priority_cum, self.open_state_cum, self.channel_cum
         span = SPAN_DAYS * DAY
         bench_agent, watch_rate = ref.bench_agent_id, self.bench_watch_rate
+        with_responded = self.with_responded
         tickets, incidents, journal, watchers = [], [], [], []
         t_app, i_app, j_app, w_app = tickets.append, incidents.append, journal.append, watchers.append
         for k in range(first, first + count):
@@ -404,7 +426,7 @@ class TicketWriter:
             t1 = opened + 60 + rr(4 * 3600)
             j_app(f"comment\tf\t{FOLLOW_UPS[rr(6)]}\t\t\t\t{ts(opened + 30 + rr(1800))}\t{requester}\t{tid}\n")
             hold_reason = resolution_code = resolution_notes = ""
-            resolved_at = closed_at = None
+            resolved_at = closed_at = responded_at = None
             if state == "new":
                 if assignee:
                     versions += 1
@@ -415,6 +437,7 @@ class TicketWriter:
                           f"{members[0][0]}\t{tid}\n")
             elif state in ("in_progress", "on_hold"):
                 t1 = min(t1, updated)
+                responded_at = ts(t1)
                 versions += 2
                 j_app(f"field_change\tf\t\tassignee\t\t{assignee[1]}\t{ts(t1)}\t{assignee[0]}\t{tid}\n")
                 j_app(f"field_change\tf\t\tstate\tNew\tIn progress\t{ts(t1)}\t{assignee[0]}\t{tid}\n")
@@ -440,6 +463,7 @@ class TicketWriter:
                 if state == "resolved" and resolved > now - 60:  # still within its auto-close week
                     resolved = opened + int(r() * (now - 60 - opened))
                 t1 = opened + (resolved - opened) // 3
+                responded_at = ts(t1)
                 resolution_code = RESOLUTION_CODES[rr(5)]
                 resolution_notes = RESOLUTION_NOTES[rr(6)]
                 resolved_at = ts(resolved)
@@ -464,7 +488,8 @@ class TicketWriter:
                 f"{tid}\tINC{self.first_number + k:07d}\tincident\t{title}\t{descriptions[rr(n_desc)]}\t{state}\t"
                 f"{active}\t{impact}\t{urgency}\t{p}\t{opened_s}\t{ts(updated)}\t{resolved_at or NULL}\t"
                 f"{closed_at or NULL}\t{versions}\t{assignee[0] if assignee else NULL}\t"
-                f"{org if org is not None else NULL}\t{requester}\t{service if service else NULL}\t{team_ids[team]}\n"
+                f"{org if org is not None else NULL}\t{requester}\t{service if service else NULL}\t{team_ids[team]}"
+                + (f"\t{responded_at or NULL}\n" if with_responded else "\n")
             )
             i_app(
                 f"{tid}\t{channel}\t{hold_reason}\t{resolution_code}\t{resolution_notes}\t"
@@ -526,7 +551,7 @@ def load_incidents(url: str, ref: Reference, n: int, chunk_size: int, seed: int)
     conn = psycopg2.connect(url)
     conn.autocommit = True
     cur = conn.cursor()
-    check_columns(cur)
+    optional = check_columns(cur)
     cur.execute("SELECT COALESCE(max(id), 0) FROM core_ticket")
     first_id = cur.fetchone()[0] + 1
     cur.execute("SELECT last_value, is_called FROM core_ticket_number_incident")
@@ -537,7 +562,7 @@ def load_incidents(url: str, ref: Reference, n: int, chunk_size: int, seed: int)
     for table in BIG_TABLES:
         cur.execute(f"ALTER TABLE {table} SET (autovacuum_enabled = false)")
 
-    writer = TicketWriter(ref, random.Random(seed + 1), first_id, first_number, int(time.time()), n)
+    writer = TicketWriter(ref, random.Random(seed + 1), first_id, first_number, int(time.time()), n, optional)
     tickets_conn = Copier(url, "tickets")
     journal_conn = Copier(url, "journal")
     tickets_conn.start()
@@ -551,7 +576,7 @@ def load_incidents(url: str, ref: Reference, n: int, chunk_size: int, seed: int)
             count = min(chunk_size, n - first)
             t_text, i_text, j_text, w_text, j_rows = writer.chunk(first, count)
             journal_rows += j_rows
-            tickets_conn.put([("core_ticket", TICKET_COLUMNS, t_text),
+            tickets_conn.put([("core_ticket", [*TICKET_COLUMNS, *optional], t_text),
                               ("incidents_incident", INCIDENT_COLUMNS, i_text)])
             journal_conn.put([("core_journalentry", JOURNAL_COLUMNS, j_text),
                               ("core_watcher", WATCHER_COLUMNS, w_text)])

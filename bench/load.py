@@ -225,9 +225,9 @@ def preflight(base: str, s: Scenario, headers: dict[str, str]) -> None:
     if status == 404 and s.method == "GET" and "/bench/" not in s.paths[0]:
         s.available, s.note = False, "404: not built yet"
     elif status != s.expect:
-        s.available, s.note = False, f"answered {status}, expected {s.expect}: {text[:300]!r}"
+        s.available, s.note = False, f"answered {status}, expected {s.expect}"
     elif s.check and not re.search(s.check, text):
-        s.available, s.note = False, f"answer lacks {s.check!r}: {text[:300]!r}"
+        s.available, s.note = False, f"answer lacks {s.check!r}: {text[:120]!r}"
     else:
         s.note = f"{len(text):,} bytes"
 
@@ -349,26 +349,47 @@ def whatif_indexes(url: str, create: bool) -> None:
     conn.close()
 
 
-def our_jiffies(gunicorn_pid: int, db: str) -> dict[int, float]:
-    """CPU time (user + system, jiffies) of our server: gunicorn's master and workers, and the PostgreSQL
-    backends of the bench database (recognised by their process title, so reconnections are counted too)."""
-    out = {}
+PG_BACKEND = re.compile(r"^postgres: [^:]+: (\S+) (\S+) ")  # "postgres: 15/main: <user> <database> <client> ..."
+PG_PARALLEL = re.compile(r"^postgres: [^:]+: parallel worker for PID (\d+)")
+
+
+def cpu_by_owner(gunicorn_pid: int, db: str) -> dict[int, tuple[str, float]]:
+    """Each process's CPU time so far (user + system, jiffies) and whose it is: "app" (gunicorn's master and
+    workers, the PostgreSQL backends of the bench database and their parallel workers), "foreign" (other
+    programs: other databases' backends, test runners, browsers...) or "system" (kernel threads, PostgreSQL's
+    background processes, this script and wrk)."""
+    procs = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
         except OSError:
             continue
-        pid, ppid = int(entry.name), int(stat[1])
-        if pid == gunicorn_pid or ppid == gunicorn_pid or (cmdline.startswith("postgres:") and f" {db} " in cmdline):
-            out[pid] = float(stat[11]) + float(stat[12])
+        procs[int(entry.name)] = (int(stat[1]), cmdline, float(stat[11]) + float(stat[12]))
+    ours_backends = {pid for pid, (_pp, cmd, _j) in procs.items()
+                     if (m := PG_BACKEND.match(cmd)) and m.group(2) == db}
+    me = os.getpid()
+    out = {}
+    for pid, (ppid, cmd, jiffies) in procs.items():
+        parallel = PG_PARALLEL.match(cmd)
+        backend = PG_BACKEND.match(cmd)
+        if pid == gunicorn_pid or ppid == gunicorn_pid or pid in ours_backends or (
+                parallel and int(parallel.group(1)) in ours_backends):
+            owner = "app"
+        elif (not cmd or pid == me or ppid == me or (cmd.startswith("postgres") and not backend)
+              or "bin/postgres " in cmd or "redis-server" in cmd):  # shared servers: counted as the system's
+            owner = "system"
+        else:
+            owner = "foreign"
+        out[pid] = (owner, jiffies)
     return out
 
 
-def used_since(before: dict[int, float], after: dict[int, float]) -> float:
-    return sum(j - before.get(pid, 0.0) for pid, j in after.items())
+def used_since(before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]], owner: str) -> float:
+    """CPU used between two samples by the processes of `owner` (those started meanwhile count from zero)."""
+    return sum(j - before.get(pid, (o, 0.0))[1] for pid, (o, j) in after.items() if o == owner)
 
 
 def wait_for_quiet(threshold: float, max_wait: float) -> float:
@@ -460,27 +481,30 @@ def main() -> None:
                 if args.warmup > 0:
                     run(base, s, headers, c, args.warmup)
                 load_before = os.getloadavg()[0]
-                ours0, child0 = our_jiffies(proc.pid, db), os.times()
+                owners0, child0 = cpu_by_owner(proc.pid, db), os.times()
                 cpu0 = cpu_times()
                 r = run(base, s, headers, c, args.duration)
                 cpu1 = cpu_times()
-                ours1, child1 = our_jiffies(proc.pid, db), os.times()
+                owners1, child1 = cpu_by_owner(proc.pid, db), os.times()
                 busy, idle, steal = (b - a for a, b in zip(cpu0, cpu1, strict=True))
                 total = max(busy + idle + steal, 1)
                 hz = os.sysconf("SC_CLK_TCK")
                 load_gen = (child1.children_user + child1.children_system + child1.user + child1.system
                             - child0.children_user - child0.children_system - child0.user - child0.system) * hz
-                ours = used_since(ours0, ours1)
+                ours, foreign = used_since(owners0, owners1, "app"), used_since(owners0, owners1, "foreign")
                 # the machine is shared: what other programs used meanwhile tells how noisy the figures are
                 r.update(connections=c, cpu_busy_pct=100 * busy / total, steal_pct=100 * steal / total,
                          app_cpu_pct=100 * ours / total, client_cpu_pct=100 * load_gen / total,
-                         others_cpu_pct=max(0.0, 100 * (busy - ours - load_gen) / total), loadavg_before=load_before,
+                         others_cpu_pct=100 * foreign / total,
+                         unattributed_cpu_pct=max(0.0, 100 * (busy - ours - load_gen - foreign) / total),
+                         loadavg_before=load_before,
                          busy_before_pct=idle_busy)
                 entry["runs"].append(r)
                 print(f"- {s.name:16} c={c}: {r['rps']:8.1f} req/s  p50 {r['p50_ms']:7.1f} ms  "
                       f"p90 {r['p90_ms']:7.1f} ms  p99 {r['p99_ms']:7.1f} ms  max {r['max_ms']:7.1f} ms  "
                       f"errors {r['errors']}  ({r['requests']} requests; CPU of 2 cores: app+db "
-                      f"{r['app_cpu_pct']:.0f}%, client {r['client_cpu_pct']:.0f}%, others {r['others_cpu_pct']:.0f}%)",
+                      f"{r['app_cpu_pct']:.0f}%, client {r['client_cpu_pct']:.0f}%, other programs "
+                      f"{r['others_cpu_pct']:.0f}%, unattributed {r['unattributed_cpu_pct']:.0f}%)",
                       flush=True)
     finally:
         stop(proc)

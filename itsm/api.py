@@ -10,6 +10,7 @@ from accounts.api_users import UserViewSet
 from catalog.api import ServiceViewSet
 from incidents.api import urlpatterns as incident_urls
 from incidents.api.views import CategoryViewSet, IncidentViewSet
+from sla.api.views import ScheduleViewSet, SlaDefinitionViewSet, SlaReportView, TimerViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.register("teams", TeamViewSet, basename="team")
@@ -17,6 +18,9 @@ router.register("users", UserViewSet, basename="user")
 router.register("services", ServiceViewSet, basename="service")
 router.register("categories", CategoryViewSet, basename="category")
 router.register("incidents", IncidentViewSet, basename="incident")
+router.register("sla/schedules", ScheduleViewSet, basename="sla-schedule")
+router.register("sla/definitions", SlaDefinitionViewSet, basename="sla-definition")
+router.register("sla/timers", TimerViewSet, basename="sla-timer")
 
 urlpatterns = [
     path("auth/token/", TokenExchangeView.as_view(), name="api-token"),
@@ -26,6 +30,7 @@ urlpatterns = [
     path("docs/", csp_update({"style-src": ["'unsafe-inline'"]})(
         SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("sla/report/", SlaReportView.as_view(), name="api-sla-report"),
     *incident_urls,
     *router.urls,
 ]

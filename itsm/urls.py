@@ -14,6 +14,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("attachments/<int:pk>/download/", attachment_download, name="attachment-download"),
     path("", include("incidents.urls")),
+    path("", include("sla.urls")),
     path("accounts/", include("accounts.urls")),
     path("api/v1/", include("itsm.api")),
     path("admin/", admin.site.urls),

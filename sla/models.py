@@ -42,7 +42,7 @@ class Schedule(models.Model):
         hours: dict[int, list[tuple[time, time]]] = {}
         for row in self.hours.all():
             hours.setdefault(row.weekday, []).append((row.start, row.end))
-        holidays = frozenset(self.holidays.values_list("date", flat=True))
+        holidays = frozenset(holiday.date for holiday in self.holidays.all())  # .all(): uses a prefetch if any
         return business_time.Schedule(ZoneInfo(self.time_zone), hours, holidays)
 
 
@@ -160,24 +160,36 @@ class SlaDefinition(models.Model):
         return self.name
 
     def clean(self) -> None:
-        from sla.conditions import validate_condition
+        from sla.conditions import PAUSE_FIELDS, START_FIELDS, validate_condition
 
         errors: dict[str, list[str]] = {}
-        for name in ("start_condition", "pause_condition"):
-            problems = validate_condition(getattr(self, name) or {})
+        for name, allowed in (("start_condition", START_FIELDS), ("pause_condition", PAUSE_FIELDS)):
+            problems = validate_condition(getattr(self, name) or {}, allowed=allowed)
             if problems:
                 errors[name] = problems
         if self.duration is not None and self.duration <= timedelta(0):
             errors["duration"] = ["The duration must be positive."]
-        if not isinstance(self.thresholds, list) or not all(
-            isinstance(t, int) and 0 < t < BREACH for t in self.thresholds
-        ):
+        thresholds_ok = isinstance(self.thresholds, list) and all(
+            isinstance(t, int) and not isinstance(t, bool) and 0 < t < BREACH for t in self.thresholds
+        )
+        if not thresholds_ok:
             errors["thresholds"] = ["A list of whole percentages between 1 and 99."]
         if not isinstance(self.actions, dict) or any(
             not str(k).isdigit() or not isinstance(v, list) or any(a not in Action.values for a in v)
             for k, v in (self.actions or {}).items()
         ):
             errors["actions"] = [f"A mapping of threshold -> list of: {', '.join(Action.values)}."]
+        else:
+            # the sweep looks actions up by str(threshold): any other key would never run
+            known = {str(t) for t in [*self.thresholds, BREACH]} if thresholds_ok else None
+            unknown = sorted(str(k) for k in self.actions if known is not None and str(k) not in known)
+            if unknown:
+                errors["actions"] = [
+                    f"Threshold(s) {', '.join(unknown)} are not among the thresholds "
+                    f"({', '.join(sorted(known or (), key=int))}): their actions would never run."
+                ]
+            if self.escalation_team_id is None and any(Action.REASSIGN in v for v in self.actions.values()):
+                errors["escalation_team"] = ["The reassign action needs an escalation team."]
         if errors:
             raise ValidationError(errors)
 

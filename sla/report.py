@@ -16,7 +16,7 @@ from django.utils import timezone
 from accounts.roles import Role, has_role
 from core import clock
 from core.models import Ticket
-from sla.models import EventKind, SlaEvent, SlaTimer, Stage, Target
+from sla.models import BREACH, SlaTimer, Stage, Target
 
 PERIODS = {"7d": 7, "30d": 30, "90d": 90}
 AGE_BUCKETS = [  # label, lower bound (days), upper bound (days, exclusive; None = no bound)
@@ -51,9 +51,12 @@ def parse_period(value: str | None, since: str | None = None, until: str | None 
         except ValueError as exc:
             raise ValueError("A custom period needs since and until as dates (YYYY-MM-DD).") from exc
         tz = timezone.get_current_timezone()
-        start = timezone.make_aware(start, tz) if timezone.is_naive(start) else start
-        end = timezone.make_aware(end, tz) if timezone.is_naive(end) else end
-        end += timedelta(days=1) if len(until or "") <= 10 else timedelta(0)
+        try:
+            start = timezone.make_aware(start, tz) if timezone.is_naive(start) else start
+            end = timezone.make_aware(end, tz) if timezone.is_naive(end) else end
+            end += timedelta(days=1) if len(until or "") <= 10 else timedelta(0)
+        except OverflowError as exc:  # e.g. until 9999-12-31: the day after does not exist
+            raise ValueError("The dates are out of range.") from exc
         if end <= start:
             raise ValueError("until must come after since.")
         if end - start > timedelta(days=3 * 366):
@@ -70,9 +73,16 @@ def _scoped(qs: QuerySet, user, ticket_field: str = "ticket") -> QuerySet:
 
 
 def _compliance_rows(qs: QuerySet, key: str, label: str) -> list[dict]:
+    """Timers met / total per group, and how many distinct tickets those timers belong to (the drill-down lists
+    tickets: one ticket can have a response and a resolution timer in the same group)."""
     rows = (
         qs.values(key, label)
-        .annotate(total=Count("id"), met=Count("id", filter=Q(stage=Stage.ACHIEVED)))
+        .annotate(
+            total=Count("id"), met=Count("id", filter=Q(stage=Stage.ACHIEVED)),
+            tickets=Count("ticket_id", distinct=True),
+            met_tickets=Count("ticket_id", distinct=True, filter=Q(stage=Stage.ACHIEVED)),
+            breached_tickets=Count("ticket_id", distinct=True, filter=Q(stage=Stage.BREACHED)),
+        )
         .order_by(label)
     )
     out = []
@@ -81,6 +91,8 @@ def _compliance_rows(qs: QuerySet, key: str, label: str) -> list[dict]:
             "key": row[key], "label": row[label] if row[label] is not None else "(none)",
             "total": row["total"], "met": row["met"], "breached": row["total"] - row["met"],
             "compliance": round(100.0 * row["met"] / row["total"], 1) if row["total"] else None,
+            "tickets": row["tickets"], "met_tickets": row["met_tickets"],
+            "breached_tickets": row["breached_tickets"],
         })
     return out
 
@@ -93,47 +105,79 @@ def completed_timers(user, period: Period) -> QuerySet:
     return _scoped(qs, user)
 
 
-def compliance(user, period: Period) -> dict[str, list[dict]]:
+# The groupings of the compliance figures: name -> (key, label) columns of the timers' query.
+COMPLIANCE_DIMENSIONS = {
+    "definition": ("definition_id", "definition__name"),
+    "service": ("ticket__service_id", "ticket__service__name"),
+    "team": ("ticket__team_id", "ticket__team__name"),
+    "priority": ("ticket__priority", "ticket__priority"),
+}
+
+
+def compliance(user, period: Period, dimensions: list[str] | None = None) -> dict[str, list[dict]]:
+    """Met / total completed timers of the period per grouping (one query per grouping asked for)."""
     qs = completed_timers(user, period)
-    return {
-        "definition": _compliance_rows(qs, "definition_id", "definition__name"),
-        "service": _compliance_rows(qs, "ticket__service_id", "ticket__service__name"),
-        "team": _compliance_rows(qs, "ticket__team_id", "ticket__team__name"),
-        "priority": _compliance_rows(qs, "ticket__priority", "ticket__priority"),
-    }
+    names = list(COMPLIANCE_DIMENSIONS) if dimensions is None else dimensions
+    return {name: _compliance_rows(qs, *COMPLIANCE_DIMENSIONS[name]) for name in names}
+
+
+def breached_timers(user, period: Period) -> QuerySet:
+    """Timers whose breach moment (`breached_at`) falls in the period, whatever happened to them since.
+
+    Read from the timers, not from the sweep's breach events: a timer stopped late before the sweep saw it
+    (or while the sweep was down) is breached without an event, and the compliance figures count it.
+    """
+    qs = SlaTimer.objects.filter(breached=True, breached_at__gte=period.since, breached_at__lt=period.until)
+    return _scoped(qs, user)
 
 
 def breaches_over_time(user, period: Period) -> list[dict]:
-    qs = _scoped(SlaEvent.objects.filter(kind=EventKind.BREACH, due_at__gte=period.since, due_at__lt=period.until),
-                 user, "timer__ticket")
-    rows = qs.annotate(day=TruncDate("due_at")).values("day").annotate(count=Count("id")).order_by("day")
+    """Breached timers per day (of the current time zone) of their breach; days without a breach are left out."""
+    rows = (
+        breached_timers(user, period).annotate(day=TruncDate("breached_at"))
+        .values("day").annotate(count=Count("id")).order_by("day")
+    )
     return [{"day": r["day"].isoformat(), "count": r["count"]} for r in rows]
+
+
+AT_RISK = Q(stage=Stage.IN_PROGRESS, breached=False, next_threshold=BREACH)
 
 
 def at_risk(user, limit: int = 50) -> QuerySet:
     """Running timers past their last warning (next event: the breach) and not yet breached, nearest first."""
-    qs = SlaTimer.objects.filter(stage=Stage.IN_PROGRESS, breached=False, next_threshold=100)
+    qs = SlaTimer.objects.filter(AT_RISK)
     return _scoped(qs, user).select_related("definition", "ticket", "ticket__team", "ticket__assignee") \
-        .order_by("due_at")[:limit]
+        .defer("ticket__search", "ticket__description").order_by("due_at", "id")[:limit]
 
 
 def at_risk_count(user) -> int:
-    return _scoped(SlaTimer.objects.filter(stage=Stage.IN_PROGRESS, breached=False, next_threshold=100), user).count()
+    return _scoped(SlaTimer.objects.filter(AT_RISK), user).count()
+
+
+def at_risk_summary(user) -> dict[str, int]:
+    """How many timers are at risk, and on how many tickets (one query)."""
+    return _scoped(SlaTimer.objects.filter(AT_RISK), user).aggregate(
+        timers=Count("id"), tickets=Count("ticket_id", distinct=True)
+    )
 
 
 def mean_times(user, period: Period) -> dict[str, float | None]:
     """Mean time to acknowledge and to resolve, in hours: wall-clock (tickets) and business (timers)."""
     tickets = Ticket.objects.visible_to(user) if not has_role(user, Role.MANAGER) else Ticket.objects.all()
-    wall = tickets.aggregate(
+    responded = Q(responded_at__gte=period.since, responded_at__lt=period.until)
+    resolved = Q(resolved_at__gte=period.since, resolved_at__lt=period.until)
+    wall = tickets.filter(responded | resolved).aggregate(
         mtta=Avg(ExpressionWrapper(F("responded_at") - F("opened_at"), output_field=DurationField()),
-                 filter=Q(responded_at__gte=period.since, responded_at__lt=period.until)),
+                 filter=responded),
         mttr=Avg(ExpressionWrapper(F("resolved_at") - F("opened_at"), output_field=DurationField()),
-                 filter=Q(resolved_at__gte=period.since, resolved_at__lt=period.until)),
+                 filter=resolved),
+        mtta_n=Count("id", filter=responded), mttr_n=Count("id", filter=resolved),
     )
     timers = completed_timers(user, period)
+    response, resolution = Q(definition__target=Target.RESPONSE), Q(definition__target=Target.RESOLUTION)
     business = timers.aggregate(
-        mtta=Avg("elapsed", filter=Q(definition__target=Target.RESPONSE)),
-        mttr=Avg("elapsed", filter=Q(definition__target=Target.RESOLUTION)),
+        mtta=Avg("elapsed", filter=response), mttr=Avg("elapsed", filter=resolution),
+        mtta_n=Count("id", filter=response), mttr_n=Count("id", filter=resolution),
     )
 
     def hours(value: timedelta | None) -> float | None:
@@ -142,29 +186,41 @@ def mean_times(user, period: Period) -> dict[str, float | None]:
     return {
         "mtta_wall_hours": hours(wall["mtta"]), "mttr_wall_hours": hours(wall["mttr"]),
         "mtta_business_hours": hours(business["mtta"]), "mttr_business_hours": hours(business["mttr"]),
+        # how many tickets (wall-clock) and timers (business) each mean is taken over
+        "mtta_wall_count": wall["mtta_n"], "mttr_wall_count": wall["mttr_n"],
+        "mtta_business_count": business["mtta_n"], "mttr_business_count": business["mttr_n"],
     }
 
 
 def backlog_by_age(user, now=None) -> list[dict]:
-    """Open tickets by age (since opening), one SQL query."""
+    """Open tickets by age (since opening), one SQL query.
+
+    A bucket holds the ages low <= age < high: opened_at <= now - low and opened_at > now - high (the youngest
+    bucket has no upper bound on opened_at, so a ticket opened this very instant is in it). `opened_after` and
+    `opened_before` are the queue filters (>= and <) that list exactly those tickets: timestamps have microsecond
+    resolution, so "> t" is ">= t + 1 µs" and "<= t" is "< t + 1 µs".
+    """
     now = now or clock.now()
+    tick = timedelta(microseconds=1)
     whens = []
     for index, (_label, low, high) in enumerate(AGE_BUCKETS):
-        condition = Q(opened_at__lte=now - timedelta(days=low))
+        condition = Q()
+        if low:
+            condition &= Q(opened_at__lte=now - timedelta(days=low))
         if high is not None:
             condition &= Q(opened_at__gt=now - timedelta(days=high))
         whens.append(When(condition, then=index))
     tickets = Ticket.objects.visible_to(user).filter(active=True)
     rows = dict(
-        tickets.annotate(bucket=Case(*whens, default=0, output_field=IntegerField()))
+        tickets.annotate(bucket=Case(*whens, default=len(AGE_BUCKETS) - 1, output_field=IntegerField()))
         .values("bucket").annotate(n=Count("id")).values_list("bucket", "n")
     )
     out = []
     for index, (label, low, high) in enumerate(AGE_BUCKETS):
         out.append({
             "label": label, "count": rows.get(index, 0),
-            "opened_before": (now - timedelta(days=low)).isoformat(),
-            "opened_after": (now - timedelta(days=high)).isoformat() if high is not None else None,
+            "opened_before": (now - timedelta(days=low) + tick).isoformat() if low else None,
+            "opened_after": (now - timedelta(days=high) + tick).isoformat() if high is not None else None,
         })
     return out
 
