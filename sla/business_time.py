@@ -38,6 +38,7 @@ class Schedule:
     tz: ZoneInfo
     hours: Mapping[int, Sequence[tuple[time, time]]]
     holidays: frozenset[date] = field(default_factory=frozenset)
+    always_open: bool = False  # 24x7: the clock is wall-clock time (fast path, no calendar walk)
 
     def __post_init__(self) -> None:
         for weekday, ranges in self.hours.items():
@@ -52,7 +53,7 @@ class Schedule:
     @classmethod
     def always(cls, tz: str = "UTC") -> Schedule:
         """The 24x7 schedule."""
-        return cls(ZoneInfo(tz), {d: [(time(0), END_OF_DAY)] for d in range(7)})
+        return cls(ZoneInfo(tz), {d: [(time(0), END_OF_DAY)] for d in range(7)}, always_open=True)
 
     def day_intervals(self, day: date) -> list[tuple[datetime, datetime]]:
         """The working intervals of one local date, as UTC instants, merged and sorted."""
@@ -100,6 +101,8 @@ def intervals(schedule: Schedule, start: datetime, end: datetime) -> Iterator[tu
 
 def elapsed(schedule: Schedule, start: datetime, end: datetime) -> timedelta:
     """Business time in [start, end); zero when end <= start."""
+    if schedule.always_open:
+        return max(_to_utc(end) - _to_utc(start), ZERO)
     return sum((hi - lo for lo, hi in intervals(schedule, start, end)), ZERO)
 
 
@@ -112,8 +115,8 @@ def add(schedule: Schedule, start: datetime, duration: timedelta) -> datetime:
     if duration < ZERO:
         raise ValueError("duration must not be negative")
     start = _to_utc(start)
-    if duration == ZERO:
-        return start
+    if duration == ZERO or schedule.always_open:
+        return start + duration
     remaining = duration
     day = _local_date(schedule, start) - timedelta(days=1)
     for _ in range(MAX_DAYS_SEARCHED + 2):

@@ -7,6 +7,7 @@ ticket (lock order: ticket, then its timers), the same order the escalation step
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -26,6 +27,7 @@ from sla.models import (
     Target,
 )
 
+log = logging.getLogger(__name__)
 RESOLVED_STATES = {"resolved", "closed"}
 CANCELLED_STATES = {"cancelled"}
 
@@ -178,9 +180,14 @@ def _recompute(timer: SlaTimer, ticket: Ticket, spans: list[StateSpan], at: date
         return
     timer.stage = Stage.IN_PROGRESS
     timer.paused_since = None
-    timer.due_at = business_time.add(schedule, end, max(timer.duration - running, timedelta(0))) \
-        if running <= timer.duration else (timer.breached_at or _instant_of(timer, BREACH, pause_list))
-    schedule_next_event(timer)
+    try:
+        timer.due_at = business_time.add(schedule, end, max(timer.duration - running, timedelta(0))) \
+            if running <= timer.duration else (timer.breached_at or _instant_of(timer, BREACH, pause_list))
+        schedule_next_event(timer)
+    except business_time.ScheduleError:
+        # a schedule with no working time for years: the clock cannot fall due; never fail the ticket's write
+        log.warning("SLA timer %s: no working time ahead on schedule %s", timer.pk, timer.definition.schedule_id)
+        timer.due_at = timer.next_event_at = timer.next_threshold = None
 
 
 def _instant_of(timer: SlaTimer, percent: int, pause_list) -> datetime:
