@@ -46,6 +46,7 @@ class PeriodForm(forms.Form):
     until = forms.DateField(required=False, label="Until (included)", widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self) -> dict[str, Any]:
+        """Resolve the period into `cleaned_data["range"]` (a report.Period), naming the field at fault."""
         data = super().clean()
         if self.errors:
             return data
@@ -77,6 +78,7 @@ def queue_url(**params: Any) -> str:
 
 
 def _iso(value: datetime) -> str:
+    """An instant as the queue's ISO 8601 filters read it (with its UTC offset, to the microsecond)."""
     return value.isoformat()
 
 
@@ -94,7 +96,7 @@ def compliance_tables(user, period: report.Period, names: list[str] | None = Non
         heading, param, title = DIMENSIONS[name]
         for row in rows:
             key = "null" if row["key"] is None else row["key"]
-            if name == "priority" and row["key"] is not None:
+            if name == "priority" and row["key"] in Priority.values:
                 row["label"] = Priority(row["key"]).label
             base = completed_params(period, **{param: key})
             row["total_url"] = queue_url(**base)
