@@ -219,6 +219,9 @@ class Ticket(models.Model):
             models.Index(fields=["team", "-updated_at"], name="ticket_team_updated"),
             models.Index(fields=["assignee", "-updated_at"], name="ticket_assignee_updated"),
             models.Index(fields=["kind", "state"], name="ticket_kind_state"),
+            # the SLA dashboard's wall-clock mean times (tickets responded to / resolved in a period)
+            models.Index(fields=["responded_at"], name="ticket_responded", condition=Q(responded_at__isnull=False)),
+            models.Index(fields=["resolved_at"], name="ticket_resolved", condition=Q(resolved_at__isnull=False)),
             models.Index(fields=["sla_due_at"], name="ticket_sla_due",
                          condition=Q(active=True) & Q(sla_due_at__isnull=False)),
             GinIndex(fields=["search"], name="ticket_search"),

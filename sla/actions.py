@@ -51,6 +51,8 @@ def _run(action: str, event: SlaEvent, incident) -> str:
         return "notification queued"
     if incident is None:
         return "skipped: not an incident"
+    if not incident.active:
+        return "skipped: the incident is no longer open"
     if action == Action.RAISE_PRIORITY:
         if incident.urgency > 1:
             changes = {"urgency": incident.urgency - 1}

@@ -244,6 +244,7 @@ class SlaTimer(models.Model):
                          condition=Q(stage__in=["in_progress", "paused"])),
             models.Index(fields=["definition", "stage", "stopped_at"], name="sla_timer_report"),
             models.Index(fields=["stopped_at"], name="sla_timer_stopped", condition=Q(stopped_at__isnull=False)),
+            models.Index(fields=["breached_at"], name="sla_timer_breached", condition=Q(breached=True)),
         ]
 
     def __str__(self) -> str:

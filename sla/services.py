@@ -100,6 +100,8 @@ def refresh_timers(ticket: Ticket, at: datetime, definitions: list[SlaDefinition
             continue  # stopped timers keep their outcome
         _recompute(timer, ticket, spans, at)
         timer.save()
+        if timer.stage == Stage.BREACHED:
+            record_breach_found_at_stop(timer, at)
         touched.append(timer)
     if ticket.state in CANCELLED_STATES:
         wanted = set()
@@ -227,3 +229,23 @@ def schedule_next_event(timer: SlaTimer, recorded: set[int] | None = None) -> No
         return
     timer.next_event_at = None
     timer.next_threshold = None
+
+
+def record_breach_found_at_stop(timer: SlaTimer, at: datetime) -> None:
+    """A timer that stops already past its target (resolved late before the sweep saw it, or while the sweep
+    was down) gets its breach event too, so its escalation and notifications run (exactly once)."""
+    from django.db import IntegrityError
+
+    from sla.models import EventKind, SlaEvent
+    from sla.sweep import actions_for
+
+    if not timer.breached or timer.breached_at is None or timer.events.filter(threshold=BREACH).exists():
+        return
+    try:
+        with transaction.atomic():
+            SlaEvent.objects.create(
+                timer=timer, kind=EventKind.BREACH, threshold=BREACH, due_at=timer.breached_at, recorded_at=at,
+                actions=[{"action": a, "done": False} for a in actions_for(timer, BREACH)],
+            )
+    except IntegrityError:
+        pass  # the sweep recorded it meanwhile

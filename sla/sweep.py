@@ -66,7 +66,7 @@ def _record_timer(timer: SlaTimer, now: datetime) -> int:
                 SlaEvent.objects.create(
                     timer=timer, kind=EventKind.BREACH if threshold == BREACH else EventKind.WARNING,
                     threshold=threshold, due_at=when, recorded_at=now,
-                    actions=[{"action": a, "done": False} for a in _actions_for(timer, threshold)],
+                    actions=[{"action": a, "done": False} for a in actions_for(timer, threshold)],
                 )
         except IntegrityError:
             pass  # recorded by another worker: exactly once
@@ -93,7 +93,7 @@ def _reached_at(timer: SlaTimer, goal: timedelta) -> datetime:
     return business_time.add(timer.business, timer.elapsed_as_of, goal - timer.elapsed)
 
 
-def _actions_for(timer: SlaTimer, threshold: int) -> list[str]:
+def actions_for(timer: SlaTimer, threshold: int) -> list[str]:
     actions = timer.definition.actions or {}
     return list(actions.get(str(threshold), []))
 

@@ -121,6 +121,7 @@ def queue_list(request: HttpRequest) -> HttpResponse:
     qs = qs.select_related(*LIST_RELATED).order_by(*ordering)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     filter_keys = set(filterset.form.fields)
+    hidden_filters, hidden_summary = _hidden_filters(request, filterset, valid)
     filtering = any(value not in ("", "unknown") for key, values in request.GET.lists() if key in filter_keys
                     for value in values)
     context = {
@@ -128,6 +129,8 @@ def queue_list(request: HttpRequest) -> HttpResponse:
         "queue": queue,
         "filter_form": filterset.form,
         "filtering": filtering,
+        "hidden_filters": hidden_filters,
+        "hidden_summary": hidden_summary,
         "problems": problems,
         "page": page,
         "page_numbers": page_numbers(page),
@@ -173,3 +176,26 @@ def bulk(request: HttpRequest) -> HttpResponse:
     for number in missing:
         messages.error(request, f"{number}: no such incident that you can see.")
     return redirect(back)
+
+
+# The filters the queue's filter form shows; any other active filter (SLA drill-downs from the dashboard,
+# dates from the API's vocabulary) is carried as a hidden input and summarised above the table.
+VISIBLE_FILTERS = {"q", "state", "priority", "team", "assignee", "unassigned", "service", "category",
+                   "opened_after", "opened_before"}
+
+
+def _hidden_filters(request: HttpRequest, filterset: IncidentFilter, valid: bool) -> tuple[list, list[str]]:
+    hidden, summary = [], []
+    fields = filterset.form.fields
+    for key, values in request.GET.lists():
+        if key not in fields or key in VISIBLE_FILTERS:
+            continue
+        values = [v for v in values if v not in ("", "unknown")]
+        hidden += [(key, v) for v in values]
+        if values:
+            cleaned = filterset.form.cleaned_data.get(key) if valid else None
+            shown = cleaned if cleaned not in (None, "", []) else ", ".join(values)
+            if isinstance(shown, list | tuple):
+                shown = ", ".join(str(v) for v in shown)
+            summary.append(f"{fields[key].label or key.replace('_', ' ')}: {shown}")
+    return hidden, summary

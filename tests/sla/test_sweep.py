@@ -134,3 +134,20 @@ def test_claim_query_skips_locked_rows_and_can_use_the_partial_index(running):
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "sla_timer_due" in plan, plan
+
+
+@pytest.mark.django_db
+def test_a_breach_found_when_the_timer_stops_is_recorded_and_notified(running, agent_a, team_service_desk, eager,
+                                                                      django_capture_on_commit_callbacks):
+    team_service_desk.lead = agent_a
+    team_service_desk.save()
+    with clock.frozen(T0 + timedelta(hours=11)):  # resolved late, and the sweep never ran meanwhile
+        services.transition(running, agent_a, "resolved", resolution_code="solved", resolution_notes="late")
+    assert events(running) == [(EventKind.BREACH, 100)]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep(T0 + timedelta(hours=11, seconds=5)) == {"recorded": 0, "escalated": 1}
+    assert any("BREACHED" in m.subject for m in mail.outbox)
+    incident = Incident.objects.get(pk=running.pk)
+    assert incident.priority == 5  # no escalation of an incident that is already resolved
+    breach = SlaEvent.objects.get(timer__ticket=running, threshold=100)
+    assert any("no longer open" in a["detail"] for a in breach.actions)

@@ -83,3 +83,19 @@ def test_resolved_incidents_leave_the_breaching_queue(client, requester_a, agent
     services.transition(incident, agent_a, State.RESOLVED, resolution_code="solved", resolution_notes="done")
     client.force_login(agent_a)
     assert "Late but fixed" not in client.get(reverse("agent-incidents") + "?queue=breaching").content.decode()
+
+
+def test_drill_down_filters_are_kept_and_shown_on_the_queue(client, requester_a, agent_a, make_incident, always,
+                                                            make_definition):
+    definition = make_definition("Resolution 1h", schedule=always, hours=1)
+    with clock.frozen(clock.now() - timedelta(hours=3)):
+        late = services.take(make_incident(requester_a, title="Fixed late"), agent_a)
+    services.transition(late, agent_a, State.RESOLVED, resolution_code="solved", resolution_notes="done")
+    make_incident(requester_a, title="Still fine")
+    client.force_login(agent_a)
+    url = reverse("agent-incidents") + f"?queue=recent&sla_definition={definition.pk}&sla_breached=true"
+    html = client.get(url).content.decode()
+    assert "Fixed late" in html and "Still fine" not in html
+    assert 'data-testid="hidden-filters"' in html and "Resolution 1h" in html
+    assert f'<input type="hidden" name="sla_definition" value="{definition.pk}">' in html
+    assert '<input type="hidden" name="sla_breached" value="true">' in html
