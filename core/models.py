@@ -123,7 +123,7 @@ class TicketQuerySet(models.QuerySet):
         watched = list(Watcher.objects.filter(user_id=user.pk).values_list("ticket_id", flat=True)[:MAX_WATCHED])
         rule = Q(requester_id=user.pk)
         if watched:
-            rule |= Q(pk__in=watched)
+            rule |= Q(id__in=watched)  # core_ticket.id: keeps every branch on one table (no OR across a join)
         if role == Role.AGENT:
             team_ids = list(user.teams.values_list("id", flat=True))
             rule |= Q(assignee_id=user.pk)
