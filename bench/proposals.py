@@ -4,9 +4,11 @@ Nothing here changes the app: explain.py --proposals builds the indexes inside a
 load.py --whatif serves the app through whatif.py (which patches the running process only) against a database
 where these indexes exist for the duration of the run.
 
-1. visible_to(): the watched-tickets branch filters `id__in` (core_ticket.id) instead of `pk__in`. On Incident,
-   `pk` is incidents_incident.ticket_ptr_id, so the OR of the access rule spans two tables and PostgreSQL can
-   only apply it as a Join Filter after joining the two 1M-row tables (hash join, sequential scans).
+1. visible_to(): the watched-tickets branch filters a core_ticket column: `Q(number__in=watched_numbers)`. On
+   Incident, `Q(pk__in=...)` and also `Q(id__in=...)` compile to incidents_incident.ticket_ptr_id (Django trims
+   the join for the parent's primary key), so the OR of the access rule spans two tables and PostgreSQL can
+   only apply it as a Join Filter after joining the two 1M-row tables (hash join, sequential scans). The SQL
+   rewrite below puts the branch on core_ticket.id, which plans like core_ticket.number (both unique indexes).
 2. Counts of the paginated lists stop at COUNT_CAP + 1 rows ("1,000+"): an exact COUNT(*) visits every visible
    row (90,000 open incidents, 96,000 of a large organization) through the multi-table-inheritance join.
 3. Three indexes on core_ticket, so that each list's filter and default ordering is one index range:

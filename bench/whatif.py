@@ -1,7 +1,7 @@
 """WSGI entry point for `load.py --whatif`: the app as it is, with proposals 1 and 2 of bench/proposals.py applied
 to the running process only (no file of the app changes). load.py creates the proposed indexes for the run.
 
-- visible_to(): its own source with `Q(pk__in=watched)` replaced by `Q(id__in=watched)`;
+- visible_to(): its own source with the watched branch on core_ticket.number (`Q(number__in=watched)`);
 - the queue and portal pages' Paginator, the API's LimitOffsetPagination and the queue counts of the agent's home
   page count at most COUNT_CAP + 1 rows;
 - <select> widgets render their <option>s in Python (format_html) instead of one template per option: the
@@ -35,12 +35,17 @@ from incidents.views import agent_queue, portal  # noqa: E402
 
 
 def patch_visible_to() -> None:
+    """The watched branch on core_ticket.number. `Q(pk__in=...)` and `Q(id__in=...)` both compile to
+    incidents_incident.ticket_ptr_id on Incident (Django trims the join to the parent for its primary key)."""
     source = textwrap.dedent(inspect.getsource(core_models.TicketQuerySet.visible_to))
-    if "Q(pk__in=watched)" not in source:
-        print("whatif: visible_to() no longer filters pk__in=watched; left as it is", file=sys.stderr)
+    patched = source.replace('values_list("ticket_id", flat=True)', 'values_list("ticket__number", flat=True)')
+    patched = patched.replace("Q(pk__in=watched)", "Q(number__in=watched)").replace(
+        "Q(id__in=watched)", "Q(number__in=watched)")
+    if "Q(number__in=watched)" not in patched or "ticket__number" not in patched:
+        print("whatif: visible_to() changed shape; left as it is", file=sys.stderr)
         return
-    code = compile(source.replace("Q(pk__in=watched)", "Q(id__in=watched)"), core_models.__file__, "exec",
-                   flags=__future__.annotations.compiler_flag, dont_inherit=True)
+    code = compile(patched, core_models.__file__, "exec", flags=__future__.annotations.compiler_flag,
+                   dont_inherit=True)
     namespace: dict = {}
     exec(code, vars(core_models), namespace)
     core_models.TicketQuerySet.visible_to = namespace["visible_to"]
@@ -51,11 +56,12 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list.order_by()[: COUNT_CAP + 1].count()
+        return self.object_list.order_by().values("pk")[: COUNT_CAP + 1].count()
 
 
 def capped_count(self, queryset) -> int:
-    return queryset.order_by()[: COUNT_CAP + 1].count()
+    # values("pk"): the annotations of the list (e.g. the parent_visible EXISTS) stay out of the count
+    return queryset.order_by().values("pk")[: COUNT_CAP + 1].count()
 
 
 _queue_queryset = agent_queue.queue_queryset
@@ -63,7 +69,7 @@ _queue_summaries = agent_queue.queue_summaries
 
 
 def capped_queue_queryset(user, queue):
-    return _queue_queryset(user, queue).order_by()[: COUNT_CAP + 1]  # queue_summaries only counts it
+    return _queue_queryset(user, queue).order_by().values("pk")[: COUNT_CAP + 1]  # queue_summaries only counts it
 
 
 def capped_queue_summaries(user) -> list[dict]:

@@ -19,6 +19,7 @@ from accounts.roles import Role
 from catalog.models import Service
 from core import services as core_services
 from core.models import Impact, LinkKind, Ticket, Urgency
+from core.widgets import FastSelect
 from core.workflow import TransitionError
 from incidents.choices import URGENCY_PLAIN, Channel, HoldReason, ResolutionCode, State
 from incidents.models import Category, Incident
@@ -70,7 +71,7 @@ def attachments_field(label: str = "Attachments") -> MultipleFileField:
     )
 
 
-class ListSelect(forms.Select):
+class ListSelect(FastSelect):
     """A single <select> for a multiple-choice filter: submits a list (empty choice -> no filter)."""
 
     def value_from_datadict(self, data: Mapping, files: Mapping, name: str) -> list[str]:
@@ -79,7 +80,7 @@ class ListSelect(forms.Select):
         return [v for v in values if v not in (None, "")]
 
 
-class SubcategorySelect(forms.Select):
+class SubcategorySelect(FastSelect):
     """Options carry `data-parent` (their category's id) so the page script can narrow them to the category."""
 
     def __init__(self, *args: Any, parents: Mapping[str, int] | None = None, **kwargs: Any) -> None:
@@ -211,9 +212,10 @@ class AgentIncidentForm(forms.Form):
     subcategory = forms.ModelChoiceField(queryset=Category.objects.none(), required=False, empty_label="—")
     impact = forms.TypedChoiceField(choices=Impact.choices, coerce=int)
     urgency = forms.TypedChoiceField(choices=Urgency.choices, coerce=int)
-    team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False, empty_label="—",
+    team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False, empty_label="—", widget=FastSelect,
                                   label="Assignment group")
-    assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label="Assigned to")
+    assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label="Assigned to",
+                                      widget=FastSelect)
     channel = forms.ChoiceField(choices=Channel.choices)
     parent = forms.CharField(
         required=False, max_length=16, label="Parent incident",
@@ -436,8 +438,10 @@ class BulkForm(forms.Form):
     action = forms.ChoiceField(choices=[("assign", "Assign"), ("transition", "Change state")])
     numbers = forms.Field(required=False, widget=forms.MultipleHiddenInput)  # the ticked rows' numbers
     team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False, empty_label="Keep the team",
+                                  widget=FastSelect,
                                   label="Assignment group")
-    assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label="Assigned to")
+    assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label="Assigned to",
+                                      widget=FastSelect)
     state = forms.ChoiceField(
         choices=[("", "Choose a state"), *[(v, label) for v, label in State.choices if v != State.NEW]],
         required=False, label="New state",

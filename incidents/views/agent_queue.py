@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,6 +17,7 @@ from django.utils.datastructures import MultiValueDict
 from django.views.decorators.http import require_POST
 
 from core import clock
+from core.pagination import COUNT_CAP, CappedPaginator, capped_count
 from core.permissions import permission_required
 from incidents import services
 from incidents.filters import QUEUES, QUEUES_BY_SLUG, IncidentFilter, Queue, parse_ordering
@@ -47,10 +47,12 @@ def queue_queryset(user, queue: Queue) -> QuerySet[Incident]:
 
 def queue_summaries(user) -> list[dict]:
     """Each queue with its count (one COUNT per queue, through the access rule) for the workspace home."""
-    return [
-        {"queue": q, "count": queue_queryset(user, q).count(), "url": f"{reverse('agent-incidents')}?queue={q.slug}"}
-        for q in QUEUES
-    ]
+    out = []
+    for q in QUEUES:
+        count = capped_count(queue_queryset(user, q))
+        out.append({"queue": q, "count": count if count <= COUNT_CAP else f"{COUNT_CAP}+",
+                    "url": f"{reverse('agent-incidents')}?queue={q.slug}"})
+    return out
 
 
 def style_filter_form(form: forms.Form) -> None:
@@ -119,7 +121,7 @@ def queue_list(request: HttpRequest) -> HttpResponse:
     else:
         qs = filterset.qs
     qs = qs.select_related(*LIST_RELATED).order_by(*ordering)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     filter_keys = set(filterset.form.fields)
     hidden_filters, hidden_summary = _hidden_filters(request, filterset, valid)
     filtering = any(value not in ("", "unknown") for key, values in request.GET.lists() if key in filter_keys

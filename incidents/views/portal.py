@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import Role, role_of
 from core.models import Attachment, JournalEntry, JournalKind, Watcher
+from core.pagination import CappedPaginator
 from core.permissions import permission_required
 from core.workflow import TransitionError
 from incidents import services
@@ -99,7 +99,7 @@ def report(request: HttpRequest) -> HttpResponse:
 def my_tickets(request: HttpRequest) -> HttpResponse:
     """The user's tickets (and their colleagues' where the organization shares), newest update first."""
     qs = portal_incidents(request.user).select_related("requester", "team", "assignee").order_by("-updated_at", "-id")
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     with_status_text(page.object_list)
     return render(request, "portal/my_tickets.html", {"page": page, "page_numbers": page_numbers(page)})
 

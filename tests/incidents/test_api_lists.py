@@ -101,9 +101,23 @@ def test_pages_do_not_overlap_even_when_the_order_ties(world: World, make_incide
 
 def test_pagination_shape_and_links(world: World):
     body = world.client("manager").get(API, {"limit": 1}).json()
-    assert set(body) == {"count", "next", "previous", "results"}
-    assert body["count"] == 2 and len(body["results"]) == 1
+    assert set(body) == {"count", "count_exact", "next", "previous", "results"}
+    assert body["count"] == 2 and body["count_exact"] is True and len(body["results"]) == 1
     assert "limit=1" in body["next"] and "offset=1" in body["next"] and body["previous"] is None
+
+
+def test_counts_stop_at_the_cap_unless_asked_for_exactly(world: World, monkeypatch):
+    from core import pagination
+
+    monkeypatch.setattr(pagination, "COUNT_CAP", 1)
+    from core.api import pagination as api_pagination
+
+    monkeypatch.setattr(api_pagination, "COUNT_CAP", 1)
+    monkeypatch.setattr(pagination.capped_count, "__defaults__", (1,))
+    body = world.client("manager").get(API).json()
+    assert body["count"] == 2 and body["count_exact"] is False and len(body["results"]) == 2
+    body = world.client("manager").get(API, {"count": "exact"}).json()
+    assert body["count"] == 2 and body["count_exact"] is True
 
 
 # --- query counts -----------------------------------------------------------------------------------------
