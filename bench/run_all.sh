@@ -4,7 +4,8 @@
 #
 # Knobs (environment):
 #   BENCH_SIZES="10k 1m"       which databases: 10k = itsm_bench_10k (10,000 incidents), 1m = itsm_bench_1m
-#   BENCH_SKIP_GENERATE=1      reuse the databases already generated
+#   BENCH_SKIP_GENERATE=1      reuse the databases already generated (generate.py --recreate drops them, and with
+#                              them the SLA rows bench/sla_generate.py adds to itsm_bench_1m)
 #   BENCH_DURATION=15          seconds measured per scenario and concurrency
 #   BENCH_CONNECTIONS=1,2      concurrent connections to test
 #   BENCH_SAVE=1               copy the EXPLAIN plans to bench/explain/ (committed)
@@ -39,4 +40,11 @@ for size in ${BENCH_SIZES:-10k 1m}; do
   echo "=== $size: load"
   $PY bench/load.py --database-url "$size" --duration "${BENCH_DURATION:-15}" \
     --connections "${BENCH_CONNECTIONS:-1,2}"
+done
+
+# The other benchmarks (bench_*.py, e.g. the SLA ones on the 1M database after bench/sla_generate.py).
+shopt -s nullglob
+for script in bench/bench_*.py; do
+  echo "=== $script"
+  $PY "$script"
 done

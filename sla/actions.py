@@ -23,7 +23,8 @@ def run_event_actions(event: SlaEvent) -> None:
     from incidents.models import Incident
 
     ticket = event.timer.ticket
-    incident = Incident.objects.filter(pk=ticket.pk).first()
+    needs_ticket = any(not item.get("done") and item.get("action") not in NOTIFY for item in event.actions or [])
+    incident = Incident.objects.filter(pk=ticket.pk).first() if needs_ticket else None
     outcomes = []
     for item in event.actions or []:
         if item.get("done"):
@@ -50,7 +51,7 @@ def _run(action: str, event: SlaEvent, incident) -> str:
         enqueue_on_commit(send_sla_notification, event.pk, action)
         return "notification queued"
     if incident is None:
-        return "skipped: not an incident"
+        return "skipped: not an incident"  # (only non-notify actions get here)
     if not incident.active:
         return "skipped: the incident is no longer open"
     if action == Action.RAISE_PRIORITY:

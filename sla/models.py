@@ -245,6 +245,9 @@ class SlaTimer(models.Model):
             models.Index(fields=["definition", "stage", "stopped_at"], name="sla_timer_report"),
             models.Index(fields=["stopped_at"], name="sla_timer_stopped", condition=Q(stopped_at__isnull=False)),
             models.Index(fields=["breached_at"], name="sla_timer_breached", condition=Q(breached=True)),
+            # the dashboard's "at risk now": running, not breached, past the last warning
+            models.Index(fields=["due_at"], name="sla_timer_at_risk",
+                         condition=Q(stage="in_progress") & Q(breached=False) & Q(next_threshold=100)),
         ]
 
     def __str__(self) -> str:

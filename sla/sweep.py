@@ -15,7 +15,7 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from core import clock
 from sla.models import BREACH, EventKind, SlaEvent, SlaTimer, Stage
@@ -43,16 +43,36 @@ def record_due(now: datetime | None = None, batch: int | None = None) -> int:
             timers = list(claim_due(now, batch).select_related("definition__schedule"))
             if not timers:
                 return recorded
-            for timer in timers:
-                recorded += _record_timer(timer, now)
+            recorded += _record_batch(timers, now)
         if len(timers) < batch:
             return recorded
 
 
-def _record_timer(timer: SlaTimer, now: datetime) -> int:
-    done = set(timer.events.values_list("threshold", flat=True))
+def _record_batch(timers: list[SlaTimer], now: datetime) -> int:
+    """Record one claimed batch in a handful of queries: the recorded thresholds in one read, each schedule's
+    calendar built once, the new events in one insert and the timers in one update. The timers are locked by
+    the claim, so nobody else records events for them meanwhile (the unique constraint still guards)."""
+    done: dict[int, set[int]] = {t.pk: set() for t in timers}
+    for timer_id, threshold in SlaEvent.objects.filter(timer_id__in=done).values_list("timer_id", "threshold"):
+        done[timer_id].add(threshold)
+    calendars: dict[int, object] = {}
+    events: list[SlaEvent] = []
+    for timer in timers:
+        schedule_id = timer.definition.schedule_id
+        if schedule_id not in calendars:
+            calendars[schedule_id] = timer.definition.schedule.to_business()
+        timer.__dict__["business"] = calendars[schedule_id]  # the timer's cached_property, shared
+        events += _record_timer(timer, now, done[timer.pk])
+    SlaEvent.objects.bulk_create(events, ignore_conflicts=True)
+    SlaTimer.objects.bulk_update(timers, ["elapsed", "elapsed_as_of", "breached", "breached_at", "next_event_at",
+                                          "next_threshold", "updated_at"])
+    return len(events)
+
+
+def _record_timer(timer: SlaTimer, now: datetime, done: set[int]) -> list[SlaEvent]:
+    """The events a timer has reached since its last sweep; moves the timer's columns on (saved by the caller)."""
     elapsed = timer.elapsed_at(now)
-    count = 0
+    events = []
     for threshold in [*timer.thresholds, BREACH]:
         if threshold in done:
             continue
@@ -61,17 +81,12 @@ def _record_timer(timer: SlaTimer, now: datetime) -> int:
         if not reached:
             break
         when = _reached_at(timer, goal)
-        try:
-            with transaction.atomic():
-                SlaEvent.objects.create(
-                    timer=timer, kind=EventKind.BREACH if threshold == BREACH else EventKind.WARNING,
-                    threshold=threshold, due_at=when, recorded_at=now,
-                    actions=[{"action": a, "done": False} for a in actions_for(timer, threshold)],
-                )
-        except IntegrityError:
-            pass  # recorded by another worker: exactly once
-        else:
-            count += 1
+        events.append(SlaEvent(
+            timer=timer, kind=EventKind.BREACH if threshold == BREACH else EventKind.WARNING,
+            threshold=threshold, due_at=when, recorded_at=now,
+            actions=[{"action": a, "done": False} for a in actions_for(timer, threshold)],
+            actions_done=not actions_for(timer, threshold),
+        ))
         done.add(threshold)
         if threshold == BREACH:
             timer.breached = True
@@ -79,9 +94,8 @@ def _record_timer(timer: SlaTimer, now: datetime) -> int:
     # fold the time counted so far, then point at the next threshold
     timer.elapsed, timer.elapsed_as_of = elapsed, max(now, timer.elapsed_as_of)
     schedule_next_event(timer, done)
-    timer.save(update_fields=["elapsed", "elapsed_as_of", "breached", "breached_at", "next_event_at",
-                              "next_threshold", "updated_at"])
-    return count
+    timer.updated_at = now
+    return events
 
 
 def _reached_at(timer: SlaTimer, goal: timedelta) -> datetime:
