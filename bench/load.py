@@ -49,6 +49,7 @@ from common import (
 )
 
 HOST = "127.0.0.1"
+CREATE_TITLE = "Benchmark: VPN client keeps disconnecting"  # removed again at the end of each run
 VENV_BIN = ROOT / ".venv" / "bin"
 
 
@@ -181,7 +182,7 @@ def scenarios(data: dict, create_body: str | None) -> list[Scenario]:
     numbers = data["numbers"]
     team = data["teams"][0]
     body = create_body or json.dumps({
-        "title": "Benchmark: VPN client keeps disconnecting", "description": "Created by bench/load.py.",
+        "title": CREATE_TITLE, "description": "Created by bench/load.py.",
         "impact": 2, "urgency": 2, "service": data["service"], "team": team,
     })
     number_re = r"INC\d{7}"
@@ -349,6 +350,18 @@ def whatif_indexes(url: str, create: bool) -> None:
     conn.close()
 
 
+def remove_created(env: dict[str, str], username: str) -> None:
+    """Delete the incidents the create scenario raised (through the ORM: journal, SLA timers... go with them), so
+    that repeated runs leave the data set as generated."""
+    code = (
+        "from incidents.models import Incident; "
+        f"n = Incident.objects.filter(title={CREATE_TITLE!r}, requester__username={username!r}).delete()[0]; "
+        "from django.db import connection; connection.cursor().execute('ANALYZE core_ticket'); "
+        "print(f'Removed the incidents created by the benchmark ({n} rows with their dependents)')"
+    )
+    subprocess.run([str(VENV_BIN / "python"), "manage.py", "shell", "-c", code], cwd=ROOT, env=env, check=False)
+
+
 PG_BACKEND = re.compile(r"^postgres: [^:]+: (\S+) (\S+) ")  # "postgres: 15/main: <user> <database> <client> ..."
 PG_PARALLEL = re.compile(r"^postgres: [^:]+: parallel worker for PID (\d+)")
 
@@ -510,6 +523,7 @@ def main() -> None:
         stop(proc)
         if args.whatif:
             whatif_indexes(url, create=False)
+        remove_created(env, args.user)
     out = OUT_DIR / f"load-{db}{suffix}.json"
     out.write_text(json.dumps(results, indent=2))
     print(f"Saved {out}")
