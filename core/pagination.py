@@ -14,8 +14,11 @@ COUNT_CAP = 1000
 
 
 def capped_count(queryset, cap: int = COUNT_CAP) -> int:
-    """The number of rows, or cap + 1 when there are more than `cap`. Annotations and ordering stay out."""
-    return queryset.order_by().values("pk")[: cap + 1].count()
+    """The number of rows, or cap + 1 when there are more than `cap`.
+
+    The list's ordering is kept: the index that serves the page then drives the count too, and it stops after
+    cap + 1 index entries instead of scanning the table for matching rows (bench/RESULTS.md)."""
+    return queryset.values("pk")[: cap + 1].count()
 
 
 class CappedPaginator(Paginator):

@@ -49,7 +49,7 @@ def queue_summaries(user) -> list[dict]:
     """Each queue with its count (one COUNT per queue, through the access rule) for the workspace home."""
     out = []
     for q in QUEUES:
-        count = capped_count(queue_queryset(user, q))
+        count = capped_count(queue_queryset(user, q).order_by(*q.default_ordering))
         out.append({"queue": q, "count": count if count <= COUNT_CAP else f"{COUNT_CAP}+",
                     "url": f"{reverse('agent-incidents')}?queue={q.slug}"})
     return out
