@@ -8,11 +8,10 @@ Work notes never produce an e-mail to anyone outside the desk.
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 
-from core.models import JournalEntry, SentNotification
+from core.models import JournalEntry
+from core.notifications import send_once
 from incidents.models import Incident
 
 EVENTS = {"assigned", "state", "comment", "reply"}
@@ -42,13 +41,4 @@ def send(event: str, incident_id: int, entry_id: int | None, key: str) -> int:
     context = {"incident": incident, "entry": entry, "event": event, "site_url": settings.SITE_URL.rstrip("/")}
     subject = render_to_string("incidents/email/subject.txt", context).strip().replace("\n", " ")
     body = render_to_string(f"incidents/email/{event}.txt", context)
-    sent = 0
-    for address in recipients(event, incident):
-        try:
-            with transaction.atomic():
-                SentNotification.objects.create(key=key, recipient=address)
-                EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [address]).send()
-        except IntegrityError:
-            continue  # already sent for this key (task delivered twice)
-        sent += 1
-    return sent
+    return send_once(key, recipients(event, incident), subject, body)

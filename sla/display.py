@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from core import clock
 from sla.models import AgreementType, SlaTimer, Stage
+from sla.services import share_calendars
 
 
 @dataclass(frozen=True)
@@ -51,15 +52,10 @@ def timer_views(ticket_id: int, *, now: datetime | None = None, public_only: boo
     ).order_by("definition__order", "definition__id")
     if public_only:
         qs = qs.filter(definition__agreement_type=AgreementType.SLA)
-    schedules: dict[int, object] = {}
+    timers = list(qs)
+    share_calendars(timers)
     out = []
-    for timer in qs:
-        # one business calendar per schedule, even when several timers share it
-        schedule_id = timer.definition.schedule_id
-        if schedule_id in schedules:
-            timer.__dict__["business"] = schedules[schedule_id]
-        else:
-            schedules[schedule_id] = timer.business
+    for timer in timers:
         out.append(TimerView(
             name=timer.definition.name, target=timer.definition.get_target_display(),
             agreement=timer.definition.get_agreement_type_display(), stage=timer.stage,

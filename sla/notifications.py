@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 
 from accounts.models import User
 from accounts.roles import Role
-from core.models import SentNotification
+from core.notifications import send_once
 from sla.models import Action, SlaEvent
 
 
@@ -38,13 +36,4 @@ def send(event_id: int, action: str) -> int:
                "site_url": settings.SITE_URL.rstrip("/")}
     subject = render_to_string("sla/email/subject.txt", context).strip().replace("\n", " ")
     body = render_to_string("sla/email/event.txt", context)
-    sent = 0
-    for address in recipients(event, action):
-        try:
-            with transaction.atomic():
-                SentNotification.objects.create(key=f"sla:{event.pk}:{action}", recipient=address)
-                EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [address]).send()
-        except IntegrityError:
-            continue
-        sent += 1
-    return sent
+    return send_once(f"sla:{event.pk}:{action}", recipients(event, action), subject, body)

@@ -19,7 +19,7 @@ from django.db import transaction
 
 from core import clock
 from sla.models import BREACH, EventKind, SlaEvent, SlaTimer, Stage
-from sla.services import schedule_next_event
+from sla.services import schedule_next_event, share_calendars
 
 log = logging.getLogger(__name__)
 
@@ -55,13 +55,9 @@ def _record_batch(timers: list[SlaTimer], now: datetime) -> int:
     done: dict[int, set[int]] = {t.pk: set() for t in timers}
     for timer_id, threshold in SlaEvent.objects.filter(timer_id__in=done).values_list("timer_id", "threshold"):
         done[timer_id].add(threshold)
-    calendars: dict[int, object] = {}
+    share_calendars(timers)
     events: list[SlaEvent] = []
     for timer in timers:
-        schedule_id = timer.definition.schedule_id
-        if schedule_id not in calendars:
-            calendars[schedule_id] = timer.definition.schedule.to_business()
-        timer.__dict__["business"] = calendars[schedule_id]  # the timer's cached_property, shared
         events += _record_timer(timer, now, done[timer.pk])
     SlaEvent.objects.bulk_create(events, ignore_conflicts=True)
     SlaTimer.objects.bulk_update(timers, ["elapsed", "elapsed_as_of", "breached", "breached_at", "next_event_at",
