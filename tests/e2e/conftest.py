@@ -1,4 +1,8 @@
-"""Browser journeys: Playwright for Python driving Debian's Chromium against Django's live server."""
+"""Browser journeys: Playwright for Python driving Chromium against Django's live server.
+
+The browser is $CHROMIUM_PATH or the machine's `chromium`, else Playwright's own download; `make test` installs one
+when none is there (scripts/browser.py).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ import pytest
 # running loop unless told it is safe (it is here: one test thread, the live server runs in its own).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -28,12 +32,14 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshot
 
 @pytest.fixture(scope="session")
 def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        executable = CHROMIUM if CHROMIUM and Path(CHROMIUM).is_file() else None
+        if executable is None and not Path(pw.chromium.executable_path).is_file():
+            pytest.fail("Chromium not found: run `make test` (it installs one), apt-get install chromium, "
+                        "or .venv/bin/playwright install chromium", pytrace=False)
+        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
         yield browser
         browser.close()
 
