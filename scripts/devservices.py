@@ -259,8 +259,8 @@ def live_runs() -> list[int]:
 def run(cmd: list[str]) -> int:
     """Start whichever service has no URL in the environment, run `cmd` with the URLs set, then stop the servers.
 
-    SIGTERM and SIGHUP are passed on to `cmd` (Ctrl-C reaches it from the terminal already); the servers are
-    stopped once it has exited, unless another live run uses them or `start` started them.
+    SIGTERM and SIGHUP are passed on to `cmd` (see _wait); the servers are stopped once it has exited, unless
+    another live run uses them or `start` started them.
     """
     env = dict(os.environ)
     own_pg, own_redis = not env.get("DATABASE_URL"), not env.get("REDIS_URL")
@@ -301,9 +301,13 @@ def run(cmd: list[str]) -> int:
 
 
 def _wait(proc: subprocess.Popen, received: list[int]) -> int:
-    """Wait for `proc`, passing on the signals we receive; kill it if it outlives STOP_GRACE after one."""
+    """Wait for `proc`, passing on the signals we receive as SIGTERM; kill it if it outlives STOP_GRACE after one.
+
+    Ctrl-C reaches `proc` from the terminal by itself (same process group); a SIGINT sent to this process alone
+    is passed on as SIGTERM when `proc` is still running 5 seconds later.
+    """
     passed = 0
-    deadline = None
+    deadline = interrupted = None
     while True:
         try:
             rc = proc.wait(timeout=0.2)
@@ -311,12 +315,15 @@ def _wait(proc: subprocess.Popen, received: list[int]) -> int:
         except subprocess.TimeoutExpired:
             pass
         except KeyboardInterrupt:
-            continue  # Ctrl-C reaches the child too (same process group): wait for it to finish shutting down
+            interrupted = interrupted or time.monotonic()
+        now = time.monotonic()
+        if interrupted and passed == 0 and now - interrupted > 5:
+            received.append(signal.SIGINT)
         while passed < len(received):
-            proc.send_signal(received[passed])
+            proc.send_signal(signal.SIGTERM)  # what honcho, gunicorn, celery and pytest all stop cleanly on
             passed += 1
-            deadline = deadline or time.monotonic() + STOP_GRACE
-        if deadline and time.monotonic() > deadline:
+            deadline = deadline or now + STOP_GRACE
+        if deadline and now > deadline:
             proc.kill()
 
 

