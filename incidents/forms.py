@@ -363,13 +363,23 @@ class AgentCommentForm(forms.Form):
     visibility = forms.ChoiceField(
         label="Who can see it", initial="internal",
         choices=[("internal", "Work note (internal: the desk only)"), ("public", "Comment (the requester sees it)")],
-        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+        # autocomplete=off: the browser must not bring "public" back on reload, back/forward or autofill
+        widget=forms.RadioSelect(attrs={"class": "form-check-input", "autocomplete": "off",
+                                        "data-comment-visibility": ""}),
     )
     attachments = attachments_field()
+
+    INTERNAL_BUTTON = "Add internal note"
+    PUBLIC_BUTTON = "Send to customer"
 
     @property
     def internal(self) -> bool:
         return self.cleaned_data.get("visibility") != "public"
+
+    @property
+    def shows_public(self) -> bool:
+        """Whether the composer is rendered on "public" (only when re-shown after an error with that choice)."""
+        return self.is_bound and self["visibility"].value() == "public"
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

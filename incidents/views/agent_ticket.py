@@ -206,7 +206,7 @@ def comment(request: HttpRequest, number: str) -> HttpResponse:
             what = "Work note added" if form.internal else "Comment sent to the requester"
             if not entry:
                 what = f"{len(files)} file{'s' if len(files) != 1 else ''} attached"
-            fresh = AgentCommentForm(initial={"visibility": form.cleaned_data["visibility"]})
+            fresh = AgentCommentForm()  # back on internal after every post: the next note stays in the desk
             return respond(request, incident, primary="comment", oob=("activity", "attachments"),
                            message=f"{what}.", anchor="#activity", comment_form=fresh)
     return respond(request, incident, primary="comment", status=400, comment_form=form,
