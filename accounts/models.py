@@ -10,10 +10,12 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.roles import Role, has_role
 
+EMAIL_TAKEN = "Another account already uses this e-mail address."
 TIMEZONE_CHOICES = [(tz, tz) for tz in sorted(available_timezones()) if "/" in tz or tz == "UTC"]
 
 
@@ -50,6 +52,14 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["username"]
+        constraints = [
+            # One account per address, whatever its case: watchers and notifications go by e-mail, so a second
+            # account with someone else's address would receive (and be picked for) their tickets.
+            models.UniqueConstraint(
+                Lower("email"), condition=~models.Q(email=""), name="user_email_unique_ci",
+                violation_error_message=EMAIL_TAKEN,
+            ),
+        ]
 
     @property
     def display_name(self) -> str:
@@ -69,7 +79,22 @@ class User(AbstractUser):
     def is_admin_role(self) -> bool:
         return has_role(self, Role.ADMIN)
 
+    @staticmethod
+    def email_taken(email: str, exclude_pk: int | None = None) -> bool:
+        """Whether another account uses `email` (compared case-insensitively, as the unique constraint does)."""
+        others = User.objects.filter(email__iexact=email.strip())
+        if exclude_pk is not None:
+            others = others.exclude(pk=exclude_pk)
+        return bool(email.strip()) and others.exists()
+
+    def clean(self) -> None:
+        """A taken address is an error on the e-mail field (forms, the admin and the API show it there)."""
+        super().clean()
+        if self.email_taken(self.email or "", exclude_pk=self.pk):
+            raise ValidationError({"email": [EMAIL_TAKEN]})
+
     def save(self, *args, **kwargs) -> None:
+        self.email = (self.email or "").strip()
         # Admins reach the Django admin; nobody else does. A superuser is always an admin.
         if self.is_superuser:
             self.role = Role.ADMIN

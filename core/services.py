@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 
+from accounts.roles import Role, has_role
 from core import clock
 from core.models import Attachment, JournalEntry, JournalKind, LinkKind, Ticket, TicketLink, Watcher
 
@@ -118,9 +119,42 @@ def add_attachment(
     return attachment
 
 
+def watcher_refusal(
+    ticket: Ticket, user, actor, *, confirm_other_organization: bool = False
+) -> ValidationError | None:
+    """Why `actor` may not make `user` a watcher of `ticket` (None when they may). THE watcher rule.
+
+    A watcher reads the ticket, so: only active people; an end user adds only themselves; and an end user outside
+    the ticket's organization (the requester's) is refused, unless a member of the desk confirms it explicitly.
+    Desk staff (agents and above) belong to no customer and may always watch.
+    """
+    if not user.is_active:
+        return ValidationError(f"{user.display_name} is not an active user.", code="inactive")
+    if not has_role(actor, Role.AGENT) and user.pk != actor.pk:
+        return ValidationError("You can only add yourself as a watcher.", code="not_yourself")
+    if has_role(user, Role.AGENT) or user.organization_id == ticket.organization_id:
+        return None
+    if confirm_other_organization and has_role(actor, Role.AGENT):
+        return None
+    theirs = user.organization.name if user.organization_id else "no organization"
+    ours = ticket.organization.name if ticket.organization_id else "no organization"
+    return ValidationError(
+        f"{user.display_name} belongs to {theirs}, not to {ours} (the requester's): as a watcher they would read "
+        "this ticket. Confirm that they should, or choose someone else.", code="other_organization",
+    )
+
+
 @transaction.atomic
-def add_watcher(ticket: Ticket, user, actor) -> bool:
-    """Add `user` to the ticket's watchers; False if they already watch it."""
+def add_watcher(ticket: Ticket, user, actor, *, confirm_other_organization: bool = False) -> bool:
+    """Add `user` to the ticket's watchers if `watcher_refusal` allows it; False if they already watch it.
+
+    Raises ValidationError on the `user` field (code "other_organization" when a confirmation would allow it).
+    """
+    if Watcher.objects.filter(ticket=ticket, user=user).exists():
+        return False
+    refusal = watcher_refusal(ticket, user, actor, confirm_other_organization=confirm_other_organization)
+    if refusal is not None:
+        raise ValidationError({"user": [refusal]})
     _watcher, created = Watcher.objects.get_or_create(ticket=ticket, user=user)
     if created:
         record_changes(ticket, actor, [FieldChange("watchers", "", display(user), internal=True)])

@@ -12,6 +12,8 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q, QuerySet
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.text import format_lazy
 
 from accounts.models import Team, User
@@ -19,6 +21,7 @@ from accounts.roles import Role
 from catalog.models import Service
 from core import services as core_services
 from core.models import Impact, LinkKind, Ticket, Urgency
+from core.people import pickable_people, search_people
 from core.widgets import FastSelect
 from core.workflow import TransitionError
 from incidents.choices import URGENCY_PLAIN, Channel, HoldReason, ResolutionCode, State
@@ -360,13 +363,23 @@ class AgentCommentForm(forms.Form):
     visibility = forms.ChoiceField(
         label="Who can see it", initial="internal",
         choices=[("internal", "Work note (internal: the desk only)"), ("public", "Comment (the requester sees it)")],
-        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+        # autocomplete=off: the browser must not bring "public" back on reload, back/forward or autofill
+        widget=forms.RadioSelect(attrs={"class": "form-check-input", "autocomplete": "off",
+                                        "data-comment-visibility": ""}),
     )
     attachments = attachments_field()
+
+    INTERNAL_BUTTON = "Add internal note"
+    PUBLIC_BUTTON = "Send to customer"
 
     @property
     def internal(self) -> bool:
         return self.cleaned_data.get("visibility") != "public"
+
+    @property
+    def shows_public(self) -> bool:
+        """Whether the composer is rendered on "public" (only when re-shown after an error with that choice)."""
+        return self.is_bound and self["visibility"].value() == "public"
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -400,16 +413,56 @@ class VersionForm(forms.Form):
 
 
 class WatcherForm(forms.Form):
-    username = forms.CharField(label="Add a watcher", max_length=150,
-                               widget=forms.TextInput(attrs={"placeholder": "username or e-mail",
-                                                             "autocomplete": "off"}))
+    """Pick a watcher from the people found by the search (core.people), by id: never by a typed address.
 
-    def clean_username(self) -> User:
-        value = self.cleaned_data["username"].strip()
-        user = User.objects.filter(Q(username__iexact=value) | Q(email__iexact=value), is_active=True).first()
+    Without JavaScript, submitting only the search words shows the people found to choose from.
+    """
+
+    q = forms.CharField(label="Add a watcher", max_length=200, required=False,
+                        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name, username or e-mail",
+                                                      "autocomplete": "off"}))
+    user = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
+    confirm_other_organization = forms.BooleanField(
+        required=False, label="Yes, let this person of another organization read this ticket",
+    )
+
+    def __init__(self, *args: Any, actor: User, ticket: Ticket, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.actor, self.ticket = actor, ticket
+        self.fields["q"].widget.attrs.update({
+            "hx-get": f"{reverse('people-search')}?{urlencode({'ticket': ticket.number})}",
+            "hx-trigger": "input changed delay:300ms, search", "hx-target": "#watcher-people", "hx-swap": "innerHTML",
+        })
+        self.people: list[User] = []
+        self.needs_confirmation = False
+
+    def clean_user(self) -> User | None:
+        pk = self.cleaned_data.get("user")
+        if pk is None:
+            return None
+        user = pickable_people(self.actor).filter(pk=pk).select_related("organization").first()
         if user is None:
-            raise ValidationError(f"No active user “{value}”.")
+            raise ValidationError("Choose a person from the list.")
         return user
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("user") is None and "user" not in self.errors:
+            self.people = search_people(self.actor, cleaned.get("q") or "")
+            if self.people:
+                self.add_error("user", "Choose one of the people found.")
+            elif (cleaned.get("q") or "").strip():
+                self.add_error("q", f"Nobody matches “{cleaned['q'].strip()}”.")
+            else:
+                self.add_error("q", "Type a name, username or e-mail address, then choose the person.")
+        return cleaned
+
+    def refused(self, exc: ValidationError) -> None:
+        """Show the watcher rule's refusal; offer the confirmation when it is what would allow the watcher."""
+        errors = exc.error_dict.get("user", []) if hasattr(exc, "error_dict") else exc.error_list
+        self.needs_confirmation = any(e.code == "other_organization" for e in errors)
+        self.people = [self.cleaned_data["user"]]
+        add_service_errors(self, exc)
 
 
 class LinkForm(forms.Form):

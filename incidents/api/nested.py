@@ -22,6 +22,7 @@ from accounts.models import User
 from core import services as core
 from core.api.serializers import UserRefSerializer
 from core.models import Attachment, JournalEntry, JournalKind, Ticket, TicketLink
+from core.people import pickable_people
 from incidents import services
 from incidents.api.serializers import (
     AttachmentSerializer,
@@ -165,13 +166,15 @@ class IncidentWatchersView(IncidentChildView, generics.ListCreateAPIView):
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         incident = self.get_incident()
-        user_id = self.validated(WatcherInputSerializer(data=request.data)).get("user", request.user.pk)
+        data = self.validated(WatcherInputSerializer(data=request.data))
+        user_id = data.get("user", request.user.pk)
         if self.end_user() and user_id != request.user.pk:
             raise PermissionDenied("You can only add yourself as a watcher.")
-        user = User.objects.filter(pk=user_id, is_active=True).first()
+        user = pickable_people(request.user).filter(pk=user_id).select_related("organization").first()
         if user is None:
             raise ValidationError({"user": [f"No active user with id {user_id}."]})
-        created = core.add_watcher(incident, user, request.user)
+        created = core.add_watcher(incident, user, request.user,
+                                   confirm_other_organization=data["confirm_other_organization"])
         return Response(UserRefSerializer(user).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 

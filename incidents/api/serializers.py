@@ -246,7 +246,11 @@ class AttachmentUploadSerializer(StrictInputMixin, serializers.Serializer):
 
 class WatcherInputSerializer(StrictInputMixin, serializers.Serializer):
     user = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID,
-                                    help_text="The user to add; yourself when left out.")
+                                    help_text="The user to add (an id from /api/v1/users/); yourself when left out.")
+    confirm_other_organization = serializers.BooleanField(
+        default=False, help_text="Agents: add an end user of another organization than the requester's anyway "
+                                 "(refused with a 400 on `user` otherwise).",
+    )
 
 
 class LinkInputSerializer(StrictInputMixin, serializers.Serializer):

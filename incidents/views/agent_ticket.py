@@ -100,12 +100,13 @@ def page_context(request: HttpRequest, incident: Incident, **overrides: Any) -> 
         and incident.assignee_id != user.pk,
         "fields_form": AgentIncidentForm(incident=incident, user=user, can_flag_major=can_flag_major),
         "comment_form": AgentCommentForm(),
-        "watcher_form": WatcherForm(),
+        "watcher_form": WatcherForm(actor=user, ticket=incident),
         "link_form": LinkForm(user=user),
         "entries": JournalEntry.objects.filter(ticket_id=incident.pk).select_related("actor")
         .prefetch_related("attachments").order_by("-created_at", "-id"),
         "attachments": incident.attachments.select_related("uploaded_by"),
-        "watchers": Watcher.objects.filter(ticket_id=incident.pk).select_related("user").order_by("created_at"),
+        "watchers": Watcher.objects.filter(ticket_id=incident.pk).select_related("user__organization")
+        .order_by("created_at"),
         "links_out": TicketLink.objects.filter(source_id=incident.pk).select_related("target"),
         "links_in": TicketLink.objects.filter(target_id=incident.pk).select_related("source"),
         "sla_timers": SimpleLazyObject(lambda: timer_views(incident.pk)),
@@ -205,7 +206,7 @@ def comment(request: HttpRequest, number: str) -> HttpResponse:
             what = "Work note added" if form.internal else "Comment sent to the requester"
             if not entry:
                 what = f"{len(files)} file{'s' if len(files) != 1 else ''} attached"
-            fresh = AgentCommentForm(initial={"visibility": form.cleaned_data["visibility"]})
+            fresh = AgentCommentForm()  # back on internal after every post: the next note stays in the desk
             return respond(request, incident, primary="comment", oob=("activity", "attachments"),
                            message=f"{what}.", anchor="#activity", comment_form=fresh)
     return respond(request, incident, primary="comment", status=400, comment_form=form,
@@ -258,17 +259,27 @@ def change_state(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 @permission_required("tickets.work")
 def add_watcher(request: HttpRequest, number: str) -> HttpResponse:
-    """Add a watcher by username or e-mail (a watcher sees the ticket and hears of its public changes)."""
+    """Add a watcher chosen from the people picker (a watcher sees the ticket and hears of its public changes).
+
+    The watcher rule (core.services.watcher_refusal) may ask to confirm a person of another organization.
+    """
     incident = load_incident(request, number)
-    form = WatcherForm(request.POST)
-    if not form.is_valid():
-        return respond(request, incident, primary="watchers", status=400, watcher_form=form,
-                       message="No watcher was added.")
-    user = form.cleaned_data["username"]
-    created = core_services.add_watcher(incident, user, request.user)
-    text = f"{user.display_name} now watches {incident.number}." if created else \
-        f"{user.display_name} already watches {incident.number}."
-    return respond(request, incident, primary="watchers", oob=("activity",), message=text, anchor="#watchers")
+    form = WatcherForm(request.POST, actor=request.user, ticket=incident)
+    if form.is_valid():
+        user = form.cleaned_data["user"]
+        try:
+            created = core_services.add_watcher(
+                incident, user, request.user,
+                confirm_other_organization=form.cleaned_data["confirm_other_organization"],
+            )
+        except ValidationError as exc:
+            form.refused(exc)
+        else:
+            text = f"{user.display_name} now watches {incident.number}." if created else \
+                f"{user.display_name} already watches {incident.number}."
+            return respond(request, incident, primary="watchers", oob=("activity",), message=text, anchor="#watchers")
+    return respond(request, incident, primary="watchers", status=400, watcher_form=form,
+                   message="No watcher was added.")
 
 
 @require_POST

@@ -110,13 +110,13 @@ def test_incident_journey(page, open_page, demo):
 
     agent.get_by_label("Comment or work note").fill(WORK_NOTE)
     agent.get_by_label("Work note (internal: the desk only)").check()
-    agent.get_by_role("button", name="Post").click()
+    agent.get_by_role("button", name="Add internal note").click()
     expect(agent.get_by_test_id("work-note").filter(has_text=WORK_NOTE)).to_contain_text("Internal")
     expect(agent.get_by_label("Comment or work note")).to_have_value("")  # the form is fresh again
 
     agent.get_by_label("Comment or work note").fill(COMMENT)
     agent.get_by_label("Comment (the requester sees it)").check()
-    agent.get_by_role("button", name="Post").click()
+    agent.get_by_role("button", name="Send to customer").click()
     expect(agent.get_by_test_id("comment").filter(has_text=COMMENT)).to_be_visible()
     screenshot(agent, "journey-05-agent-activity")
 

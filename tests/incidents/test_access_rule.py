@@ -58,7 +58,7 @@ def test_anonymous_and_inactive_see_nothing(world, requester_a):
 
 
 def test_watchers_see_what_they_watch(world, requester_b, agent_a):
-    add_watcher(world["a"], requester_b, agent_a)
+    add_watcher(world["a"], requester_b, agent_a, confirm_other_organization=True)
     assert visible(requester_b) == numbers(world, "a", "b")
     assert Ticket.objects.visible_to(requester_b).count() == 2  # no duplicate rows
 

@@ -154,6 +154,9 @@ def test_a_watcher_sees_an_incident_of_another_organization(world):
     requester_a = world.users["requester_a"]
     assert world.client("requester_a").get(f"{API}{inc_b.number}/").status_code == 404
     added = world.client("agent_b").post(f"{API}{inc_b.number}/watchers/", {"user": requester_a.pk}, format="json")
+    assert added.status_code == 400 and "confirm" in added.json()["user"][0].lower()  # another organization
+    added = world.client("agent_b").post(f"{API}{inc_b.number}/watchers/",
+                                         {"user": requester_a.pk, "confirm_other_organization": True}, format="json")
     assert added.status_code == 201
     assert world.client("requester_a").get(f"{API}{inc_b.number}/").status_code == 200
     # ...and can stop watching, which hides it again

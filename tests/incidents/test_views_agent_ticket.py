@@ -11,6 +11,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from accounts.models import Organization
 from core.models import Attachment, JournalEntry, TicketLink, Watcher
 from incidents import services
 from incidents.choices import State
@@ -53,7 +54,7 @@ def test_writes_on_invisible_tickets_are_404_and_change_nothing(ui_world):
         ("agent-incident-comment", {"body": "hello", "visibility": "public"}),
         ("agent-incident-take", {}),
         ("agent-incident-state", {"state": "cancelled"}),
-        ("agent-incident-watcher-add", {"username": "agent_a"}),
+        ("agent-incident-watcher-add", {"user": ui_world.users["agent_a"].pk}),
         ("agent-incident-link-add", {"kind": "related", "target": ui_world.number("inc_a")}),
     ]
     for name, data in posts:
@@ -282,16 +283,17 @@ def test_only_the_allowed_transitions_are_offered(ui_world):
 
 def test_watchers_can_be_added_and_removed_and_then_see_the_ticket(ui_world):
     client = ui_world.client("agent_a")
-    requester_b = ui_world.users["requester_b"]
+    colleague = ui_world.users["colleague_a"]
     portal_url = reverse("portal-incident", args=[ui_world.number("inc_a")])
-    assert ui_world.client("requester_b").get(portal_url).status_code == 404
-    response = client.post(url(ui_world, "agent-incident-watcher-add"), {"username": "REQUESTER_B"}, **htmx())
-    assert response.status_code == 200 and "Test Requester_B now watches" in response.content.decode()
-    assert ui_world.client("requester_b").get(portal_url).status_code == 200
-    client.post(url(ui_world, "agent-incident-watcher-remove", "inc_a", requester_b.pk))
-    assert not Watcher.objects.filter(user=requester_b).exists()
-    response = client.post(url(ui_world, "agent-incident-watcher-add"), {"username": "nobody"}, **htmx())
-    assert response.status_code == 400 and "No active user “nobody”" in response.content.decode()
+    Organization.objects.filter(name="Acme").update(share_tickets=False)
+    assert ui_world.client("colleague_a").get(portal_url).status_code == 404
+    response = client.post(url(ui_world, "agent-incident-watcher-add"), {"user": colleague.pk}, **htmx())
+    assert response.status_code == 200 and "Test Colleague_A now watches" in response.content.decode()
+    assert ui_world.client("colleague_a").get(portal_url).status_code == 200
+    client.post(url(ui_world, "agent-incident-watcher-remove", "inc_a", colleague.pk))
+    assert not Watcher.objects.filter(user=colleague).exists()
+    response = client.post(url(ui_world, "agent-incident-watcher-add"), {"q": "nobody"}, **htmx())
+    assert response.status_code == 400 and "Nobody matches “nobody”" in response.content.decode()
 
 
 def test_links_only_to_tickets_the_agent_can_see(ui_world):
