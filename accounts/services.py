@@ -1,4 +1,4 @@
-"""Writes on accounts: issuing and revoking API tokens."""
+"""Writes on accounts: issuing and revoking API tokens (all of them when the password changes: accounts.signals)."""
 
 from __future__ import annotations
 
@@ -27,6 +27,16 @@ def revoke_token(user: User, token_id: int) -> bool:
         revoked_at=timezone.now()
     )
     return updated == 1
+
+
+def active_token_count(user: User) -> int:
+    """How many of the user's tokens still work (what a password change would revoke)."""
+    return ApiToken.objects.active().filter(user=user).count()
+
+
+def revoke_all_tokens(user: User) -> int:
+    """Revoke every token of `user` that is not revoked yet (after a password change); returns how many."""
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
 def authenticate_token(raw: str) -> User | None:

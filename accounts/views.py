@@ -13,12 +13,42 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.forms import LoginForm, ProfileForm, TokenCreateForm
-from accounts.services import issue_token, revoke_token
+from accounts.services import active_token_count, issue_token, revoke_token
 
 
 class LoginView(auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
+
+
+def tokens_text(count: int) -> str:
+    return f"{count} API token{'' if count == 1 else 's'}"
+
+
+def _token_counts(user) -> dict:
+    count = active_token_count(user)
+    return {"active_tokens": count, "active_tokens_text": tokens_text(count)}
+
+
+class TokensRevokedMixin:
+    """Password pages: say that a new password revokes the API tokens, and afterwards how many it revoked."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        revoked = getattr(form.user, "revoked_token_count", 0)  # set by accounts.signals
+        if revoked:
+            messages.info(self.request, f"Your {tokens_text(revoked)} {'was' if revoked == 1 else 'were'} revoked: "
+                                        "create new ones on your profile page.")
+        return response
+
+
+class PasswordChangeView(TokensRevokedMixin, auth_views.PasswordChangeView):
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), **_token_counts(self.request.user)}
+
+
+class PasswordResetConfirmView(TokensRevokedMixin, auth_views.PasswordResetConfirmView):
+    pass
 
 
 @login_required
@@ -40,6 +70,7 @@ def _profile_context(request: HttpRequest, **extra) -> dict:
         "form": ProfileForm(instance=user),
         "token_form": TokenCreateForm(),
         "tokens": user.api_tokens.all(),
+        **_token_counts(user),
         "teams": user.teams.all(),
         **extra,
     }

@@ -122,7 +122,7 @@ def orm_plans(users: dict) -> list[Plan]:
         def queue_queryset(user, queue):
             base = Incident.objects.visible_to(user)
             params = queue.params(user)
-            return IncidentFilter(MultiValueDict(params), queryset=base).qs if params else base
+            return IncidentFilter(MultiValueDict(params), queryset=base, user=user).qs if params else base
 
     try:  # the pages count at most COUNT_CAP + 1 rows since the lists-at-scale change
         from core.pagination import capped_count
@@ -153,7 +153,7 @@ def orm_plans(users: dict) -> list[Plan]:
             (f"API ?team={agent_team}&active=true", f"team={agent_team}&active=true",
              ["priority", "-updated_at", "-pk"]),
         ]:
-            qs = IncidentFilter(QueryDict(query), queryset=Incident.objects.visible_to(user)).qs
+            qs = IncidentFilter(QueryDict(query), queryset=Incident.objects.visible_to(user), user=user).qs
             page = qs.order_by(*ordering)[:50]
             for sql in captured(lambda page=page: list(page)):
                 plans.append(explain(role, f"{label}: page of 50", sql))

@@ -14,9 +14,11 @@ from accounts.models import Team, User
 from accounts.roles import Role
 from catalog.models import Service
 from core import clock
+from core.filters import InstantFilter, ScopedFilterSet, StrictBooleanFilter
 from core.models import Priority
 from incidents.choices import State
 from incidents.models import Category, Incident
+from sla.filters import END_USER_TIMERS
 from sla.models import SlaDefinition, SlaTimer, Stage, Target
 from sla.report import AT_RISK
 
@@ -27,9 +29,25 @@ ORDERING_FIELDS = ["priority", "updated_at", "opened_at", "number", "state", "sl
 # How far ahead the "Breaching soon" queue looks (overdue open tickets are in it too).
 BREACHING_SOON = timedelta(hours=2)
 DEFAULT_ORDERING = ["priority", "-updated_at"]
+# The filters end users may use: on the fields their serializers and pages show them (not `major`, `channel`,
+# the SLA due time or first response of the desk, nor SLA definition ids, at-risk warnings or stop times).
+END_USER_FILTERS = frozenset({
+    "state", "priority", "team", "assignee", "unassigned", "service", "category", "requester", "active",
+    "opened_after", "opened_before", "updated_after", "resolved_after", "resolved_before", "q",
+    "sla_target", "sla_stage", "sla_breached", "sla_breached_after", "sla_breached_before",
+})
 
 
-class IncidentFilter(django_filters.FilterSet):
+class IncidentFilter(ScopedFilterSet):
+    """The incident filters of the agent queue and the API list, for one caller (`request=` or `user=`).
+
+    End users keep only the filters on what they see (END_USER_FILTERS); their person filters choose among the
+    people of the tickets they can see, and their SLA filters read only the SLA-type, not cancelled timers that
+    their ticket page shows (never the desk's OLAs or underpinning contracts).
+    """
+
+    end_user_filters = END_USER_FILTERS
+
     state = django_filters.MultipleChoiceFilter(choices=State.choices, distinct=False)
     priority = django_filters.MultipleChoiceFilter(choices=Priority.choices, distinct=False)
     team = django_filters.ModelMultipleChoiceFilter(queryset=Team.objects.all(), distinct=False,
@@ -37,47 +55,60 @@ class IncidentFilter(django_filters.FilterSet):
     assignee = django_filters.ModelMultipleChoiceFilter(
         queryset=User.objects.filter(role__in=[Role.AGENT, Role.MANAGER, Role.ADMIN]), distinct=False
     )
-    unassigned = django_filters.BooleanFilter(field_name="assignee", lookup_expr="isnull", label="Unassigned")
+    unassigned = StrictBooleanFilter(field_name="assignee", lookup_expr="isnull", label="Unassigned")
     service = django_filters.ModelMultipleChoiceFilter(queryset=Service.objects.all(), distinct=False,
                                                        null_label="No service")
     category = django_filters.ModelMultipleChoiceFilter(
         queryset=Category.objects.filter(parent__isnull=True), distinct=False
     )
     requester = django_filters.ModelChoiceFilter(queryset=User.objects.all())
-    active = django_filters.BooleanFilter(label="Open")
-    major = django_filters.BooleanFilter()
-    opened_after = django_filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte")
-    opened_before = django_filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="lt")
-    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    sla_due_before = django_filters.IsoDateTimeFilter(field_name="sla_due_at", lookup_expr="lte",
+    active = StrictBooleanFilter(label="Open")
+    major = StrictBooleanFilter()
+    opened_after = InstantFilter(field_name="opened_at", lookup_expr="gte")
+    opened_before = InstantFilter(field_name="opened_at", lookup_expr="lt")
+    updated_after = InstantFilter(field_name="updated_at", lookup_expr="gte")
+    sla_due_before = InstantFilter(field_name="sla_due_at", lookup_expr="lte",
                                                       label="SLA due before")
     q = django_filters.CharFilter(method="filter_text", label="Text")
     # The SLA dashboard's drill-downs (sla.views): ticket times, and SLA filters that together describe ONE
     # timer the incident must have (see filter_queryset): `sla_stage=breached&sla_stopped_after=...` means
     # "a timer that breached and stopped after ...", not two different timers.
-    responded_after = django_filters.IsoDateTimeFilter(field_name="responded_at", lookup_expr="gte")
-    responded_before = django_filters.IsoDateTimeFilter(field_name="responded_at", lookup_expr="lt")
-    resolved_after = django_filters.IsoDateTimeFilter(field_name="resolved_at", lookup_expr="gte")
-    resolved_before = django_filters.IsoDateTimeFilter(field_name="resolved_at", lookup_expr="lt")
+    responded_after = InstantFilter(field_name="responded_at", lookup_expr="gte")
+    responded_before = InstantFilter(field_name="responded_at", lookup_expr="lt")
+    resolved_after = InstantFilter(field_name="resolved_at", lookup_expr="gte")
+    resolved_before = InstantFilter(field_name="resolved_at", lookup_expr="lt")
     sla_definition = django_filters.ModelMultipleChoiceFilter(
         queryset=SlaDefinition.objects.all(), method="filter_sla", label="SLA definition",
         field_name="sla_timers__definition",  # for the API schema only: filter_sla ignores it
     )
     sla_target = django_filters.MultipleChoiceFilter(choices=Target.choices, method="filter_sla", label="SLA target")
     sla_stage = django_filters.MultipleChoiceFilter(choices=Stage.choices, method="filter_sla", label="SLA stage")
-    sla_breached = django_filters.BooleanFilter(method="filter_sla", label="SLA breached")
-    sla_at_risk = django_filters.BooleanFilter(
+    sla_breached = StrictBooleanFilter(method="filter_sla", label="SLA breached")
+    sla_at_risk = StrictBooleanFilter(
         method="filter_sla", label="SLA at risk (past its last warning, not breached yet)"
     )
-    sla_stopped_after = django_filters.IsoDateTimeFilter(method="filter_sla", label="SLA stopped from")
-    sla_stopped_before = django_filters.IsoDateTimeFilter(method="filter_sla", label="SLA stopped before")
-    sla_breached_after = django_filters.IsoDateTimeFilter(method="filter_sla", label="SLA breached from")
-    sla_breached_before = django_filters.IsoDateTimeFilter(method="filter_sla", label="SLA breached before")
+    sla_stopped_after = InstantFilter(method="filter_sla", label="SLA stopped from")
+    sla_stopped_before = InstantFilter(method="filter_sla", label="SLA stopped before")
+    sla_breached_after = InstantFilter(method="filter_sla", label="SLA breached from")
+    sla_breached_before = InstantFilter(method="filter_sla", label="SLA breached before")
 
     class Meta:
         model = Incident
         fields = ["state", "priority", "team", "assignee", "unassigned", "service", "category", "requester",
                   "active", "major", "opened_after", "opened_before", "updated_after", "q"]
+
+    def scope(self, user) -> None:
+        """End users choose requesters and assignees among the people of the tickets they can see (or themselves).
+
+        Narrowed only when the parameter is given: the access rule costs a query, the unused filter none.
+        """
+        if self.desk:
+            return
+        for name, column in (("requester", "requester_id"), ("assignee", "assignee_id")):
+            if not (self.data or {}).get(name):
+                continue
+            visible = Incident.objects.visible_to(user).filter(**{f"{column}__isnull": False}).values(column)
+            self.filters[name].queryset = self.filters[name].queryset.filter(Q(pk__in=visible) | Q(pk=user.pk))
 
     def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         """A number (INC0001234) matches exactly; anything else is a full-text search of title and description."""
@@ -100,6 +131,8 @@ class IncidentFilter(django_filters.FilterSet):
         queryset = super().filter_queryset(queryset)
         condition = sla_timer_condition(self.form.cleaned_data)
         if condition is not None:
+            if not self.desk:
+                condition &= END_USER_TIMERS
             queryset = queryset.filter(Exists(SlaTimer.objects.filter(condition, ticket_id=OuterRef("pk"))))
         return queryset
 

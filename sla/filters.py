@@ -6,21 +6,28 @@ It filters; it never scopes: the caller's queryset already starts from the acces
 from __future__ import annotations
 
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from accounts.models import Team
+from core.filters import InstantFilter, ScopedFilterSet, StrictBooleanFilter
 from sla.models import AgreementType, SlaDefinition, SlaTimer, Stage, Target
 
 # ?ordering= values accepted by the timer list (the API's StableOrderingFilter adds an id tie-breaker)
 ORDERING_FIELDS = ["due_at", "started_at", "id"]
 DEFAULT_ORDERING = ["due_at", "id"]
+# The timers end users see on their tickets (and the only ones their SLA filters read): the agreements made with
+# them (type SLA), not the desk's OLAs and underpinning contracts, and not the cancelled ones.
+END_USER_TIMERS = Q(definition__agreement_type=AgreementType.SLA) & ~Q(stage=Stage.CANCELLED)
 
 
-class TimerFilter(django_filters.FilterSet):
-    """Stage, outcome, the ticket's team, definition, target, agreement type, ticket number and a due window."""
+class TimerFilter(ScopedFilterSet):
+    """Stage, outcome, the ticket's team, definition, target, agreement type, ticket number and a due window.
+
+    For the desk only (the timer list answers 403 to end users): a caller without a desk role gets no filter.
+    """
 
     stage = django_filters.MultipleChoiceFilter(choices=Stage.choices, distinct=False)
-    breached = django_filters.BooleanFilter()
+    breached = StrictBooleanFilter()
     team = django_filters.ModelMultipleChoiceFilter(
         field_name="ticket__team", queryset=Team.objects.all(), distinct=False, label="The ticket's team (id)"
     )
@@ -31,8 +38,8 @@ class TimerFilter(django_filters.FilterSet):
         field_name="definition__agreement_type", choices=AgreementType.choices, distinct=False
     )
     ticket = django_filters.CharFilter(method="filter_ticket", label="Ticket number (INC0001234)")
-    due_after = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="gte")
-    due_before = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="lt")
+    due_after = InstantFilter(field_name="due_at", lookup_expr="gte")
+    due_before = InstantFilter(field_name="due_at", lookup_expr="lt")
 
     class Meta:
         model = SlaTimer

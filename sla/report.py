@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.roles import Role, has_role
 from core import clock
+from core.filters import utc_instant
 from core.models import Ticket
 from sla.models import BREACH, SlaTimer, Stage, Target
 
@@ -57,6 +58,8 @@ def parse_period(value: str | None, since: str | None = None, until: str | None 
             end += timedelta(days=1) if len(until or "") <= 10 else timedelta(0)
         except OverflowError as exc:  # e.g. until 9999-12-31: the day after does not exist
             raise ValueError("The dates are out of range.") from exc
+        for instant in (start, end):
+            utc_instant(instant)  # a UTC offset no time zone has (+23:00) is refused here, not by the database
         if end <= start:
             raise ValueError("until must come after since.")
         if end - start > timedelta(days=3 * 366):

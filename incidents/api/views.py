@@ -117,7 +117,7 @@ class TextSearchFilter(BaseFilterBackend):
             value = forms.CharField(required=False).clean(raw)
         except ValidationError as exc:
             raise serializers.ValidationError({self.param: exc.messages}) from exc
-        return IncidentFilter(queryset=queryset).filter_text(queryset, self.param, value)
+        return IncidentFilter(queryset=queryset, request=request).filter_text(queryset, self.param, value)
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         return [{

@@ -41,7 +41,7 @@ def queue_queryset(user, queue: Queue) -> QuerySet[Incident]:
     params = queue.params(user)
     if not params:
         return base
-    filterset = IncidentFilter(MultiValueDict(params), queryset=base)  # lists per key, like request.GET
+    filterset = IncidentFilter(MultiValueDict(params), queryset=base, user=user)  # lists per key, like request.GET
     return filterset.qs if filterset.is_valid() else base.none()
 
 
@@ -112,9 +112,10 @@ def queue_list(request: HttpRequest) -> HttpResponse:
     if not any(f.lstrip("-") in ("id", "number") for f in ordering):
         ordering = [*ordering, "-id"]
 
-    filterset = IncidentFilter(request.GET, queryset=queue_queryset(request.user, queue))
+    filterset = IncidentFilter(request.GET, queryset=queue_queryset(request.user, queue), request=request)
     style_filter_form(filterset.form)
     valid = filterset.is_valid()
+    problems += _hidden_filter_errors(filterset.form)
     if problems or not valid:
         status = 400
         qs = Incident.objects.none()
@@ -184,6 +185,12 @@ def bulk(request: HttpRequest) -> HttpResponse:
 # dates from the API's vocabulary) is carried as a hidden input and summarised above the table.
 VISIBLE_FILTERS = {"q", "state", "priority", "team", "assignee", "unassigned", "service", "category",
                    "opened_after", "opened_before"}
+
+
+def _hidden_filter_errors(form: forms.Form) -> list[str]:
+    """The errors of filters the panel does not show (they come from the URL), each with its label."""
+    return [f"{form.fields[key].label or key.replace('_', ' ')}: {' '.join(errors)}"
+            for key, errors in form.errors.items() if key in form.fields and key not in VISIBLE_FILTERS]
 
 
 def _hidden_filters(request: HttpRequest, filterset: IncidentFilter, valid: bool) -> tuple[list, list[str]]:

@@ -21,7 +21,9 @@ from rest_framework import serializers
 
 from core import clock
 from core.api.serializers import NamedRefSerializer, StrictInputMixin
+from core.filters import utc_instant
 from sla import business_time, calendars
+from sla.filters import END_USER_TIMERS
 from sla.models import (
     RUNNING_STAGES,
     Action,
@@ -194,7 +196,7 @@ def ticket_sla(ticket_id: int, *, end_user: bool, now: datetime | None = None) -
         .select_related("definition__schedule").order_by("definition__order", "definition_id")
     )
     if end_user:
-        timers = timers.filter(definition__agreement_type=AgreementType.SLA)
+        timers = timers.filter(END_USER_TIMERS)
     rows = list(timers)
     attach_business(rows)
     return TicketSlaSerializer(rows, many=True, context={"end_user": end_user, "now": now}).data
@@ -482,9 +484,14 @@ class ReportQuerySerializer(serializers.Serializer):
                 errors[name] = ["Required for a custom period (YYYY-MM-DD)."]
                 continue
             try:
-                datetime.fromisoformat(value)
+                parsed = datetime.fromisoformat(value)
             except ValueError:
                 errors[name] = [f"{value!r} is not a date (YYYY-MM-DD)."]
+                continue
+            try:
+                utc_instant(parsed)
+            except ValueError as exc:
+                errors[name] = [str(exc)]
         if errors:
             raise serializers.ValidationError(errors)
         return attrs

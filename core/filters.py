@@ -1,0 +1,140 @@
+"""What every FilterSet shares (incident lists, SLA timers, the API and the agent queue pages).
+
+- `InstantFilter`: an ISO 8601 date-time, checked and turned into a UTC instant before any query sees it; a
+  UTC offset outside the range of real time zones (-12:00 to +14:00) or an instant out of range is a form error
+  naming the field (a 400), never a database error.
+- `StrictBooleanFilter`: true/false (also 1/0, yes/no, on/off); an empty value or `unknown` means "any"; any
+  other value is a form error naming the field, never silently ignored.
+- `ScopedFilterSet`: a FilterSet that knows who asks. End users (and callers without a role) get only the
+  filters listed in `end_user_filters` (the others are dropped: their parameters are ignored, whatever the
+  value, like any unknown parameter), and `scope(user)` narrows the choices of the id filters to what the
+  user may see, so an id they may not see is refused exactly like an id that does not exist.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django_filters.fields import IsoDateTimeField
+
+from accounts.roles import Role, has_role
+
+# The UTC offsets real time zones use (Baker Island -12:00, Kiribati +14:00).
+MIN_UTC_OFFSET = timedelta(hours=-12)
+MAX_UTC_OFFSET = timedelta(hours=14)
+TRUE_WORDS = frozenset({"true", "1", "yes", "on"})
+FALSE_WORDS = frozenset({"false", "0", "no", "off"})
+ANY_WORDS = frozenset({"", "unknown"})
+
+
+def _offset_text(offset: timedelta) -> str:
+    sign = "-" if offset < timedelta(0) else "+"
+    minutes = int(abs(offset).total_seconds() // 60)
+    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def utc_instant(value: datetime) -> datetime:
+    """An aware date-time as the same instant in UTC.
+
+    Raises ValueError (with a message for people) when its UTC offset is outside -12:00..+14:00 or when the
+    instant cannot be represented (e.g. 0001-01-01T00:00:00+01:00).
+    """
+    offset = value.utcoffset()
+    if offset is not None and not MIN_UTC_OFFSET <= offset <= MAX_UTC_OFFSET:
+        raise ValueError(f"The UTC offset {_offset_text(offset)} does not exist: time zones go from "
+                         f"{_offset_text(MIN_UTC_OFFSET)} to {_offset_text(MAX_UTC_OFFSET)}.")
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("This date-time is out of range.") from exc
+
+
+class InstantField(IsoDateTimeField):
+    """An ISO 8601 date-time (a date alone means its midnight, in the current time zone), cleaned to UTC."""
+
+    def to_python(self, value: Any) -> datetime | None:
+        result = super().to_python(value)
+        if result is None:
+            return None
+        try:
+            return utc_instant(result)
+        except ValueError as exc:
+            raise ValidationError(str(exc), code="invalid") from exc
+
+
+class InstantFilter(django_filters.IsoDateTimeFilter):
+    """IsoDateTimeFilter whose value is checked and turned into UTC (see InstantField)."""
+
+    field_class = InstantField
+
+
+def parse_boolean(value: Any) -> bool | None:
+    """True, False, or None for "any" (empty, `unknown`); ValueError for anything else."""
+    if value is None or isinstance(value, bool):
+        return value
+    word = str(value).strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    if word in ANY_WORDS:
+        return None
+    raise ValueError(word)
+
+
+class BooleanChoiceSelect(forms.NullBooleanSelect):
+    """A yes/no/any select that hands the raw value to the field (which refuses what it does not know)."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        return data.get(name)
+
+    def format_value(self, value: Any) -> str:
+        try:
+            parsed = parse_boolean(value)
+        except ValueError:
+            return "unknown"
+        return {True: "true", False: "false"}.get(parsed, "unknown")
+
+
+class StrictNullBooleanField(forms.NullBooleanField):
+    """true/false (1/0, yes/no, on/off), or nothing; any other value is an error naming the field."""
+
+    widget = BooleanChoiceSelect
+    default_error_messages = {"invalid": "Enter true or false."}
+
+    def to_python(self, value: Any) -> bool | None:
+        try:
+            return parse_boolean(value)
+        except ValueError as exc:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from exc
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictNullBooleanField
+
+
+class ScopedFilterSet(django_filters.FilterSet):
+    """A FilterSet for one caller: `user=` (or the `request`'s user); without either, the caller has no role.
+
+    Subclasses list the filters end users may use in `end_user_filters` (filters on what end users see) and
+    narrow the querysets of id filters in `scope(user)`.
+    """
+
+    end_user_filters: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, data: Any = None, queryset: Any = None, *, request: Any = None, prefix: str | None = None,
+                 user: Any = None) -> None:
+        super().__init__(data, queryset, request=request, prefix=prefix)
+        self.user = user if user is not None else getattr(request, "user", None)
+        self.desk = has_role(self.user, Role.AGENT)
+        if not self.desk:
+            for name in [n for n in self.filters if n not in self.end_user_filters]:
+                del self.filters[name]
+        self.scope(self.user)
+
+    def scope(self, user: Any) -> None:
+        """Narrow the id filters' querysets to what `user` may see (`self.filters[name].queryset = ...`)."""
