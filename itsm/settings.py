@@ -135,7 +135,8 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env("CACHE_KEY_PREFIX", "itsm"),
-        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        # short: a request never waits long for an absent Redis (and core.breaker skips it for a while)
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
     }
 }
 
@@ -298,11 +299,19 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A task not acknowledged within the visibility timeout is delivered again: tasks are idempotent.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Short socket timeouts: a publish from a web request fails fast when Redis is away (the outbox keeps the task).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2, "socket_timeout": 5}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_REDIS_SOCKET_TIMEOUT = 5
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".data" / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
     "scheduler-heartbeat": {"task": "core.tasks.scheduler_heartbeat", "schedule": 10.0},
+    # tasks whose publish failed while Redis was away (core.outbox); stored create answers older than 24 h
+    "core-drain-outbox": {"task": "core.tasks.drain_outbox", "schedule": 10.0, "options": {"expires": 30}},
+    "core-purge-idempotency-keys": {"task": "core.tasks.purge_idempotency_keys", "schedule": 3600.0},
     "incidents-auto-close": {"task": "incidents.tasks.auto_close_resolved", "schedule": 3600.0},
     # SLA warnings and breaches are recorded within SLA_SWEEP_SECONDS (+ the sweep's own time) of their moment.
     "sla-sweep": {"task": "sla.tasks.sweep", "schedule": float(envint("SLA_SWEEP_SECONDS", 5)),
