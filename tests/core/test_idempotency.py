@@ -142,3 +142,18 @@ def test_the_header_is_in_the_schema(api_client):
         post = schema["paths"][path]["post"]
         assert any(p["name"] == "Idempotency-Key" and p["in"] == "header" for p in post["parameters"])
         assert "422" in post["responses"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_session_request_answers_503_while_the_database_is_away(client, requester_a, monkeypatch):
+    """The session is read by middleware, before the API's exception handler: the error page handler answers."""
+    client.force_login(requester_a)
+    client.raise_request_exception = False
+    real = connection.get_connection_params
+    monkeypatch.setattr(connection, "get_connection_params", lambda: {**real(), "port": 1})
+    connection.close()
+    api = client.get(API)
+    assert api.status_code == 503 and api["Content-Type"] == "application/json"
+    assert api.json()["detail"].startswith("The database is unavailable") and api["Retry-After"]
+    page = client.get("/")
+    assert page.status_code == 503 and page["Content-Type"].startswith("text/html")
