@@ -9,12 +9,12 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.models import Team, User
 from accounts.roles import role_of
 from accounts.services import issue_token
+from core.api.throttling import ScopedRateThrottle
 
 
 class TokenRequestSerializer(serializers.Serializer):

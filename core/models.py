@@ -14,6 +14,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import connection, models
 from django.db.models import Q
+from django.utils import timezone
 
 from accounts.roles import Role, role_of
 
@@ -98,6 +99,44 @@ def compute_priority(impact: int, urgency: int) -> int:
     """Priority from the admin-editable matrix, falling back to the ITIL default for a missing cell."""
     rule = PriorityRule.objects.filter(impact=impact, urgency=urgency).values_list("priority", flat=True).first()
     return rule if rule is not None else DEFAULT_PRIORITY_MATRIX[(impact, urgency)]
+
+
+class OutboxTask(models.Model):
+    """A Celery task to send, written in the transaction of the change that needs it (see core.outbox).
+
+    Deleted once the broker accepted it; while Redis is away the rows wait and beat's drain sends them.
+    """
+
+    task = models.CharField(max_length=200)
+    args = models.JSONField(default=list, blank=True)
+    kwargs = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.task}{tuple(self.args)}"
+
+
+class IdempotencyKey(models.Model):
+    """The stored answer to a create sent with an `Idempotency-Key` header (see core.api.idempotency).
+
+    Written in the transaction of the create, so a committed create always has its answer stored.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)  # sha256 of method, path and body
+    status_code = models.PositiveSmallIntegerField()
+    response_body = models.JSONField()
+    location = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.user_id})"
 
 
 # Watched tickets beyond this many (per user) are not granted by watching alone.

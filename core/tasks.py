@@ -6,13 +6,13 @@ worker's task is delivered again), and retried a bounded number of times with ba
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from celery import Task, shared_task
-from django.db import transaction
+from django.utils import timezone
 
-from core import health
+from core import health, outbox
 
 
 class ItsmTask(Task):
@@ -28,9 +28,12 @@ class ItsmTask(Task):
 
 
 def enqueue_on_commit(task: Task, *args: Any, **kwargs: Any) -> None:
-    """Send `task` only once the current transaction commits (and never if it rolls back)."""
-    send: Callable[[], Any] = lambda: task.apply_async(args=args, kwargs=kwargs)  # noqa: E731
-    transaction.on_commit(send)
+    """Send `task` only once the current transaction commits (and never if it rolls back).
+
+    Goes through the outbox (core.outbox): recorded in this transaction, so a broker outage delays the task
+    but never loses it.
+    """
+    outbox.enqueue(task, args, kwargs)
 
 
 @shared_task(base=ItsmTask, name="core.tasks.scheduler_heartbeat")
@@ -43,3 +46,18 @@ def scheduler_heartbeat() -> None:
 def ping(value: str = "pong") -> str:
     """A diagnostic task: answers its argument. Used by the health tests and `manage.py celery_ping`."""
     return value
+
+
+@shared_task(base=ItsmTask, name="core.tasks.drain_outbox")
+def drain_outbox() -> int:
+    """Run by beat every few seconds: send the tasks whose publish failed (the broker was away)."""
+    return outbox.drain()
+
+
+@shared_task(base=ItsmTask, name="core.tasks.purge_idempotency_keys")
+def purge_idempotency_keys() -> int:
+    """Run by beat hourly: forget stored create answers older than 24 hours."""
+    from core.models import IdempotencyKey
+
+    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=timezone.now() - timedelta(hours=24)).delete()
+    return deleted

@@ -100,8 +100,20 @@ def error_404(request: HttpRequest, exception=None) -> HttpResponse:
 
 def error_500(request: HttpRequest) -> HttpResponse:
     # No context processors that touch the database: the failure may be the database itself.
+    import sys
+
+    from django.db import InterfaceError, OperationalError
     from django.template import loader
 
+    from core.api.exceptions import DATABASE_DOWN, RETRY_AFTER_SECONDS
+
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):  # the database is away: 503, retry later
+        if request.path.startswith("/api/"):
+            response = JsonResponse(DATABASE_DOWN, status=503)
+        else:
+            response = HttpResponse(loader.get_template("errors/500.html").render(), status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     return HttpResponse(loader.get_template("errors/500.html").render(), status=500)
 
 

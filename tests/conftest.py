@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 from accounts.roles import Role
 from accounts.services import issue_token
 from catalog.models import Service
+from core.breaker import redis_breaker
 from incidents import services as incident_services
 from incidents.models import Category
 from tests.factories import PASSWORD, OrganizationFactory, TeamFactory, UserFactory
@@ -21,6 +22,7 @@ from tests.factories import PASSWORD, OrganizationFactory, TeamFactory, UserFact
 @pytest.fixture(autouse=True)
 def _clean_redis():
     """Each test starts with an empty cache (throttle counters, heartbeats): the test Redis database only."""
+    redis_breaker.reset()
     cache.clear()
     yield
 

@@ -3,12 +3,16 @@
 Service functions raise Django's ValidationError (a field dict), core.services.ConflictError (a stale
 `version`: 409), core.workflow.TransitionError (a refused state change: 400 with its field errors) and
 Django's PermissionDenied (403 with its message); the viewsets let them through and they are mapped here.
+A database that cannot be reached answers 503 with a JSON body and `Retry-After` (never a 500 page).
 """
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -16,8 +20,23 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from core.services import ConflictError
 from core.workflow import TransitionError
 
+log = logging.getLogger(__name__)
+
+DATABASE_DOWN = {"detail": "The database is unavailable at the moment. Try again shortly (a create sent again with "
+                           "the same Idempotency-Key is never made twice)."}
+RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable_response() -> Response:
+    """503 with a JSON body: the request was not carried out, a retry later may succeed."""
+    return Response(DATABASE_DOWN, status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                    headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
 
 def exception_handler(exc, context):
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        log.warning("database unavailable: %s", exc)
+        return database_unavailable_response()
     if isinstance(exc, ConflictError):
         return Response(
             {"detail": str(exc), "current_version": exc.current_version}, status=status.HTTP_409_CONFLICT

@@ -20,6 +20,7 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from core import services as core
+from core.api.idempotency import IDEMPOTENCY_KEY, KEY_REUSED, idempotent_create
 from core.api.serializers import UserRefSerializer
 from core.models import Attachment, JournalEntry, JournalKind, Ticket, TicketLink
 from core.people import pickable_people
@@ -73,8 +74,8 @@ class IncidentChildView(generics.GenericAPIView):
 
 @extend_schema_view(
     get=extend_schema(summary="Comments and work notes", parameters=[NUMBER]),
-    post=extend_schema(summary="Add a comment or (agents) a work note", parameters=[NUMBER],
-                       request=CommentSerializer, responses={201: CommentSerializer}),
+    post=extend_schema(summary="Add a comment or (agents) a work note", parameters=[NUMBER, IDEMPOTENCY_KEY],
+                       request=CommentSerializer, responses={201: CommentSerializer, 422: KEY_REUSED}),
 )
 class IncidentCommentsView(IncidentChildView, generics.ListCreateAPIView):
     """Public comments and internal work notes, oldest first. End users see and write public comments only."""
@@ -91,6 +92,7 @@ class IncidentCommentsView(IncidentChildView, generics.ListCreateAPIView):
             entries = entries.filter(internal=False)
         return entries.select_related("actor").order_by("created_at", "id")
 
+    @idempotent_create
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         incident = self.get_incident()
         data = self.validated(CommentSerializer(data=request.data))

@@ -28,6 +28,7 @@ from rest_framework.response import Response
 from accounts.models import User
 from accounts.roles import Role, has_role, role_of
 from core.api.filters import StableOrderingFilter
+from core.api.idempotency import IDEMPOTENCY_KEY, KEY_REUSED, idempotent_create
 from core.api.permissions import role_permission
 from core.models import Ticket, TicketLink
 from incidents import services
@@ -160,10 +161,12 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @extend_schema(
         summary="Raise an incident",
         request=IncidentWriteSerializer,
-        responses={201: IncidentDetailSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+        responses={201: IncidentDetailSerializer, 422: KEY_REUSED},
         description="End users may set title, description, urgency, service, category and subcategory. "
         "The channel is `api` unless an agent gives one.",
     )
+    @idempotent_create
     def create(self, request: Request) -> Response:
         data = self._validated(IncidentWriteSerializer(data=request.data, partial=True, creating=True))
         channel = None if ("channel" in data and has_role(request.user, Role.AGENT)) else Channel.API
