@@ -18,10 +18,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core import clock
+from core.csv_export import csv_response
 from core.models import Priority
 from core.permissions import permission_required
 from sla import report
-from sla.csv_export import csv_response
 from sla.models import Stage, Target
 
 PERIOD_CHOICES = [("7d", "Last 7 days"), ("30d", "Last 30 days"), ("90d", "Last 90 days"), ("custom", "Custom dates")]

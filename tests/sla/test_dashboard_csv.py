@@ -13,9 +13,9 @@ from django.test import Client
 from accounts.models import Team
 from catalog.models import Service
 from core import clock
+from core.csv_export import neutralise
 from incidents import services
 from incidents.choices import State
-from sla.csv_export import neutralise
 from tests.sla.dashboard_world import NOW, UTC, build_world
 
 pytestmark = pytest.mark.django_db
@@ -110,3 +110,16 @@ def test_names_that_look_like_formulas_are_neutralised_in_the_download(requester
     assert download(manager_client, "compliance_team")[1][0] == "'@evil team"
     for row in definitions + download(manager_client, "compliance_service"):
         assert not row[0].startswith(("=", "+", "-", "@", "\t", "\r"))
+
+
+def test_a_formula_after_a_separator_is_neutralised_in_the_download(requester_a, agent_a, team_service_desk,
+                                                                    always, make_definition, manager_client):
+    make_definition("Fix;=1+1", "resolution", schedule=always, hours=8)
+    service = Service.objects.create(name="VPN,@SUM(1+1)", slug="vpn-evil", support_team=team_service_desk)
+    opened = datetime(2026, 11, 2, 8, tzinfo=UTC)
+    with clock.frozen(opened):
+        incident = services.create_incident(requester_a, {"title": "t", "service": service})
+    with clock.frozen(opened + timedelta(hours=2)):
+        services.transition(incident, agent_a, State.RESOLVED, resolution_code="solved", resolution_notes="ok")
+    assert download(manager_client, "compliance_definition")[1][0] == "Fix;'=1+1"
+    assert download(manager_client, "compliance_service")[1][0] == "VPN,'@SUM(1+1)"
