@@ -200,9 +200,8 @@ def restore(cur) -> None:
     cur.execute("SELECT to_regclass(%s)", [BACKUP_TABLE])
     if cur.fetchone()[0] is None:
         return
-    cur.execute(f"DELETE FROM core_sentnotification WHERE key IN (SELECT 'sla:' || e.id || ':' || a "
-                f"FROM sla_slaevent e JOIN {BACKUP_TABLE} b ON b.id = e.timer_id, "
-                f"unnest(ARRAY['notify_assignee', 'notify_team_lead', 'notify_managers']) a)")
+    cur.execute(f"DELETE FROM core_sentnotification WHERE key IN (SELECT 'sla:' || e.id "
+                f"FROM sla_slaevent e JOIN {BACKUP_TABLE} b ON b.id = e.timer_id)")
     notifications = cur.rowcount
     cur.execute(f"DELETE FROM sla_slaevent WHERE timer_id IN (SELECT id FROM {BACKUP_TABLE})")
     events = cur.rowcount
@@ -311,8 +310,8 @@ def bench_breach(url: str, timeout: float) -> dict:
             cur.execute(f"""SELECT COUNT(*) FROM sla_slatimer t JOIN {BACKUP_TABLE} b ON b.id = t.id
                             WHERE t.breached AND t.next_event_at IS NULL""")
             marked = cur.fetchone()[0]
-            cur.execute(f"""SELECT COUNT(*) FROM core_sentnotification n WHERE n.key IN (SELECT 'sla:' || e.id ||
-                            ':notify_assignee' FROM sla_slaevent e JOIN {BACKUP_TABLE} b ON b.id = e.timer_id
+            cur.execute(f"""SELECT COUNT(*) FROM core_sentnotification n WHERE n.key IN (SELECT 'sla:' || e.id
+                            FROM sla_slaevent e JOIN {BACKUP_TABLE} b ON b.id = e.timer_id
                             WHERE e.threshold = 100)""")
             sent = cur.fetchone()[0]
         out.update({"exactly_once": once, "duplicates": more, "missing": none, "timers_marked_breached": marked,

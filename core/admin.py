@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from core.models import PriorityRule
+from core.models import PriorityRule, SentNotification
 
 
 @admin.register(PriorityRule)
@@ -15,4 +15,21 @@ class PriorityRuleAdmin(admin.ModelAdmin):
         return not PriorityRule.objects.count() >= 9
 
     def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(SentNotification)
+class SentNotificationAdmin(admin.ModelAdmin):
+    """Every notification e-mail by event and address: sent, failed and being retried, or failed for good."""
+
+    list_display = ["sent_at", "key", "recipient", "subject", "status", "attempts", "last_error"]
+    list_filter = ["status"]
+    search_fields = ["key", "recipient", "subject"]
+    date_hierarchy = "sent_at"
+    readonly_fields = ["key", "recipient", "subject", "status", "attempts", "last_error", "sent_at", "updated_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False

@@ -389,14 +389,27 @@ class TicketLink(models.Model):
 
 
 class SentNotification(models.Model):
-    """One e-mail sent for one journal entry (or event) to one address: makes notification tasks idempotent."""
+    """One e-mail for one event (key) to one address: makes notification tasks idempotent, and records a
+    delivery that failed (retrying, then failed for good) so it is never silently dropped."""
+
+    class Status(models.TextChoices):
+        SENT = "sent", "Sent"
+        RETRYING = "retrying", "Failed, will be retried"
+        FAILED = "failed", "Failed (gave up)"
 
     key = models.CharField(max_length=200)
     recipient = models.EmailField()
-    sent_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField("recorded at", auto_now_add=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SENT)
+    attempts = models.PositiveIntegerField(default=1)
+    subject = models.CharField(max_length=255, blank=True)
+    last_error = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True, null=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["key", "recipient"], name="sent_notification_unique")]
+        indexes = [models.Index(fields=["status"], name="sent_notification_undelivered",
+                                condition=~Q(status="sent"))]
 
     def __str__(self) -> str:
-        return f"{self.key} -> {self.recipient}"
+        return f"{self.key} -> {self.recipient} ({self.get_status_display()})"

@@ -27,6 +27,26 @@ class ItsmTask(Task):
     retry_jitter = True
 
 
+class MailTask(ItsmTask):
+    """A notification e-mail: SMTP and connection errors (all OSErrors) are retried with backoff, at most
+    NOTIFICATION_MAX_RETRIES times; `core.notifications.send_once` records each failure (retrying, then failed)
+    and makes a retry send nothing twice."""
+
+    retry_backoff_max = 600
+
+    @property
+    def max_retries(self) -> int:  # read at retry time, so the setting (and a test's override) applies
+        from django.conf import settings
+
+        return settings.NOTIFICATION_MAX_RETRIES
+
+    @property
+    def retry_backoff(self) -> int:
+        from django.conf import settings
+
+        return settings.NOTIFICATION_RETRY_BACKOFF
+
+
 def enqueue_on_commit(task: Task, *args: Any, **kwargs: Any) -> None:
     """Send `task` only once the current transaction commits (and never if it rolls back).
 

@@ -12,6 +12,7 @@ from accounts.models import Organization, Team, User
 from accounts.roles import Role
 from core import health
 from core.navigation import home_url_name
+from core.notifications import undelivered_counts
 from core.permissions import permission_required
 
 
@@ -72,6 +73,7 @@ def admin_home(request: HttpRequest) -> HttpResponse:
             "team_count": Team.objects.count(),
             "organization_count": Organization.objects.count(),
             "checks": checks,
+            "undelivered_mail": undelivered_counts(),
         },
     )
 

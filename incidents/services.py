@@ -24,8 +24,8 @@ from core import clock
 from core import services as core
 from core.models import TicketKind, compute_priority, next_number
 from core.services import ConflictError, FieldChange, display
-from core.tasks import enqueue_on_commit
 from core.workflow import TransitionError
+from incidents import notifications
 from incidents.choices import (
     OPEN_STATES,
     REQUESTER_TRANSITIONS,
@@ -171,13 +171,12 @@ def route_team(category: Category | None, service: Service | None) -> Team | Non
     return None
 
 
-def _notify(event: str, incident: Incident, entry_id: int | None = None) -> None:
-    from incidents.tasks import send_incident_notification
-
-    key = f"{event}:{incident.pk}:{entry_id if entry_id is not None else incident.version}"
-    enqueue_on_commit(send_incident_notification, event, incident.pk, entry_id, key)
+def _notify(event: str, incident: Incident, actor: User | None, entry_id: int | None = None) -> None:
+    """E-mails after commit, one per recipient per action (see incidents.notifications); never to the actor."""
+    notifications.notify(event, incident, actor, entry_id)
 
 
+@notifications.action
 @transaction.atomic
 def create_incident(actor: User, data: Mapping[str, Any], *, channel: str | None = None, uploads=()) -> Incident:
     """Raise an incident. End users raise their own; agents may raise one for any requester."""
@@ -220,8 +219,9 @@ def create_incident(actor: User, data: Mapping[str, Any], *, channel: str | None
     sla.on_ticket_change(incident, now)
     for upload in uploads:
         core.add_attachment(incident, actor, upload)
-    if assignee is not None:
-        _notify("assigned", incident)
+    _notify("created", incident, actor)  # the requester's acknowledgement
+    if assignee is None and team is not None:
+        _notify("team", incident, actor)
     return incident
 
 
@@ -230,6 +230,7 @@ def _lock(incident_or_id) -> Incident:
     return Incident.objects.select_for_update(of=("self", "ticket_ptr")).get(pk=pk)
 
 
+@notifications.action
 @transaction.atomic
 def update_incident(
     incident: Incident | int, actor: User, data: Mapping[str, Any], *, expected_version: int | None = None
@@ -286,7 +287,9 @@ def update_incident(
         core.record_changes(incident, actor, changes, at=now)
         sla.on_ticket_change(incident, now)
         if any(c.field == "assignee" and c.new for c in changes):
-            _notify("assigned", incident)
+            _notify("assigned", incident, actor)
+        if any(c.field == "team" for c in changes) and incident.assignee_id is None and incident.team_id:
+            _notify("team", incident, actor)
     if target_state is not None and target_state != incident.state:
         incident = _transition_locked(incident, actor, target_state, **transition_fields)
     elif transition_fields:
@@ -322,6 +325,7 @@ CHOICE_LABELS: dict[str, dict[str, str]] = {
 }
 
 
+@notifications.action
 @transaction.atomic
 def transition(
     incident: Incident | int, actor: User | None, target: str, *, expected_version: int | None = None,
@@ -337,7 +341,8 @@ def transition(
     if comment.strip():
         entry = core.add_comment(incident, actor, comment)
         # the requester's words go to the desk; the desk's go to the requester
-        _notify("reply" if actor is not None and actor.pk == incident.requester_id else "comment", incident, entry.pk)
+        _notify("reply" if actor is not None and actor.pk == incident.requester_id else "comment", incident, actor,
+                entry.pk)
     return incident
 
 
@@ -395,7 +400,7 @@ def _transition_locked(
     sla.on_ticket_change(incident, now)
     if system_note:
         core.add_comment(incident, actor, system_note)
-    _notify("state", incident)
+    _notify("state", incident, actor)
     if target == State.RESOLVED:
         _resolve_children(incident, actor, resolution_notes)
     return incident
@@ -414,6 +419,7 @@ def _resolve_children(parent: Incident, actor: User | None, notes: str) -> None:
         )
 
 
+@notifications.action
 @transaction.atomic
 def add_comment(incident: Incident, actor: User, body: str, *, internal: bool = False):
     """A public comment or (agents only) a work note. A requester's reply reopens a resolved incident and
@@ -436,12 +442,13 @@ def add_comment(incident: Incident, actor: User, body: str, *, internal: bool = 
             _transition_locked(incident, actor, State.IN_PROGRESS)
         elif incident.state == State.ON_HOLD and incident.hold_reason == HoldReason.AWAITING_CALLER:
             _transition_locked(incident, None, State.IN_PROGRESS)
-        _notify("reply", incident, entry.pk)
+        _notify("reply", incident, actor, entry.pk)
     else:
-        _notify("comment", incident, entry.pk)
+        _notify("comment", incident, actor, entry.pk)
     return entry
 
 
+@notifications.action
 @transaction.atomic
 def take(incident: Incident | int, agent: User, *, expected_version: int | None = None) -> Incident:
     """Assign the incident to `agent` (keeping its team if they are in it) and start work on a new one."""

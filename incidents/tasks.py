@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from core.tasks import ItsmTask
+from core.tasks import ItsmTask, MailTask
 
 
-@shared_task(base=ItsmTask, name="incidents.tasks.send_incident_notification")
-def send_incident_notification(event: str, incident_id: int, entry_id: int | None, key: str) -> int:
-    """E-mail the people concerned by `event` on an incident; each address at most once per key."""
+@shared_task(base=MailTask, name="incidents.tasks.send_incident_notification")
+def send_incident_notification(
+    events: str | list[str], incident_id: int, entry_id: int | None, key: str, actor_id: int | None = None
+) -> int:
+    """E-mail the people concerned by one action's `events` on an incident: one mail per address per key,
+    never to the actor. (`events` may be a single event name: tasks queued by an older release.)"""
     from incidents.notifications import send
 
-    return send(event, incident_id, entry_id, key)
+    return send(events, incident_id, entry_id, key, actor_id)
 
 
 @shared_task(base=ItsmTask, name="incidents.tasks.auto_close_resolved")

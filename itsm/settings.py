@@ -51,7 +51,9 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if (DEBUG or TESTING) else "")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
-SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
+# The address every link in every e-mail starts with (incidents, SLA, password reset), e.g.
+# https://servicedesk.example.com; `make run` serves on PORT, hence the default.
+SITE_URL = env("SITE_URL", f"http://127.0.0.1:{env('ITSM_PORT', env('PORT', '8000'))}").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -207,6 +209,10 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 10)
+# A notification whose send fails is retried this many times (backoff starting at this many seconds, doubling,
+# at most 10 min), then recorded as failed (Django admin: Sent notifications; the admin console counts them).
+NOTIFICATION_MAX_RETRIES = envint("NOTIFICATION_MAX_RETRIES", 5)
+NOTIFICATION_RETRY_BACKOFF = envint("NOTIFICATION_RETRY_BACKOFF", 10)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Service Desk <servicedesk@localhost>")
 SERVER_EMAIL = env("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from core.tasks import ItsmTask
+from core.tasks import ItsmTask, MailTask
 
 
 @shared_task(base=ItsmTask, name="sla.tasks.sweep")
@@ -15,7 +15,7 @@ def sweep() -> dict[str, int]:
     return run()
 
 
-@shared_task(base=ItsmTask, name="sla.tasks.send_sla_notification")
+@shared_task(base=MailTask, name="sla.tasks.send_sla_notification")
 def send_sla_notification(event_id: int, action: str) -> int:
     """E-mail the people an SLA event's action names; each address at most once per event and action."""
     from sla.notifications import send

@@ -3,12 +3,19 @@ of the requester's replies; work notes never leave the desk; a re-delivered task
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from django.core import mail
+from django.urls import reverse
 
+from accounts.roles import Role
+from core import clock
 from incidents import notifications, services
 from incidents.choices import State
+from incidents.models import Incident
 from itsm.celery import app as celery_app
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +55,8 @@ def test_requester_hears_of_assignment_state_and_comments(
     bodies = [m.body for m in mail.outbox]
     assert any("Please restart Outlook." in b for b in bodies)
     assert not any("VIP" in b for b in bodies)  # work notes never e-mailed
-    assert all(m.to == [requester_a.email] for m in mail.outbox)
+    assert all("victim@example.com" not in m.recipients() for m in mail.outbox)
+    assert all("\r" not in m.subject and "\n" not in m.subject for m in mail.outbox)  # the team's notice too
 
 
 def test_desk_hears_of_requester_replies(requester_a, agent_a, team_service_desk, make_incident, eager,
@@ -90,3 +98,142 @@ def test_work_note_entry_ids_never_produce_mail(requester_a, agent_a, make_incid
     note = services.add_comment(incident, agent_a, "secret", internal=True)
     assert notifications.send("comment", incident.pk, note.pk, f"comment:{incident.pk}:{note.pk}") == 0
     assert mail.outbox == []
+
+
+# --- issue #7: acknowledgement, team notice, one mail per action, never the actor, labels, site address ---
+
+def _run(django_capture_on_commit_callbacks, func, *args, **kwargs):
+    with django_capture_on_commit_callbacks(execute=True):
+        return func(*args, **kwargs)
+
+
+def _only_mail_to(address: str):
+    (message,) = _mails_to(address)
+    return message
+
+
+@pytest.mark.parametrize("channel", ["portal", "api", "agent_on_behalf"])
+def test_the_requester_gets_an_acknowledgement(channel, requester_a, agent_a, service_email, token_client, client,
+                                               eager, django_capture_on_commit_callbacks, settings):
+    settings.SITE_URL = "https://servicedesk.example.com"
+    with django_capture_on_commit_callbacks(execute=True):
+        if channel == "portal":
+            client.force_login(requester_a)
+            response = client.post(reverse("portal-report"), {
+                "title": "Printer jams", "description": "Each page.", "urgency": 3, "service": service_email.pk,
+            })
+            assert response.status_code == 302
+        elif channel == "api":
+            response = token_client(requester_a).post("/api/v1/incidents/", {
+                "title": "Printer jams", "description": "Each page.", "service": service_email.pk,
+            }, format="json")
+            assert response.status_code == 201, response.content
+        else:
+            services.create_incident(agent_a, {"title": "Printer jams", "service": service_email,
+                                               "requester": requester_a})
+    incident = Incident.objects.get(title="Printer jams")
+    message = _only_mail_to(requester_a.email)
+    assert message.subject == f"[{incident.number}] Received: Printer jams"
+    assert incident.number in message.body and "Printer jams" in message.body
+    assert f"https://servicedesk.example.com/portal/incidents/{incident.number}/" in message.body
+    assert "What happens next" in message.body and "Service Desk" in message.body
+    assert "5 - Planning" in message.body  # the priority's label
+    assert _mails_to(agent_a.email) == []  # the agent who logged it hears nothing of their own action
+
+
+def test_the_team_hears_of_a_new_unassigned_incident_but_not_who_raised_it(
+    requester_a, agent_a, team_service_desk, service_email, eager, django_capture_on_commit_callbacks
+):
+    colleague = UserFactory(username="agent_c", role=Role.AGENT, teams=[team_service_desk])
+    team_service_desk.email = ""
+    team_service_desk.save()
+    incident = _run(django_capture_on_commit_callbacks, services.create_incident, agent_a,
+                    {"title": "VPN down", "service": service_email, "requester": requester_a})
+    notice = _only_mail_to(colleague.email)
+    assert notice.subject == f"[{incident.number}] New for your team: VPN down"
+    assert "nobody assigned" in notice.body and f"/agent/incidents/{incident.number}/" in notice.body
+    assert _mails_to(agent_a.email) == []
+
+
+def test_the_team_mailbox_hears_of_an_incident_moved_to_it(requester_a, agent_a, agent_b, team_network, make_incident,
+                                                          eager, django_capture_on_commit_callbacks):
+    team_network.email = "network@example.com"
+    team_network.save()
+    incident = services.take(make_incident(requester_a), agent_a)
+    mail.outbox.clear()
+    _run(django_capture_on_commit_callbacks, services.update_incident, incident, agent_a,
+         {"team": team_network, "assignee": None})
+    assert "New for your team" in _only_mail_to("network@example.com").subject
+    mail.outbox.clear()
+    _run(django_capture_on_commit_callbacks, services.create_incident, agent_b,
+         {"title": "Mine", "requester": requester_a, "team": team_network, "assignee": agent_b})
+    assert _mails_to("network@example.com") == []  # assigned from the start: nothing waits in the queue
+
+
+def test_take_sends_one_mail_per_recipient(requester_a, agent_a, make_incident, eager,
+                                          django_capture_on_commit_callbacks):
+    incident = make_incident(requester_a)
+    mail.outbox.clear()
+    _run(django_capture_on_commit_callbacks, services.take, incident, agent_a)
+    message = _only_mail_to(requester_a.email)
+    assert "Assigned" in message.subject and "In progress" in message.subject
+    assert "handled by" in message.body and "is now: In progress" in message.body
+    assert len(mail.outbox) == 1
+
+
+def test_nobody_is_mailed_about_their_own_action(requester_a, agent_a, make_incident, eager,
+                                                 django_capture_on_commit_callbacks):
+    incident = _run(django_capture_on_commit_callbacks, make_incident, requester_a)
+    assert len(_mails_to(requester_a.email)) == 1  # the acknowledgement: the system's answer, not an echo
+    incident = services.take(incident, agent_a)
+    incident = services.transition(incident, agent_a, State.ON_HOLD, hold_reason="awaiting_caller")
+    mail.outbox.clear()
+    _run(django_capture_on_commit_callbacks, services.add_comment, incident, requester_a, "Here is the log.")
+    assert _mails_to(requester_a.email) == []  # their reply took it off hold: still their own action
+    assert len(_mails_to(agent_a.email)) == 1
+    incident = services.transition(incident, agent_a, State.RESOLVED, resolution_code="solved",
+                                   resolution_notes="Done.")
+    mail.outbox.clear()
+    _run(django_capture_on_commit_callbacks, services.transition, incident, requester_a, State.IN_PROGRESS,
+         comment="Still broken.")
+    assert _mails_to(requester_a.email) == []
+    mail.outbox.clear()
+    _run(django_capture_on_commit_callbacks, services.add_comment, incident, agent_a, "Looking again.")
+    assert _mails_to(agent_a.email) == [] and len(_mails_to(requester_a.email)) == 1
+
+
+def test_a_carriage_return_in_the_title_does_not_stop_the_mails(requester_a, agent_a, make_incident, eager,
+                                                               django_capture_on_commit_callbacks):
+    incident = _run(django_capture_on_commit_callbacks, make_incident, requester_a,
+                    title="Printer\r\nBcc: victim@example.com\t broken")
+    _run(django_capture_on_commit_callbacks, services.take, incident, agent_a)
+    subjects = [m.subject for m in _mails_to(requester_a.email)]
+    assert len(subjects) == 2
+    assert all("\r" not in s and "\n" not in s and "\x00" not in s for s in subjects)
+    assert subjects[0].endswith("Printer Bcc: victim@example.com broken")
+    assert all("victim@example.com" not in m.recipients() for m in mail.outbox)
+    assert all("\r" not in m.subject and "\n" not in m.subject for m in mail.outbox)  # the team's notice too
+
+
+def test_mails_show_labels_and_local_times(requester_a, agent_a, make_incident, eager,
+                                           django_capture_on_commit_callbacks):
+    requester_a.time_zone = "Europe/Paris"
+    requester_a.save()
+    with clock.frozen(datetime(2026, 12, 2, 16, 26, 4, 670809, tzinfo=UTC)):
+        incident = services.take(make_incident(requester_a), agent_a)
+        mail.outbox.clear()
+        _run(django_capture_on_commit_callbacks, services.add_comment, incident, agent_a, "Try again now.")
+        comment = _only_mail_to(requester_a.email)
+        mail.outbox.clear()
+        _run(django_capture_on_commit_callbacks, services.transition, incident, agent_a, State.ON_HOLD,
+             hold_reason="awaiting_caller")
+        on_hold = _only_mail_to(requester_a.email)
+        mail.outbox.clear()
+        _run(django_capture_on_commit_callbacks, services.transition, incident, agent_a, State.RESOLVED,
+             resolution_code="workaround", resolution_notes="Use the web client.")
+        resolved = _only_mail_to(requester_a.email)
+    assert "2 Dec 2026, 17:26 CET" in comment.body
+    assert "On hold (Awaiting caller)" in on_hold.body and "awaiting_caller" not in on_hold.body
+    assert "Resolution: Solved (workaround). Use the web client." in resolved.body
+    for message in (comment, on_hold, resolved):
+        assert "670809" not in message.body and "+00:00" not in message.body and "True" not in message.body
