@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from accounts.models import Organization, Team, User
 from accounts.roles import Role
 from core import health
+from core.api.errors import json_under_api
 from core.navigation import home_url_name
 from core.notifications import undelivered_counts
 from core.permissions import permission_required
@@ -88,18 +89,22 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(body, status=200 if ok else 503)
 
 
+@json_under_api(400)
 def error_400(request: HttpRequest, exception=None) -> HttpResponse:
     return render(request, "errors/400.html", status=400)
 
 
+@json_under_api(403)
 def error_403(request: HttpRequest, exception=None) -> HttpResponse:
     return render(request, "errors/403.html", status=403)
 
 
+@json_under_api(404)
 def error_404(request: HttpRequest, exception=None) -> HttpResponse:
     return render(request, "errors/404.html", status=404)
 
 
+@json_under_api(500)
 def error_500(request: HttpRequest) -> HttpResponse:
     # No context processors that touch the database: the failure may be the database itself.
     import sys

@@ -2,6 +2,8 @@
 
 The stored file name is a random token (see core.models.attachment_path); the user's file name is only ever sent
 back in the Content-Disposition header, which Django encodes per RFC 6266 (``filename`` and ``filename*``).
+The API hands out this view's URL as ``download_url``: it accepts the API's credentials (``Authorization: Token``)
+as well as the browser's session, so an integration fetches a file with the token it used to list it.
 The Content-Type is derived from the file name's extension and kept only when it is in a small allow-list of
 inert types; everything else (HTML, SVG, XML, JavaScript, unknown) is sent as ``application/octet-stream``.
 """
@@ -10,9 +12,12 @@ from __future__ import annotations
 
 import mimetypes
 
-from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest
+from django.contrib.auth.views import redirect_to_login
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
+from rest_framework import exceptions
+from rest_framework.request import Request
+from rest_framework.settings import api_settings
 
 from accounts.roles import Role, role_of
 from core.models import Attachment, Ticket
@@ -64,11 +69,29 @@ def visible_attachments(user) -> object:
     return qs
 
 
+def api_user(request: HttpRequest):
+    """The user of `request` authenticated as the API does it (token or session, the API's authentication classes).
+
+    Raises rest_framework's AuthenticationFailed for a bad, expired or revoked token."""
+    authenticators = [cls() for cls in api_settings.DEFAULT_AUTHENTICATION_CLASSES]
+    return Request(request, authenticators=authenticators).user
+
+
 @require_GET
-@login_required
-def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
-    """Send one attachment as a download; 404 when it is missing or the user may not see it."""
-    attachment = visible_attachments(request.user).filter(pk=pk).first()
+def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send one attachment as a download; 404 when it is missing or the user may not see it.
+
+    A browser without a session is sent to sign in; a client that sent credentials which fail gets a JSON 401."""
+    try:
+        user = api_user(request)
+    except exceptions.AuthenticationFailed as exc:
+        return JsonResponse({"detail": str(exc.detail)}, status=401, headers={"WWW-Authenticate": "Token"})
+    if not user.is_authenticated:
+        if "HTTP_AUTHORIZATION" in request.META:
+            return JsonResponse({"detail": "Authentication credentials were not provided."}, status=401,
+                                headers={"WWW-Authenticate": "Token"})
+        return redirect_to_login(request.get_full_path())
+    attachment = visible_attachments(user).filter(pk=pk).first()
     if attachment is None:
         raise Http404("No such attachment.")
     try:

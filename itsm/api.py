@@ -1,13 +1,14 @@
 """The REST API under /api/v1/: every app's router and views are mounted here."""
 
 from csp.decorators import csp_update
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import MeView, TeamViewSet, TokenExchangeView
 from accounts.api_users import UserViewSet
 from catalog.api import ServiceViewSet
+from core.api.errors import api_not_found
 from incidents.api import urlpatterns as incident_urls
 from incidents.api.views import CategoryViewSet, IncidentViewSet
 from sla.api.views import ScheduleViewSet, SlaDefinitionViewSet, SlaReportView, TimerViewSet
@@ -33,4 +34,5 @@ urlpatterns = [
     path("sla/report/", SlaReportView.as_view(), name="api-sla-report"),
     *incident_urls,
     *router.urls,
+    re_path(r"^(?P<path>.*)$", api_not_found, name="api-not-found"),  # last: unknown API paths answer JSON 404
 ]

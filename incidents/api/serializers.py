@@ -219,7 +219,7 @@ class JournalEntrySerializer(serializers.ModelSerializer):
 
 
 def download_path(attachment_id: int) -> str:
-    """The access-checked download view of an attachment (a UI view, not part of the API)."""
+    """The access-checked download view of an attachment (it accepts the API's token as well as a session)."""
     return reverse("attachment-download", args=[attachment_id])
 
 

@@ -17,7 +17,7 @@ from django.utils.datastructures import MultiValueDict
 from django.views.decorators.http import require_POST
 
 from core import clock
-from core.pagination import COUNT_CAP, CappedPaginator, capped_count
+from core.pagination import COUNT_CAP, CappedPaginator, InvalidCursor, capped_count, paginate_html
 from core.permissions import permission_required
 from incidents import services
 from incidents.filters import QUEUES, QUEUES_BY_SLUG, IncidentFilter, Queue, parse_ordering
@@ -85,6 +85,7 @@ def sort_links(request: HttpRequest, ordering: list[str]) -> dict[str, dict]:
         params = request.GET.copy()
         params["ordering"] = target
         params.pop("page", None)
+        params.pop("cursor", None)
         links[field] = {
             "label": label,
             "url": f"?{params.urlencode()}",
@@ -122,7 +123,12 @@ def queue_list(request: HttpRequest) -> HttpResponse:
     else:
         qs = filterset.qs
     qs = qs.select_related(*LIST_RELATED).order_by(*ordering)
-    page = CappedPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    try:
+        page = paginate_html(qs, request.GET, PAGE_SIZE)
+    except InvalidCursor as exc:
+        problems.append(str(exc))
+        status = 400
+        page = CappedPaginator(qs.none(), PAGE_SIZE).get_page(1)
     filter_keys = set(filterset.form.fields)
     hidden_filters, hidden_summary = _hidden_filters(request, filterset, valid)
     filtering = any(value not in ("", "unknown") for key, values in request.GET.lists() if key in filter_keys

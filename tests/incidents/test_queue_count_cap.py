@@ -16,7 +16,7 @@ def test_queue_says_more_than_the_cap(client, requester_a, agent_a, make_inciden
     monkeypatch.setattr(pagination.CappedPaginator, "cap", 2)
     client.force_login(agent_a)
     html = client.get(reverse("agent-incidents") + "?queue=open").content.decode()
-    assert "2+ incidents" in html and "narrow the filters" in html
+    assert "2+ incidents" in html and "page 1" in html
     assert html.count('data-testid="queue-row"') == 3  # the page itself still lists every row it holds
     monkeypatch.setattr(pagination.CappedPaginator, "cap", 10)
     assert "3 incidents" in client.get(reverse("agent-incidents") + "?queue=open").content.decode()
