@@ -75,7 +75,7 @@ def with_status_text(incidents) -> list[Incident]:
 
 @permission_required("portal.use")
 def report(request: HttpRequest) -> HttpResponse:
-    """Report an issue. On error everything typed is shown again (files must be chosen again)."""
+    """Report an issue. On error everything typed is shown again, and the chosen files are kept (core.kept_uploads)."""
     form = ReportIncidentForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":
