@@ -246,6 +246,16 @@ class PortalTransitionForm(forms.Form):
     )
 
 
+class WithdrawForm(forms.Form):
+    """The confirmation step of withdrawing a ticket: an optional reason, sent to the desk as a reply."""
+
+    reason = forms.CharField(
+        label="Why do you withdraw it? (optional)", required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example: “It works again after a restart”. The desk will read it.",
+    )
+
+
 # --- Agent workspace ------------------------------------------------------------------------------------
 
 

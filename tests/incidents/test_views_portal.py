@@ -253,7 +253,10 @@ def test_the_requester_may_withdraw_a_new_ticket_but_not_resolve_it(ui_world):
     url = reverse("portal-incident-state", args=[incident.number])
     client.post(url, {"state": "resolved"})
     assert ui_world.refresh("inc_a").state == State.NEW
-    client.post(url, {"state": "cancelled"})
+    response = client.post(url, {"state": "cancelled"})  # never in one click: the confirmation page first
+    assert response["Location"] == reverse("portal-incident-withdraw", args=[incident.number])
+    assert ui_world.refresh("inc_a").state == State.NEW
+    client.post(reverse("portal-incident-withdraw", args=[incident.number]), {"reason": ""})
     assert ui_world.refresh("inc_a").state == State.CANCELLED
 
 
