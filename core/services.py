@@ -16,7 +16,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 
 from accounts.roles import Role, has_role
-from core import clock
+from core import clock, kept_uploads
 from core.models import Attachment, JournalEntry, JournalKind, LinkKind, Ticket, TicketLink, Watcher
 
 
@@ -114,6 +114,7 @@ def add_attachment(
     )
     attachment.file.save(name, upload, save=False)
     attachment.save()
+    transaction.on_commit(lambda: kept_uploads.release([upload]))  # a file kept from a form error is used up
     record_changes(ticket, actor, [FieldChange("attachment", "", name, internal=internal)])
     touch(ticket)
     return attachment

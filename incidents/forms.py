@@ -12,13 +12,17 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q, QuerySet
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
+from django.utils.safestring import SafeString
 from django.utils.text import format_lazy
 
 from accounts.models import Team, User
 from accounts.roles import Role
 from catalog.models import Service
+from core import kept_uploads
 from core import services as core_services
 from core.models import Impact, LinkKind, Ticket, Urgency
 from core.people import pickable_people, search_people
@@ -32,9 +36,47 @@ AGENT_ROLES = [Role.AGENT, Role.MANAGER, Role.ADMIN]
 
 
 class MultipleFileInput(forms.FileInput):
-    """A file input that accepts several files at once."""
+    """A file input that accepts several files at once, and keeps them when the form is shown again.
+
+    Shown again (after an error), each accepted file is stored (core.kept_uploads) and listed under the input as
+    "name (kept)" with a ticked check box `<name>-kept` carrying its token; the next submission gets it back.
+    """
 
     allow_multiple_selected = True
+
+    def value_from_datadict(self, data: Mapping, files: Mapping, name: str) -> list:
+        chosen = [f for f in (files.getlist(name) if hasattr(files, "getlist") else [files.get(name)]) if f]
+        tokens = data.getlist(f"{name}-kept") if hasattr(data, "getlist") else []
+        return chosen + [kept_uploads.restore(token) for token in tokens[:MAX_FILES]]
+
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        html = super().render(name, None, attrs, renderer)
+        kept = [(kept_uploads.keep(f), f) for f in self.keepable(value)]
+        if not kept:
+            return html
+        items = format_html_join(
+            "", '<div class="form-check kept-file"><input class="form-check-input" type="checkbox" name="{}-kept" '
+                'value="{}" id="{}-kept-{}" checked><label class="form-check-label" for="{}-kept-{}">{} '
+                '<span class="text-body-secondary">({}, kept)</span></label></div>',
+            ((name, token, name, i, name, i, f.name, filesizeformat(f.size)) for i, (token, f) in enumerate(kept)),
+        )
+        note = format_html('<div class="form-text" data-testid="kept-files-note">{}</div>',
+                           "Already attached from your last attempt: untick a file to leave it out.")
+        return format_html('{}<div class="kept-files mt-2" data-testid="kept-files">{}{}</div>', html, items, note)
+
+    @staticmethod
+    def keepable(value: Any) -> list:
+        """The files worth keeping: readable, within the size limit, at most MAX_FILES."""
+        out = []
+        for upload in value if isinstance(value, list | tuple) else []:
+            if isinstance(upload, kept_uploads.LostUpload) or not getattr(upload, "name", None):
+                continue
+            try:
+                core_services.validate_upload(upload)
+            except ValidationError:
+                continue
+            out.append(upload)
+        return out[:MAX_FILES]
 
 
 class MultipleFileField(forms.FileField):
@@ -45,9 +87,15 @@ class MultipleFileField(forms.FileField):
         kwargs.setdefault("required", False)
         super().__init__(*args, **kwargs)
 
+    def bound_data(self, data: Any, initial: Any) -> Any:
+        """The files submitted, so that the widget can keep them when the form is shown again."""
+        return data if isinstance(data, list) else initial
+
     def clean(self, data: Any, initial: Any = None) -> list:
         files = data if isinstance(data, list | tuple) else ([data] if data else [])
         files = [f for f in files if f]
+        if any(isinstance(f, kept_uploads.LostUpload) for f in files):
+            raise kept_uploads.lost_error()
         if len(files) > MAX_FILES:
             raise ValidationError(f"Attach at most {MAX_FILES} files at a time.")
         cleaned = [super(MultipleFileField, self).clean(f, initial) for f in files]
@@ -58,7 +106,7 @@ class MultipleFileField(forms.FileField):
             except ValidationError as exc:
                 errors.extend(exc.messages)
         if errors:
-            errors.append("Nothing was saved: choose the files again (a browser cannot keep them after an error).")
+            errors.append("Nothing was saved yet: choose a file that fits instead (any other files are kept).")
             raise ValidationError(errors)
         return cleaned
 
@@ -198,6 +246,16 @@ class PortalTransitionForm(forms.Form):
                                        (State.CANCELLED, "Withdraw")])
     comment = forms.CharField(
         label="What is still wrong? (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class WithdrawForm(forms.Form):
+    """The confirmation step of withdrawing a ticket: an optional reason, sent to the desk as a reply."""
+
+    reason = forms.CharField(
+        label="Why do you withdraw it? (optional)", required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example: “It works again after a restart”. The desk will read it.",
     )
 
 

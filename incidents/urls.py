@@ -11,6 +11,7 @@ urlpatterns = [
     path("portal/incidents/<str:number>/", portal.detail, name="portal-incident"),
     path("portal/incidents/<str:number>/reply/", portal.reply, name="portal-incident-reply"),
     path("portal/incidents/<str:number>/state/", portal.change_state, name="portal-incident-state"),
+    path("portal/incidents/<str:number>/withdraw/", portal.withdraw, name="portal-incident-withdraw"),
     # Agents' workspace
     path("agent/incidents/", agent_queue.queue_list, name="agent-incidents"),
     path("agent/incidents/bulk/", agent_queue.bulk, name="agent-incidents-bulk"),

@@ -74,6 +74,17 @@ def style_filter_form(form: forms.Form) -> None:
     form.fields["q"].widget.attrs.update({"type": "search", "placeholder": "e.g. printer, INC0001001"})
 
 
+def tab_links(request: HttpRequest) -> dict[str, str]:
+    """Each queue tab's URL, carrying the current filters, search and sort (not the page): switching tabs keeps
+    what the user narrowed; "Clear filters" is the explicit way back."""
+    params = request.GET.copy()
+    for key in ("queue", "page"):
+        params.pop(key, None)
+    extra = params.urlencode()
+    base = reverse("agent-incidents")
+    return {q.slug: f"{base}?queue={q.slug}" + (f"&{extra}" if extra else "") for q in QUEUES}
+
+
 def sort_links(request: HttpRequest, ordering: list[str]) -> dict[str, dict]:
     """For each sortable column: the URL that sorts by it (toggling direction) and its aria-sort value."""
     primary = ordering[0] if ordering else ""
@@ -130,11 +141,16 @@ def queue_list(request: HttpRequest) -> HttpResponse:
         status = 400
         page = CappedPaginator(qs.none(), PAGE_SIZE).get_page(1)
     filter_keys = set(filterset.form.fields)
+    tabs = tab_links(request)
+    selection = pop_selection(request)
+    for incident in page.object_list:  # evaluates the page once; the template reuses these rows
+        incident.selected = incident.number in selection["numbers"]
+        incident.bulk_failure = selection["failed"].get(incident.number, "")
     hidden_filters, hidden_summary = _hidden_filters(request, filterset, valid)
     filtering = any(value not in ("", "unknown") for key, values in request.GET.lists() if key in filter_keys
                     for value in values)
     context = {
-        "queues": QUEUES,
+        "queues": [(q, tabs[q.slug]) for q in QUEUES],
         "queue": queue,
         "filter_form": filterset.form,
         "filtering": filtering,
@@ -145,7 +161,8 @@ def queue_list(request: HttpRequest) -> HttpResponse:
         "page_numbers": page_numbers(page),
         "sort": sort_links(request, ordering),
         "ordering": raw_ordering,  # kept by the filter form (only when valid)
-        "bulk_form": BulkForm(auto_id="bulk_%s"),
+        "bulk_form": BulkForm(auto_id="bulk_%s", initial=selection["choices"]),
+        "selection": selection,
         "next_url": request.get_full_path(),
         "now": clock.now(),
     }
@@ -163,6 +180,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
             label = form.fields[field].label if field in form.fields and field != "__all__" else ""
             for error in errors:
                 messages.error(request, f"{label}: {error}" if label else error)
+        keep_selection(request, form, {})
         return redirect(back)
     data = form.cleaned_data
     numbers = data["numbers"]
@@ -184,7 +202,34 @@ def bulk(request: HttpRequest) -> HttpResponse:
         messages.error(request, f"{number} was not changed: {' '.join(errors)}")
     for number in missing:
         messages.error(request, f"{number}: no such incident that you can see.")
+    failed = {number: " ".join(errors) for number, errors in result.errors.items()}
+    failed.update({number: "no such incident that you can see." for number in missing})
+    if failed:
+        keep_selection(request, form, failed)
+        messages.info(request, "Your selection is kept: the incidents that were not changed are highlighted.")
     return redirect(back)
+
+
+SELECTION_KEY = "queue_selection"
+BULK_CHOICES = ("action", "team", "assignee", "state", "hold_reason", "resolution_code", "resolution_notes")
+
+
+def keep_selection(request: HttpRequest, form: BulkForm, failed: dict[str, str]) -> None:
+    """After a bulk action that failed (wholly or for some rows): remember the ticked rows, what failed and why,
+    and the choices made, so that the queue shows them again once (the session carries them over the redirect)."""
+    numbers = [n.strip().upper() for n in form.data.getlist("numbers") if n.strip()][:BulkForm.MAX_ROWS]
+    request.session[SELECTION_KEY] = {
+        "numbers": [n for n in numbers if n.isprintable() and len(n) <= 32],
+        "failed": failed,
+        "choices": {name: form.data.get(name, "") for name in BULK_CHOICES},
+    }
+
+
+def pop_selection(request: HttpRequest) -> dict:
+    """The selection kept by the last failed bulk action (once), or an empty one."""
+    kept = request.session.pop(SELECTION_KEY, None) or {}
+    return {"numbers": set(kept.get("numbers", ())), "failed": kept.get("failed", {}),
+            "choices": kept.get("choices", {})}
 
 
 # The filters the queue's filter form shows; any other active filter (SLA drill-downs from the dashboard,

@@ -21,7 +21,13 @@ from core.permissions import permission_required
 from core.workflow import TransitionError
 from incidents import services
 from incidents.choices import REQUESTER_TRANSITIONS, Channel, HoldReason, State
-from incidents.forms import PortalReplyForm, PortalTransitionForm, ReportIncidentForm, add_service_errors
+from incidents.forms import (
+    PortalReplyForm,
+    PortalTransitionForm,
+    ReportIncidentForm,
+    WithdrawForm,
+    add_service_errors,
+)
 from incidents.models import Incident
 from incidents.views.common import page_numbers, post_reply
 
@@ -75,7 +81,7 @@ def with_status_text(incidents) -> list[Incident]:
 
 @permission_required("portal.use")
 def report(request: HttpRequest) -> HttpResponse:
-    """Report an issue. On error everything typed is shown again (files must be chosen again)."""
+    """Report an issue. On error everything typed is shown again, and the chosen files are kept (core.kept_uploads)."""
     form = ReportIncidentForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":
@@ -177,6 +183,8 @@ def change_state(request: HttpRequest, number: str) -> HttpResponse:
         messages.error(request, "That action is not available.")
         return redirect("portal-incident", number=incident.number)
     target = form.cleaned_data["state"]
+    if target == State.CANCELLED:  # withdrawing always goes through its confirmation step
+        return redirect("portal-incident-withdraw", number=incident.number)
     try:
         services.transition(incident, request.user, target, comment=form.cleaned_data["comment"])
     except TransitionError as exc:
@@ -190,3 +198,26 @@ def change_state(request: HttpRequest, number: str) -> HttpResponse:
             State.CANCELLED: f"{incident.number} was withdrawn.",
         }.get(target, "Done."))
     return redirect("portal-incident", number=incident.number)
+
+
+@permission_required("portal.use")
+def withdraw(request: HttpRequest, number: str) -> HttpResponse:
+    """Withdraw a ticket in two steps: a page that asks for confirmation (and an optional reason), then the
+    POST of that page. Only the requester, and only while REQUESTER_TRANSITIONS allows it."""
+    incident = _visible_incident(request, number)
+    if incident.requester_id != request.user.pk or (incident.state, State.CANCELLED) not in REQUESTER_TRANSITIONS:
+        messages.error(request, f"{incident.number} cannot be withdrawn now.")
+        return redirect("portal-incident", number=incident.number)
+    form = WithdrawForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.transition(incident, request.user, State.CANCELLED, comment=form.cleaned_data["reason"])
+            except (TransitionError, ValidationError) as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, f"{incident.number} was withdrawn. Thank you for letting us know.")
+                return redirect("portal-incident", number=incident.number)
+        status = 400
+    return render(request, "portal/withdraw.html", {"incident": incident, "form": form}, status=status)

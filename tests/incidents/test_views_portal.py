@@ -71,7 +71,7 @@ def test_an_oversized_attachment_is_a_clear_form_error_and_nothing_is_created(ui
     html = response.content.decode()
     assert response.status_code == 400
     assert "“huge.log” is 0.0 MB; attachments may be at most 0 MB." in html
-    assert "choose the files again" in html and "Printer on fire" in html
+    assert "choose a file that fits instead" in html and "Printer on fire" in html
     assert Incident.objects.count() == before and Attachment.objects.count() == 0
 
 
@@ -253,7 +253,10 @@ def test_the_requester_may_withdraw_a_new_ticket_but_not_resolve_it(ui_world):
     url = reverse("portal-incident-state", args=[incident.number])
     client.post(url, {"state": "resolved"})
     assert ui_world.refresh("inc_a").state == State.NEW
-    client.post(url, {"state": "cancelled"})
+    response = client.post(url, {"state": "cancelled"})  # never in one click: the confirmation page first
+    assert response["Location"] == reverse("portal-incident-withdraw", args=[incident.number])
+    assert ui_world.refresh("inc_a").state == State.NEW
+    client.post(reverse("portal-incident-withdraw", args=[incident.number]), {"reason": ""})
     assert ui_world.refresh("inc_a").state == State.CANCELLED
 
 

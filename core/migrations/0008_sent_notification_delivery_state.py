@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0006_list_indexes'),
+        ('core', '0007_outbox_and_idempotency_keys'),
     ]
 
     operations = [
