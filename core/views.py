@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from accounts.models import Organization, Team, User
 from accounts.roles import Role
 from core import health
-from core.api.errors import json_under_api
+from core.api.errors import is_api_request, json_error, json_under_api
 from core.navigation import home_url_name
 from core.notifications import undelivered_counts
 from core.permissions import permission_required
@@ -104,9 +104,10 @@ def error_404(request: HttpRequest, exception=None) -> HttpResponse:
     return render(request, "errors/404.html", status=404)
 
 
-@json_under_api(500)
 def error_500(request: HttpRequest) -> HttpResponse:
-    # No context processors that touch the database: the failure may be the database itself.
+    """503 (JSON under /api/, with Retry-After) when the database is away; otherwise 500 (JSON under /api/).
+
+    No context processors that touch the database: the failure may be the database itself."""
     import sys
 
     from django.db import InterfaceError, OperationalError
@@ -121,6 +122,8 @@ def error_500(request: HttpRequest) -> HttpResponse:
             response = HttpResponse(loader.get_template("errors/500.html").render(), status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
+    if is_api_request(request):
+        return json_error(500)
     return HttpResponse(loader.get_template("errors/500.html").render(), status=500)
 
 

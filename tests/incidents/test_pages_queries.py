@@ -77,7 +77,7 @@ def test_agent_ticket_page(ui_world, django_assert_max_num_queries):
         core_services.add_attachment(incident, agent, upload(f"file{n}.txt"), internal=bool(n % 2),
                                      journal_entry=entry)
     for key in ("requester_b", "colleague_a", "manager"):
-        core_services.add_watcher(incident, ui_world.users[key], agent)
+        core_services.add_watcher(incident, ui_world.users[key], agent, confirm_other_organization=True)
     core_services.link_tickets(incident, ui_world.incidents["inc_a2"], "related", agent)
     core_services.link_tickets(ui_world.incidents["inc_a2"], incident, "caused_by", agent)
     with django_assert_max_num_queries(before):
