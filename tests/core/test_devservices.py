@@ -17,6 +17,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg2
@@ -277,6 +278,10 @@ def test_make_run_on_existing_servers_creates_the_database_and_serves_with_gunic
                        ("/static/vendor/htmx/htmx.min.js", "javascript")):
         status, headers, _ = _get(base + path)
         assert status == 200 and kind in headers.get("Content-Type", ""), path
+    # 64 clients at once (Django's development server dropped connections from about 50): all are answered.
+    with ThreadPoolExecutor(max_workers=64) as pool:
+        statuses = list(pool.map(lambda _: _get(f"{base}/accounts/login/")[0], range(64)))
+    assert statuses == [200] * 64
     assert (workspace.data / "celerybeat-schedule.dat").exists() or (workspace.data / "celerybeat-schedule").exists()
     assert not (workspace.data / "postgres").exists()  # the existing servers were used, no private one
 
