@@ -9,8 +9,8 @@ Work notes never produce an e-mail to anyone outside the desk.
 One action (a service function such as `take`, which assigns and changes the state) sends at most one e-mail
 per recipient, combining what changed; nobody is mailed about their own action (except the requester's
 acknowledgement of the incident they raised, which the portal promises). Services mark their entry
-points with `@action` and call `notify(...)`; the events of one action on one incident go to one Celery task
-after commit.
+points with `@action` and call `notify(...)`; the events of one action go to one Celery task after commit,
+so a bulk action too sends each person one e-mail (listing every incident they hear of).
 """
 
 from __future__ import annotations
