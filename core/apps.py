@@ -6,4 +6,4 @@ class CoreConfig(AppConfig):
     verbose_name = "Service desk core"
 
     def ready(self) -> None:
-        from core import signals  # noqa: F401  (connects the worker heartbeat)
+        from core import checks, signals  # noqa: F401  (registers the system checks; connects the worker heartbeat)

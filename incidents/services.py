@@ -489,6 +489,7 @@ def _bulk(incidents: Iterable[Incident], action) -> BulkResult:
     return result
 
 
+@notifications.action
 def bulk_assign(incidents: Iterable[Incident], actor: User, *, team: Team | None, assignee: User | None) -> BulkResult:
     """Assign many incidents (each through update_incident); per-incident errors are collected, not fatal."""
     data: dict[str, Any] = {}
@@ -501,6 +502,7 @@ def bulk_assign(incidents: Iterable[Incident], actor: User, *, team: Team | None
     return _bulk(incidents, lambda i: update_incident(i, actor, data))
 
 
+@notifications.action
 def bulk_transition(incidents: Iterable[Incident], actor: User, target: str, **fields) -> BulkResult:
     return _bulk(incidents, lambda i: transition(i, actor, target, **fields))
 

@@ -18,6 +18,15 @@ def send_incident_notification(
     return send(events, incident_id, entry_id, key, actor_id)
 
 
+@shared_task(base=MailTask, name="incidents.tasks.send_incident_digest")
+def send_incident_digest(parts: list, key: str, actor_id: int | None = None) -> int:
+    """E-mail the people concerned by one action on several incidents (a bulk action): one mail per address
+    listing every incident they hear of; each address at most once per key, never the actor."""
+    from incidents.notifications import send_all
+
+    return send_all(parts, key, actor_id)
+
+
 @shared_task(base=ItsmTask, name="incidents.tasks.auto_close_resolved")
 def auto_close_resolved() -> int:
     """Beat: close incidents resolved longer ago than INCIDENT_AUTO_CLOSE_DAYS."""

@@ -18,6 +18,7 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "postgres://itsm@db.example.com:5432/itsm",
     "REDIS_URL": "redis://cache.example.com:6379/0",
     "EMAIL_HOST": "smtp.example.com",
+    "SITE_URL": "https://servicedesk.example.com",
 }
 
 
@@ -33,6 +34,13 @@ def test_check_deploy_passes_with_production_values():
     result = _manage("check", "--deploy", "--fail-level", "WARNING", env_overrides=PRODUCTION_ENV)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_warns_when_mail_links_would_point_at_localhost():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "SITE_URL"}
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env_overrides=env)
+    assert result.returncode != 0
+    assert "core.W001" in result.stderr and "SITE_URL is 'http://127.0.0.1:8000'" in result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key():

@@ -237,3 +237,31 @@ def test_mails_show_labels_and_local_times(requester_a, agent_a, make_incident, 
     assert "Resolution: Solved (workaround). Use the web client." in resolved.body
     for message in (comment, on_hold, resolved):
         assert "670809" not in message.body and "+00:00" not in message.body and "True" not in message.body
+
+
+def test_a_bulk_action_sends_one_mail_per_recipient(requester_a, requester_b, agent_a, agent_b, team_network,
+                                                    make_incident, eager, django_capture_on_commit_callbacks):
+    team_network.email = ""
+    team_network.save()
+    colleague = UserFactory(username="agent_n", role=Role.AGENT, teams=[team_network])
+    mine = [services.take(make_incident(requester_a, title=f"Mine {n}"), agent_a) for n in range(2)]
+    other = services.take(make_incident(requester_b, title="Other"), agent_a)
+    closed = services.transition(make_incident(requester_a, title="Gone"), agent_a, State.CANCELLED)
+    mail.outbox.clear()
+    result = _run(django_capture_on_commit_callbacks, services.bulk_assign, [*mine, other, closed], agent_b,
+                  team=team_network, assignee=None)
+    assert result.errors and closed.number in result.errors  # refused: nothing is said about it
+    (notice,) = _mails_to(colleague.email)
+    assert notice.subject.startswith("3 incidents: New for your team")
+    assert all(i.number in notice.body and f"/agent/incidents/{i.number}/" in notice.body for i in [*mine, other])
+    assert closed.number not in notice.body and closed.number not in notice.subject
+    assert _mails_to(agent_b.email) == []  # the actor, a member of the team, hears nothing
+    assert _mails_to(requester_a.email) == [] and _mails_to(requester_b.email) == []  # no assignee, no news
+
+    mail.outbox.clear()
+    _run(django_capture_on_commit_callbacks, services.bulk_transition, [*mine, other], agent_b, State.ON_HOLD,
+         hold_reason="awaiting_caller")
+    (to_a,) = _mails_to(requester_a.email)
+    (to_b,) = _mails_to(requester_b.email)
+    assert all(i.number in to_a.body for i in mine) and other.number not in to_a.body
+    assert other.number in to_b.body and "On hold (Awaiting caller)" in to_b.body
