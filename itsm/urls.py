@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from core import views as core_views
 from core.views_attachments import attachment_download
+from core.views_people import people_search
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -13,6 +14,7 @@ urlpatterns = [
     path("console/", core_views.admin_home, name="admin-home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("attachments/<int:pk>/download/", attachment_download, name="attachment-download"),
+    path("people/search/", people_search, name="people-search"),
     path("", include("incidents.urls")),
     path("", include("sla.urls")),
     path("accounts/", include("accounts.urls")),

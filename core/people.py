@@ -1,0 +1,40 @@
+"""The people picker's search: who a user may pick (as a watcher, and later other people fields), on demand.
+
+Agents and above search everyone active; an end user only the people of their own organization (or only
+themselves when they have none), so the picker never reveals another customer's users.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from accounts.models import User
+from accounts.roles import Role, has_role
+
+PEOPLE_LIMIT = 20
+MIN_QUERY = 2
+
+
+def pickable_people(actor: User) -> QuerySet[User]:
+    """The active users `actor` may find in a people picker."""
+    people = User.objects.filter(is_active=True)
+    if has_role(actor, Role.AGENT):
+        return people
+    if actor.organization_id:
+        return people.filter(organization_id=actor.organization_id)
+    return people.filter(pk=actor.pk)
+
+
+def search_people(actor: User, query: str, limit: int = PEOPLE_LIMIT) -> list[User]:
+    """At most `limit` people `actor` may pick whose name, username or e-mail contains every word of `query`."""
+    words = (query or "").split()[:5]
+    if len("".join(words)) < MIN_QUERY:
+        return []
+    people = pickable_people(actor)
+    for word in words:
+        word = word[:100]
+        people = people.filter(
+            Q(username__icontains=word) | Q(first_name__icontains=word) | Q(last_name__icontains=word)
+            | Q(email__icontains=word)
+        )
+    return list(people.select_related("organization").order_by("first_name", "last_name", "username")[:limit])
