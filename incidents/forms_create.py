@@ -31,7 +31,7 @@ class AgentCreateIncidentForm(forms.Form):
     """Log an incident for a caller (requester), with the fields an agent sets when taking a call."""
 
     q = forms.CharField(
-        label="Caller", max_length=200, required=False,
+        label="Search for the caller", max_length=200, required=False,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name, username or e-mail",
                                       "autocomplete": "off"}),
         help_text="Type part of the caller's name, username or e-mail address, then choose them in the list.",
