@@ -60,7 +60,7 @@ class AgentCreateIncidentForm(forms.Form):
         self.fields["q"].widget.attrs.update({
             "hx-get": f"{reverse('people-search')}?{urlencode({'name': 'requester'})}",
             "hx-trigger": "input changed delay:300ms, search", "hx-target": f"#{CALLER_TARGET}",
-            "hx-swap": "innerHTML", "aria-controls": CALLER_TARGET,
+            "hx-swap": "innerHTML", "aria-controls": CALLER_TARGET, "data-search-on-enter": "",
         })
         self.fields["service"].queryset = Service.objects.filter(active=True)
         self.fields["category"].queryset = Category.objects.filter(active=True, parent__isnull=True)

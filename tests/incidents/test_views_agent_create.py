@@ -43,6 +43,9 @@ def test_the_page_searches_people_on_demand_and_never_lists_everyone(ui_world):
     html = ui_world.client("agent_a").get(NEW).content.decode()
     assert 'hx-get="/people/search/?name=requester"' in html and 'hx-target="#caller-people"' in html
     assert 'name="requester"' not in html.replace('type="hidden" name="requester"', "")  # no inline list of users
+    form = html[html.index('data-testid="create-form"'):]
+    first_button = re.search(r'<button type="submit"[^>]*>([^<]*)</button>', form)
+    assert first_button.group(1) == "Create incident"  # Enter in a field (no JavaScript) creates, not "Find"
 
 
 def test_an_agent_logs_an_incident_for_a_caller_and_lands_on_it(ui_world, service_email):
