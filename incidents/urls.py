@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from incidents.views import agent_queue, agent_ticket, portal
+from incidents.views import agent_create, agent_queue, agent_ticket, portal
 
 urlpatterns = [
     # End users' portal
@@ -15,6 +15,7 @@ urlpatterns = [
     # Agents' workspace
     path("agent/incidents/", agent_queue.queue_list, name="agent-incidents"),
     path("agent/incidents/bulk/", agent_queue.bulk, name="agent-incidents-bulk"),
+    path("agent/incidents/new/", agent_create.create, name="agent-incident-new"),
     path("agent/incidents/<str:number>/", agent_ticket.detail, name="agent-incident"),
     path("agent/incidents/<str:number>/comment/", agent_ticket.comment, name="agent-incident-comment"),
     path("agent/incidents/<str:number>/take/", agent_ticket.take, name="agent-incident-take"),

@@ -25,6 +25,16 @@
     }
   });
 
+  // A people search box (data-search-on-enter): Enter searches (htmx listens to "search") instead of submitting
+  // the whole form. Without JavaScript, Enter submits and the form answers with the people found.
+  document.addEventListener("keydown", function (event) {
+    var input = event.target;
+    if (event.key === "Enter" && input.matches && input.matches("input[data-search-on-enter]")) {
+      event.preventDefault();
+      input.dispatchEvent(new Event("search"));
+    }
+  });
+
   // Show only the fields the chosen state needs (hold reason, resolution): [data-state-fields] wraps a select
   // named "state" and blocks marked data-show-for="<state>".
   function showFieldsForState(root) {
