@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import django_filters
 from django.contrib.auth import authenticate
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema
@@ -15,6 +14,7 @@ from accounts.models import Team, User
 from accounts.roles import role_of
 from accounts.services import issue_token
 from core.api.throttling import ScopedRateThrottle
+from core.filters import ScopedFilterSet
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -99,7 +99,8 @@ class TeamSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "slug", "email", "lead"]
 
 
-class TeamFilter(django_filters.FilterSet):
+class TeamFilter(ScopedFilterSet):
+    end_user_filters = frozenset({"slug", "name", "name__icontains"})  # every signed-in user lists the teams
     class Meta:
         model = Team
         fields = {"slug": ["exact"], "name": ["exact", "icontains"]}

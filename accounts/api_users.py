@@ -11,6 +11,7 @@ from accounts.models import Team, User
 from accounts.roles import Role, role_of
 from core.api.permissions import role_permission
 from core.api.serializers import NamedRefSerializer
+from core.filters import ScopedFilterSet
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -31,7 +32,9 @@ class UserSerializer(serializers.ModelSerializer):
         return role.value if role is not None else user.role
 
 
-class UserFilter(django_filters.FilterSet):
+class UserFilter(ScopedFilterSet):
+    """For the desk only (end users get 403 here): a caller without a desk role gets no filter."""
+
     team = django_filters.ModelMultipleChoiceFilter(field_name="teams", queryset=Team.objects.all(), label="Team id")
     role = django_filters.MultipleChoiceFilter(choices=Role.choices)
 

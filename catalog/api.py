@@ -7,6 +7,7 @@ from rest_framework import serializers, viewsets
 
 from catalog.models import Criticality, Service
 from core.api.serializers import NamedRefSerializer
+from core.filters import ScopedFilterSet
 
 
 class ServiceSerializer(serializers.ModelSerializer):
@@ -19,7 +20,8 @@ class ServiceSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ServiceFilter(django_filters.FilterSet):
+class ServiceFilter(ScopedFilterSet):
+    end_user_filters = frozenset({"criticality", "slug"})  # the catalogue is public to every signed-in user
     criticality = django_filters.MultipleChoiceFilter(choices=Criticality.choices)
 
     class Meta:

@@ -19,7 +19,9 @@ from typing import Any, ClassVar
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 from django_filters.fields import IsoDateTimeField
+from django_filters.filterset import FILTER_FOR_DBFIELD_DEFAULTS
 
 from accounts.roles import Role, has_role
 
@@ -125,6 +127,12 @@ class ScopedFilterSet(django_filters.FilterSet):
     """
 
     end_user_filters: ClassVar[frozenset[str]] = frozenset()
+    # filters generated from Meta.fields follow the same rules as the declared ones
+    FILTER_DEFAULTS: ClassVar[dict] = {
+        **FILTER_FOR_DBFIELD_DEFAULTS,
+        models.BooleanField: {"filter_class": StrictBooleanFilter},
+        models.DateTimeField: {"filter_class": InstantFilter},
+    }
 
     def __init__(self, data: Any = None, queryset: Any = None, *, request: Any = None, prefix: str | None = None,
                  user: Any = None) -> None:

@@ -26,6 +26,8 @@ NUMBER_RE = re.compile(r"^\s*INC\d{4,}\s*$", re.IGNORECASE)
 
 # ?ordering= values accepted by the UI and the API (the API's StrictOrderingFilter uses the same list).
 ORDERING_FIELDS = ["priority", "updated_at", "opened_at", "number", "state", "sla_due_at"]
+# End users do not see the SLA due time (it is the nearest due time of every timer, the desk's OLAs included).
+END_USER_ORDERING_FIELDS = [f for f in ORDERING_FIELDS if f != "sla_due_at"]
 # How far ahead the "Breaching soon" queue looks (overdue open tickets are in it too).
 BREACHING_SOON = timedelta(hours=2)
 DEFAULT_ORDERING = ["priority", "-updated_at"]

@@ -2,7 +2,9 @@
 
 A `Schedule` says when the clock runs: working ranges per weekday in a time zone (several a day allowed),
 minus holidays. Instants are aware datetimes; arithmetic is done in UTC on intervals built from local wall
-times with zoneinfo, so a day that has 23 or 25 hours (DST) counts exactly what it has.
+times with zoneinfo, so a day that has 23 or 25 hours (DST) counts exactly what it has: the clock runs while
+the local wall clock reads a working time (`range_intervals`), so a range opening inside a spring-forward gap
+runs from the first instant that exists, and one spanning a fall-back overlap counts the repeated hour twice.
 
 - `elapsed(schedule, start, end)`: business time between two instants;
 - `add(schedule, start, duration)`: the instant when `duration` of business time has passed after `start`;
@@ -17,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 ZERO = timedelta(0)
@@ -59,18 +62,74 @@ class Schedule:
         """The working intervals of one local date, as UTC instants, merged and sorted."""
         if day in self.holidays:
             return []
+        ranges = self.hours.get(day.weekday(), ())
+        if _offset_changes(day, self.tz):
+            spans = sorted(span for start, end in ranges for span in range_intervals(day, start, end, self.tz))
+        else:  # the usual day (fast path): each wall time is one instant
+            spans = []
+            for start, end in sorted(ranges):
+                end_day = day + timedelta(days=1) if end == END_OF_DAY else day
+                lo = datetime.combine(day, start, tzinfo=self.tz).astimezone(UTC)
+                hi = datetime.combine(end_day, end, tzinfo=self.tz).astimezone(UTC)
+                if hi > lo:
+                    spans.append((lo, hi))
         out: list[tuple[datetime, datetime]] = []
-        for start, end in sorted(self.hours.get(day.weekday(), ())):
-            lo = _to_utc(datetime.combine(day, start, tzinfo=self.tz))
-            end_day = day + timedelta(days=1) if end == END_OF_DAY else day
-            hi = _to_utc(datetime.combine(end_day, end, tzinfo=self.tz))
-            if hi <= lo:
-                continue  # a range swallowed by a DST gap
+        for lo, hi in spans:
             if out and lo <= out[-1][1]:
                 out[-1] = (out[-1][0], max(out[-1][1], hi))
             else:
                 out.append((lo, hi))
         return out
+
+
+@lru_cache(maxsize=8192)
+def _offset_changes(day: date, tz: ZoneInfo) -> bool:
+    """Whether the UTC offset of `tz` changes during the local `day` (a DST change, or a zone's new offset)."""
+    return (datetime.combine(day, time(0), tzinfo=tz).utcoffset()
+            != datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).utcoffset())
+
+
+def _readings(day: date, wall: time, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """The UTC instants zoneinfo gives a local wall time with fold=0 and fold=1.
+
+    Equal for an ordinary time; the two occurrences of a time repeated by a fall-back overlap; for a time
+    skipped by a spring-forward gap, the readings with the offsets before and after the jump (neither exists).
+    """
+    local = datetime.combine(day, wall, tzinfo=tz)
+    return local.astimezone(UTC), local.replace(fold=1).astimezone(UTC)
+
+
+def _jump(a: datetime, b: datetime, tz: ZoneInfo) -> datetime:
+    """The instant between the two readings of a wall time at which the UTC offset of `tz` changes."""
+    lo, hi = sorted((a, b))
+    offset = hi.astimezone(tz).utcoffset()
+    below, above = 0, (hi - lo) // timedelta(microseconds=1)  # about 33 halvings for a one-hour change
+    while above - below > 1:
+        middle = (below + above) // 2
+        if (lo + timedelta(microseconds=middle)).astimezone(tz).utcoffset() == offset:
+            above = middle
+        else:
+            below = middle
+    return lo + timedelta(microseconds=above)
+
+
+def range_intervals(day: date, start: time, end: time, tz: ZoneInfo) -> list[tuple[datetime, datetime]]:
+    """The UTC instants at which the local clock reads a time in [start, end) on `day` (end 00:00 = 24:00).
+
+    One interval, except on a DST change when a bound falls in the changed hour. The clock runs only while
+    the wall clock reads a working time: a range opening in a spring-forward gap (02:30 in Paris on 29 March
+    2026) opens when the clocks jump (03:00 CEST = 01:00 UTC); one closing in it closes then; a range with a
+    bound in a fall-back overlap counts each pass of the wall clock through it (02:30-04:00 on 25 October 2026
+    is 02:30-03:00 CEST and 02:30-04:00 CET, two hours).
+    """
+    end_day = day + timedelta(days=1) if end == END_OF_DAY else day
+    start_early, start_late = _readings(day, start, tz)
+    end_early, end_late = _readings(end_day, end, tz)
+    if start_early == start_late and end_early == end_late:
+        return [(start_early, end_early)] if end_early > start_early else []
+    jump = _jump(start_early, start_late, tz) if start_early != start_late else _jump(end_early, end_late, tz)
+    parts = [(start_early, min(end_early, jump)), (max(start_late, jump), end_late)]
+    return [(lo, hi) for lo, hi in parts if hi > lo]
 
 
 def _to_utc(value: datetime) -> datetime:

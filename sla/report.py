@@ -134,6 +134,25 @@ def breached_timers(user, period: Period) -> QuerySet:
     return _scoped(qs, user)
 
 
+def completed_summary(user, period: Period) -> dict[str, int]:
+    """The compliance tables' population in one row: completed timers, those met, their distinct tickets, and
+    the breached ones whose breach came before the period (the breaches chart counts them in an earlier one)."""
+    return completed_timers(user, period).aggregate(
+        total=Count("id"), met=Count("id", filter=Q(stage=Stage.ACHIEVED)), tickets=Count("ticket_id", distinct=True),
+        breached_earlier=Count("id", filter=Q(stage=Stage.BREACHED, breached_at__lt=period.since)),
+    )
+
+
+def breach_summary(user, period: Period) -> dict[str, int]:
+    """The breaches chart's population in one row: timers breached in the period, their distinct tickets, how
+    many still run, and how many the compliance tables count too (those that also completed in the period)."""
+    return breached_timers(user, period).aggregate(
+        timers=Count("id"), tickets=Count("ticket_id", distinct=True),
+        running=Count("id", filter=Q(stopped_at__isnull=True)),
+        in_tables=Count("id", filter=Q(stage__in=[Stage.ACHIEVED, Stage.BREACHED], stopped_at__lt=period.until)),
+    )
+
+
 def breaches_over_time(user, period: Period) -> list[dict]:
     """Breached timers per day (of the current time zone) of their breach; days without a breach are left out."""
     rows = (

@@ -187,15 +187,24 @@ def backlog_rows(user, now: datetime) -> list[dict]:
     return rows
 
 
-def _summary(tables: list[dict], breaches: list[dict], period: report.Period) -> dict[str, Any]:
-    """Headline figures added up from the (few) rows already fetched."""
-    by_definition = next((t["rows"] for t in tables if t["name"] == "definition"), [])
-    met = sum(r["met"] for r in by_definition)
-    total = sum(r["total"] for r in by_definition)
+def _summary(user, period: report.Period) -> dict[str, Any]:
+    """The headline figures, each over the same timers as the table below it and its drill-down link.
+
+    Compliance: the completed timers of the compliance tables (any table's rows add up to it). Breaches: the
+    timers of the breaches chart (its days add up to it), running or stopped, which is why it can exceed the
+    tables' "Breached" column. Each also says on how many incidents, the number of rows its link lists.
+    """
+    completed = report.completed_summary(user, period)
+    breached = report.breach_summary(user, period)
+    met, total = completed["met"], completed["total"]
     return {
         "met": met, "total": total, "compliance": round(100.0 * met / total, 1) if total else None,
+        "breached_completed": total - met, "total_tickets": completed["tickets"],
+        "breached_earlier": completed["breached_earlier"],
         "total_url": queue_url(**completed_params(period)),
-        "breaches": sum(b["count"] for b in breaches),
+        "breaches": breached["timers"], "breach_tickets": breached["tickets"],
+        "breaches_running": breached["running"],
+        "breaches_not_completed": breached["timers"] - breached["in_tables"],
         "breaches_url": queue_url(sla_breached="true", sla_breached_after=_iso(period.since),
                                   sla_breached_before=_iso(period.until)),
     }
@@ -265,7 +274,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         at_risk = report.at_risk_summary(request.user)
         backlog = backlog_rows(request.user, now)
         context.update({
-            "summary": _summary(tables, breaches, period),
+            "summary": _summary(request.user, period),
             "compliance_tables": tables,
             "breaches": breaches,
             "breach_days": [b for b in breaches if b["count"]],

@@ -30,6 +30,7 @@ from accounts.roles import Role, has_role, role_of
 from core.api.filters import StableOrderingFilter
 from core.api.idempotency import IDEMPOTENCY_KEY, KEY_REUSED, idempotent_create
 from core.api.permissions import role_permission
+from core.filters import ScopedFilterSet, StrictBooleanFilter
 from core.models import Ticket, TicketLink
 from incidents import services
 from incidents.api.serializers import (
@@ -41,7 +42,7 @@ from incidents.api.serializers import (
     VersionSerializer,
 )
 from incidents.choices import Channel
-from incidents.filters import DEFAULT_ORDERING, ORDERING_FIELDS, IncidentFilter
+from incidents.filters import DEFAULT_ORDERING, END_USER_ORDERING_FIELDS, ORDERING_FIELDS, IncidentFilter
 from incidents.models import Category, Incident
 
 RELATED = ["category", "subcategory", "service", "team", "assignee", "requester", "parent"]
@@ -139,8 +140,13 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     http_method_names = ["get", "post", "patch", "head", "options"]
     filter_backends = [DjangoFilterBackend, StableOrderingFilter, TextSearchFilter]
     filterset_class = IncidentFilter
-    ordering_fields = ORDERING_FIELDS
     ordering = DEFAULT_ORDERING
+
+    @property
+    def ordering_fields(self) -> list[str]:
+        """What `?ordering=` accepts: end users may not sort on what they do not see."""
+        user = getattr(getattr(self, "request", None), "user", None)
+        return END_USER_ORDERING_FIELDS if is_end_user(user) else ORDERING_FIELDS
 
     def get_queryset(self) -> QuerySet[Incident]:
         visible = visible_incidents(self.request.user)
@@ -221,11 +227,13 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return dict(serializer.validated_data)
 
 
-class CategoryFilter(django_filters.FilterSet):
-    parent = django_filters.ModelChoiceFilter(
-        queryset=Category.objects.filter(parent__isnull=True), label="Only the subcategories of this category"
+class CategoryFilter(ScopedFilterSet):
+    end_user_filters = frozenset({"parent", "top_level"})  # every signed-in user lists the categories
+    parent = django_filters.ModelChoiceFilter(  # an inactive category is refused like one that does not exist
+        queryset=Category.objects.filter(parent__isnull=True, active=True),
+        label="Only the subcategories of this category",
     )
-    top_level = django_filters.BooleanFilter(field_name="parent", lookup_expr="isnull", label="Only top-level ones")
+    top_level = StrictBooleanFilter(field_name="parent", lookup_expr="isnull", label="Only top-level ones")
 
     class Meta:
         model = Category

@@ -17,6 +17,7 @@ from sla.business_time import (
     elapsed,
     elapsed_excluding,
     intervals,
+    range_intervals,
 )
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -27,7 +28,10 @@ OFFICE = Schedule(
 )
 NEW_YORK_NIGHTS = Schedule(ZoneInfo("America/New_York"), {d: [(time(22), END_OF_DAY), (time(0), time(6))]
                                                          for d in range(7)})
-SCHEDULES = [OFFICE, Schedule.always("UTC"), Schedule.always("Europe/London"), NEW_YORK_NIGHTS]
+# Every night, ranges that open and close inside the DST gap (02:00-03:00) and overlap (02:00-03:00 twice) of Paris.
+PARIS_NIGHTS = Schedule(PARIS, {d: [(time(1), time(2, 15)), (time(2, 45), time(4))] for d in range(7)})
+SCHEDULES = [OFFICE, Schedule.always("UTC"), Schedule.always("Europe/London"), NEW_YORK_NIGHTS, PARIS_NIGHTS]
+SPRING_FORWARD, FALL_BACK = date(2026, 3, 29), date(2026, 10, 25)  # Paris: 02:00 CET -> 03:00 CEST; 03:00 -> 02:00
 
 instants = st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2028, 12, 31),
                         timezones=st.just(UTC))
@@ -129,6 +133,80 @@ def test_due_time_in_a_dst_change_night():
     due = add(ny, start, timedelta(hours=4))
     assert due.astimezone(UTC) == datetime(2026, 11, 1, 6, 0, tzinfo=UTC)  # 01:00 EST, the second 1 a.m.
     assert elapsed(ny, start, due) == timedelta(hours=4)
+
+
+def _utc(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=UTC)
+
+
+def _one_night(ranges) -> Schedule:
+    return Schedule(PARIS, {SPRING_FORWARD.weekday(): ranges})
+
+
+def test_a_range_opening_inside_the_spring_forward_gap_runs_from_the_first_instant_that_exists():
+    schedule = _one_night([(time(2, 30), time(4))])  # 02:30 does not exist: the clocks jump from 02:00 to 03:00
+    assert list(intervals(schedule, _utc(SPRING_FORWARD, 0), _utc(SPRING_FORWARD, 12))) == [
+        (_utc(SPRING_FORWARD, 1), _utc(SPRING_FORWARD, 2))]  # 03:00-04:00 CEST
+    assert elapsed(schedule, _utc(SPRING_FORWARD, 0), _utc(SPRING_FORWARD, 12)) == timedelta(hours=1)
+    assert add(schedule, _utc(SPRING_FORWARD, 0), timedelta(minutes=30)) == _utc(SPRING_FORWARD, 1, 30)
+
+
+def test_a_range_closing_inside_the_spring_forward_gap_ends_when_the_clocks_jump():
+    schedule = _one_night([(time(1), time(2, 30))])  # 01:00 CET until the jump at 02:00 CET = 03:00 CEST
+    assert elapsed(schedule, _utc(SPRING_FORWARD, 0) - timedelta(hours=1), _utc(SPRING_FORWARD, 12)) == \
+        timedelta(hours=1)
+    assert add(schedule, _utc(SPRING_FORWARD, 0), timedelta(hours=1)) == _utc(SPRING_FORWARD, 1)
+
+
+def test_a_range_entirely_inside_the_gap_never_runs():
+    schedule = Schedule(PARIS, {SPRING_FORWARD.weekday(): [(time(2), time(2, 45))], 0: [(time(9), time(10))]})
+    assert elapsed(schedule, _utc(SPRING_FORWARD, 0), _utc(SPRING_FORWARD, 12)) == timedelta(0)
+
+
+def test_fall_back_ranges_count_each_pass_of_the_wall_clock():
+    spanning = Schedule(PARIS, {FALL_BACK.weekday(): [(time(1), time(3))]})  # 02:00-03:00 happens twice
+    assert elapsed(spanning, _utc(FALL_BACK, 0) - timedelta(hours=2), _utc(FALL_BACK, 12)) == timedelta(hours=3)
+    # 02:30-04:00: 02:30-03:00 CEST (00:30-01:00 UTC), then 02:30-04:00 CET (01:30-03:00 UTC); not 02:00-02:30 CET
+    inside = Schedule(PARIS, {FALL_BACK.weekday(): [(time(2, 30), time(4))]})
+    assert list(intervals(inside, _utc(FALL_BACK, 0), _utc(FALL_BACK, 12))) == [
+        (_utc(FALL_BACK, 0, 30), _utc(FALL_BACK, 1)), (_utc(FALL_BACK, 1, 30), _utc(FALL_BACK, 3))]
+    assert add(inside, _utc(FALL_BACK, 0), timedelta(minutes=45)) == _utc(FALL_BACK, 1, 45)
+
+
+@pytest.mark.parametrize(("day", "start", "end", "expected"), [
+    (SPRING_FORWARD, time(2), time(3), []),  # the hour that does not exist
+    (SPRING_FORWARD, time(2, 59, 59), time(3, 0, 1), [((1, 0), (1, 0, 1))]),
+    (SPRING_FORWARD, time(1, 59), time(2, 1), [((0, 59), (1, 0))]),
+    (SPRING_FORWARD, time(0), END_OF_DAY, [((-1, 0), (22, 0))]),  # a 23-hour day
+    (FALL_BACK, time(2, 15), time(2, 45), [((0, 15), (0, 45)), ((1, 15), (1, 45))]),
+    (FALL_BACK, time(0), END_OF_DAY, [((-2, 0), (23, 0))]),  # a 25-hour day
+    (FALL_BACK, time(1), time(2, 30), [((-1, 0), (0, 30)), ((1, 0), (1, 30))]),
+])
+def test_range_intervals_on_dst_days(day, start, end, expected):
+    def instant(parts):
+        return _utc(day, 0) + timedelta(hours=parts[0], minutes=parts[1], seconds=(parts[2:] or (0,))[0])
+
+    assert range_intervals(day, start, end, PARIS) == [(instant(lo), instant(hi)) for lo, hi in expected]
+
+
+dst_instants = st.builds(
+    lambda day, minutes: _utc(day, 0) + timedelta(minutes=minutes),
+    st.sampled_from([SPRING_FORWARD, FALL_BACK, date(2027, 3, 28), date(2027, 10, 31)]),
+    st.integers(min_value=-36 * 60, max_value=36 * 60),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(dst_instants, st.timedeltas(min_value=timedelta(0), max_value=timedelta(hours=8)), dst_instants)
+def test_dst_nights_keep_the_laws(start, duration, other):
+    due = add(PARIS_NIGHTS, start, duration)
+    assert elapsed(PARIS_NIGHTS, start, due) == duration
+    a, b = sorted([start, other])
+    assert elapsed(PARIS_NIGHTS, a, b) <= b - a
+    for lo, hi in intervals(PARIS_NIGHTS, a, b):  # the clock only runs while the wall reads a working time
+        for instant in (lo, hi - timedelta(microseconds=1)):
+            wall = instant.astimezone(PARIS).time()
+            assert time(1) <= wall < time(2, 15) or time(2, 45) <= wall < time(4), (lo, hi, wall)
 
 
 def test_naive_datetimes_are_refused():

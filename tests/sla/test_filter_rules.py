@@ -174,3 +174,42 @@ def test_desk_only_filters_are_ignored_for_end_users_whatever_the_value(sla_worl
     mine = {sla_world.incidents["inc_a"].number}
     for value in ("1", "999999", "not a value", "2026-01-01T00:00:00+23:00"):
         assert numbers(client.get(INCIDENTS, {name: value})) == mine
+
+
+# --- every other FilterSet of the API follows the same rules --------------------------------------------------
+
+
+@pytest.mark.parametrize(("role", "path", "params", "field"), [
+    ("agent_a", "/api/v1/sla/definitions/", {"active": "maybe"}, "active"),
+    ("requester_a", "/api/v1/categories/", {"top_level": "maybe"}, "top_level"),
+    ("agent_a", "/api/v1/users/", {"team": "999999"}, "team"),
+])
+def test_other_lists_refuse_bad_filter_values(sla_world: SlaWorld, role, path, params, field):
+    response = sla_world.client(role).get(path, params)
+    assert response.status_code == 400 and field in response.json()
+
+
+@pytest.mark.parametrize("role", ["requester_a", "agent_a"])
+def test_an_inactive_category_is_refused_like_a_missing_one(sla_world: SlaWorld, role):
+    from incidents.models import Category
+
+    retired = Category.objects.create(name="Fax", active=False)
+    client = sla_world.client(role)
+    first, second = client.get("/api/v1/categories/", {"parent": retired.pk}), \
+        client.get("/api/v1/categories/", {"parent": 999_999})
+    assert first.status_code == second.status_code == 400 and first.json() == second.json()
+
+
+def test_end_users_keep_the_public_filters_of_teams_services_and_categories(sla_world: SlaWorld):
+    client = sla_world.client("requester_a")
+    teams = client.get("/api/v1/teams/", {"slug": "network"}).json()["results"]
+    assert [t["slug"] for t in teams] == ["network"]
+    assert [s["slug"] for s in client.get("/api/v1/services/", {"slug": "vpn"}).json()["results"]] == ["vpn"]
+    assert client.get("/api/v1/categories/", {"top_level": "true"}).status_code == 200
+
+
+def test_end_users_cannot_sort_on_the_sla_due_time(sla_world: SlaWorld):
+    response = sla_world.client("requester_a").get(INCIDENTS, {"ordering": "sla_due_at"})
+    assert response.status_code == 400 and "ordering" in response.json()
+    assert sla_world.client("requester_a").get(INCIDENTS, {"ordering": "-opened_at"}).status_code == 200
+    assert sla_world.client("agent_a").get(INCIDENTS, {"ordering": "sla_due_at"}).status_code == 200
