@@ -75,7 +75,7 @@ def test_a_rolled_back_write_leaves_nothing(broker):
 def test_a_write_acknowledged_while_the_broker_is_down_keeps_its_tasks(broker, make_incident, requester_a, agent_a):
     incident = make_incident(requester_a)
     OutboxTask.objects.all().delete()
-    health.redis_client().delete("celery")  # the creation's own mails (acknowledgement, team notice) are not this test's
+    health.redis_client().delete("celery")  # not the creation's own mails
     broker.down()
     started = time.monotonic()
     services.take(incident, agent_a)  # commits, and must not fail because its notification cannot be sent
