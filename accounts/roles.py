@@ -7,14 +7,21 @@ or the ``user.is_agent`` / ``is_manager`` / ``is_admin_role`` properties; never 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from django.db import models
 
-if TYPE_CHECKING:
-    from django.contrib.auth.models import AnonymousUser
 
-    from accounts.models import User
+class Person(Protocol):
+    """What the role helpers read of a user (accounts.User or Django's AnonymousUser); a protocol, so this
+    module needs nothing from accounts.models (which imports it)."""
+
+    @property
+    def is_authenticated(self) -> bool: ...
+    @property
+    def is_active(self) -> bool: ...
+    @property
+    def is_superuser(self) -> bool: ...
 
 
 class Role(models.TextChoices):
@@ -27,16 +34,16 @@ class Role(models.TextChoices):
 RANK = {Role.END_USER: 0, Role.AGENT: 1, Role.MANAGER: 2, Role.ADMIN: 3}
 
 
-def role_of(user: User | AnonymousUser | None) -> Role | None:
+def role_of(user: Person | None) -> Role | None:
     """The user's role, or None for an anonymous or inactive user. Superusers are admins."""
     if user is None or not user.is_authenticated or not user.is_active:
         return None
     if user.is_superuser:
         return Role.ADMIN
-    return Role(user.role)
+    return Role(getattr(user, "role", Role.END_USER))
 
 
-def has_role(user: User | AnonymousUser | None, minimum: Role) -> bool:
+def has_role(user: Person | None, minimum: Role) -> bool:
     """True when the user's role is `minimum` or above it."""
     role = role_of(user)
     return role is not None and RANK[role] >= RANK[minimum]
@@ -53,6 +60,6 @@ PERMISSIONS: dict[str, Role] = {
 }
 
 
-def can(user: User | AnonymousUser | None, permission: str) -> bool:
+def can(user: Person | None, permission: str) -> bool:
     """True when the user's role grants the named permission (see PERMISSIONS)."""
     return has_role(user, PERMISSIONS[permission])

@@ -10,7 +10,7 @@ from django.views.decorators.cache import never_cache
 
 from accounts.models import Organization, Team, User
 from accounts.roles import Role
-from core import health
+from core import health, kinds
 from core.api.errors import is_api_request, json_error, json_under_api
 from core.navigation import home_url_name
 from core.notifications import undelivered_counts
@@ -26,11 +26,10 @@ def home(request: HttpRequest) -> HttpResponse:
 @permission_required("portal.use")
 def portal_home(request: HttpRequest) -> HttpResponse:
     """The end user's portal: who they are, their organization and how the desk can be reached."""
-    from incidents.views.portal import portal_incidents, with_status_text
-
     user = request.user
     service_desk = Team.objects.filter(slug="service-desk").first()
-    recent = with_status_text(portal_incidents(user).select_related("requester").order_by("-updated_at", "-id")[:5])
+    recent = [ticket for kind in kinds.registered() for ticket in kind.portal_recent(user, 5)]
+    recent = sorted(recent, key=lambda t: (t.updated_at, t.pk), reverse=True)[:5]
     return render(request, "portal/home.html", {
         "organization": user.organization, "service_desk": service_desk, "recent_incidents": recent,
     })
@@ -38,15 +37,15 @@ def portal_home(request: HttpRequest) -> HttpResponse:
 
 @permission_required("tickets.work")
 def agent_home(request: HttpRequest) -> HttpResponse:
-    """The agent's workspace: their queues with counts (through the access rule), and their teams."""
-    from incidents.views.agent_queue import queue_summaries
-
+    """The agent's workspace: each kind's queues with counts (through the access rule), and their teams."""
     teams = (
         request.user.teams.select_related("lead")
         .prefetch_related("members")
         .annotate(member_count=Count("members"))
     )
-    return render(request, "agent/home.html", {"teams": teams, "queues": queue_summaries(request.user)})
+    return render(request, "agent/home.html", {
+        "teams": teams, "queues": [q for kind in kinds.registered() for q in kind.queue_summaries(request.user)],
+    })
 
 
 @permission_required("dashboards.view")

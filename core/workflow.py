@@ -17,11 +17,27 @@ class TransitionError(Exception):
 
 @dataclass(frozen=True)
 class Workflow:
-    """States, the allowed moves between them, which states count as open, and the labels of states."""
+    """States, the allowed moves between them, and what each state means to the rest of the product.
+
+    `open_states`: the ticket is being worked (queues' "active"). `resolved_states`: the work is done and the
+    resolution SLA clock stops (resolved, closed). `final_states`: nothing may follow. `cancelled_states`: the
+    ticket was withdrawn; its SLA timers are cancelled rather than met or breached.
+    """
 
     transitions: Mapping[str, Iterable[str]]
     open_states: frozenset[str]
     labels: Mapping[str, str] = field(default_factory=dict)
+    resolved_states: frozenset[str] = frozenset()
+    cancelled_states: frozenset[str] = frozenset()
+
+    @property
+    def final_states(self) -> frozenset[str]:
+        """States with no way out (closed, cancelled)."""
+        return frozenset(state for state in self.labels if not self.allowed_from(state))
+
+    def label(self, state: str) -> str:
+        """The state's label, or the code made readable for a state the table does not know."""
+        return self.labels.get(state) or state.replace("_", " ").capitalize()
 
     def allowed_from(self, state: str) -> list[str]:
         return list(self.transitions.get(state, ()))
@@ -39,3 +55,9 @@ class Workflow:
 
     def is_open(self, state: str) -> bool:
         return state in self.open_states
+
+    def is_resolved(self, state: str) -> bool:
+        return state in self.resolved_states
+
+    def is_cancelled(self, state: str) -> bool:
+        return state in self.cancelled_states

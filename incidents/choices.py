@@ -53,6 +53,8 @@ WORKFLOW = Workflow(
     },
     open_states=OPEN_STATES,
     labels=dict(State.choices),
+    resolved_states=frozenset({State.RESOLVED, State.CLOSED}),
+    cancelled_states=frozenset({State.CANCELLED}),
 )
 
 # What an end user may do to their own incident: reopen or confirm a resolution, withdraw a new one.

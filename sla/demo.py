@@ -4,10 +4,13 @@ response and resolution SLAs for priorities 1-4. Idempotent."""
 from __future__ import annotations
 
 from datetime import time, timedelta
+from typing import Any
 
 from core import clock
 from sla.calendars import public_holidays
 from sla.models import Action, Holiday, Schedule, SlaDefinition, Target, WorkingHours
+
+SEED_AFTER = ("accounts",)
 
 PAUSE_AWAITING_CALLER = {"state": ["on_hold"], "hold_reason": ["awaiting_caller"]}
 # (name, target, priority, duration, schedule slug, order)
@@ -55,3 +58,15 @@ def seed_sla() -> dict[str, SlaDefinition]:
                       "pause_condition": PAUSE_AWAITING_CALLER if target == Target.RESOLUTION else {}},
         )
     return out
+
+
+def seed(demo: Any) -> None:
+    """The demo schedules and SLA definitions (before any demo ticket, so their clocks start)."""
+    seed_sla()
+
+
+def finish(demo: Any) -> None:
+    """After every app has seeded (and committed): record the warnings and breaches the history reached."""
+    from sla.sweep import sweep
+
+    sweep()

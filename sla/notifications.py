@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from accounts.roles import Role
+from core import kinds
 from core.notifications import Recipient, recipients, render_for, send_once, site_link, team_audience
 from sla.models import Action, SlaEvent
 
@@ -38,16 +39,20 @@ def compose(event: SlaEvent, recipient: Recipient) -> tuple[str, str]:
     stage = "BREACHED" if event.kind == "breach" else f"warning {event.threshold}%"
     subject = f"[{ticket.number}] SLA {stage}: {definition.name} - {ticket.title}"
     context = {
-        "event": event, "timer": event.timer, "ticket": ticket, "state": _state_label(ticket.state),
-        "link": site_link(reverse("agent-incident", args=[ticket.number])),
+        "event": event, "timer": event.timer, "ticket": ticket, "state": _state_label(ticket),
+        "link": site_link(_ticket_path(ticket)),
     }
     return subject, render_for(recipient, "sla/email/event.txt", context)
 
 
-def _state_label(state: str) -> str:
-    from incidents.choices import State
+def _state_label(ticket) -> str:
+    kind = kinds.find(ticket.kind)
+    return kind.state_label(ticket.state) if kind else ticket.state.replace("_", " ").capitalize()
 
-    return State(state).label if state in State.values else state.replace("_", " ").capitalize()
+
+def _ticket_path(ticket) -> str:
+    kind = kinds.find(ticket.kind)
+    return kind.agent_url(ticket.number) if kind else reverse("agent-home")
 
 
 def send(event_id: int, action: str) -> int:

@@ -13,8 +13,9 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 
-from core import clock
+from core import clock, kinds
 from core.models import Ticket
+from core.workflow import Workflow
 from sla import business_time
 from sla.conditions import matches, pauses
 from sla.models import (
@@ -28,8 +29,6 @@ from sla.models import (
 )
 
 log = logging.getLogger(__name__)
-RESOLVED_STATES = {"resolved", "closed"}
-CANCELLED_STATES = {"cancelled"}
 
 
 def share_calendars(timers: Iterable[SlaTimer]) -> None:
@@ -70,9 +69,14 @@ def stop_time(definition: SlaDefinition, ticket: Ticket) -> datetime | None:
     """When the definition's stop condition was met, or None while it is not."""
     if definition.target == Target.RESPONSE:
         return ticket.responded_at
-    if ticket.state in RESOLVED_STATES:
+    if _workflow(ticket).is_resolved(ticket.state):
         return ticket.resolved_at or ticket.closed_at
     return None
+
+
+def _workflow(ticket: Ticket) -> Workflow:
+    """The ticket kind's workflow: which states stop a resolution clock and which cancel every clock."""
+    return kinds.get(ticket.kind).workflow
 
 
 def active_definitions(kind: str) -> list[SlaDefinition]:
@@ -115,7 +119,7 @@ def refresh_timers(ticket: Ticket, at: datetime, definitions: list[SlaDefinition
         if timer.stage == Stage.BREACHED:
             record_breach_found_at_stop(timer, at)
         touched.append(timer)
-    if ticket.state in CANCELLED_STATES:
+    if _workflow(ticket).is_cancelled(ticket.state):
         wanted = set()
     for definition_id, timer in timers.items():
         if definition_id not in wanted and timer.stage in RUNNING_STAGES:

@@ -17,7 +17,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from core import clock
+from core import clock, kinds
 from core.csv_export import csv_response
 from core.models import Priority
 from core.permissions import permission_required
@@ -134,13 +134,13 @@ def breaches_series(user, period: report.Period) -> list[dict]:
 
 
 def at_risk_rows(user, now: datetime, limit: int) -> list[dict]:
-    """The running timers past their last warning, nearest due first, with their incident's link."""
+    """The running timers past their last warning, nearest due first, each with its ticket kind's page."""
     rows = []
     for timer in report.at_risk(user, limit):
         ticket = timer.ticket
         left = (timer.due_at - now) if timer.due_at else None
         rows.append({
-            "number": ticket.number, "title": ticket.title, "url": reverse("agent-incident", args=[ticket.number]),
+            "number": ticket.number, "title": ticket.title, "url": kinds.of(ticket).agent_url(ticket.number),
             "definition": timer.definition.name, "target": timer.definition.get_target_display(),
             "due_at": timer.due_at, "left": _duration_text(left),
             "assignee": ticket.assignee.display_name if ticket.assignee else "",

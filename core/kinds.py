@@ -1,0 +1,114 @@
+"""The ticket-kind contract: what each practice (incident, problem, change...) declares in one place.
+
+A practice app subclasses `Kind`, fills in its attributes and overrides the hooks it needs, and registers an
+instance from its AppConfig.ready(). Everything generic reads the registry instead of importing the practice:
+the SLA engine asks a kind which states stop or cancel a clock and runs escalations through its hook, the home
+pages ask each kind for its queues, dashboards link to each kind's own page. `core` and `sla` never import a
+practice app; they look kinds up here by the ticket's `kind` code.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django.apps import apps
+from django.urls import reverse
+
+from core.workflow import Workflow
+
+if TYPE_CHECKING:
+    from django.db.models import Model
+
+    from core.models import Ticket
+
+
+class Kind:
+    """One kind of ticket. Subclass it in the practice app; override the hooks that apply.
+
+    Attributes a kind declares:
+    - `key`: its `core.TicketKind` code (also `Ticket.kind`); `prefix` is the number prefix (INC, PRB...).
+    - `model_label`: "app_label.Model" of its model (a multi-table child of core.Ticket).
+    - `label` / `label_plural`: how people call it.
+    - `workflow`: states, moves, and which states are open, resolved, cancelled (core.workflow.Workflow).
+    - `agent_url_name`: the agent ticket page (reversed with the number); `queue_url_name`: the agent queue;
+      `portal_url_name`: the end user's page of one ticket, or "" when end users never see this kind.
+    """
+
+    key: ClassVar[str]
+    prefix: ClassVar[str]
+    model_label: ClassVar[str]
+    label: ClassVar[str]
+    label_plural: ClassVar[str]
+    workflow: ClassVar[Workflow]
+    agent_url_name: ClassVar[str]
+    queue_url_name: ClassVar[str]
+    portal_url_name: ClassVar[str] = ""
+
+    @property
+    def model(self) -> type[Model]:
+        return apps.get_model(self.model_label)
+
+    def agent_url(self, number: str) -> str:
+        """The agent's page of one ticket of this kind."""
+        return reverse(self.agent_url_name, args=[number])
+
+    def queue_url(self) -> str:
+        return reverse(self.queue_url_name)
+
+    def state_label(self, state: str) -> str:
+        return self.workflow.label(state)
+
+    # --- hooks ------------------------------------------------------------------------------------------------
+
+    def escalate(self, ticket: Ticket, action: str, escalation_team: Any = None) -> str:
+        """Run an SLA escalation action that changes the ticket (raise priority, flag major, reassign) as the
+        system, through the kind's own service functions; return what happened in a few words for the SLA
+        event's record. Kinds without such an action say so."""
+        return f"skipped: {self.label_plural.lower()} have no such action"
+
+    def queue_summaries(self, user: Any) -> list[dict[str, Any]]:
+        """The queues of this kind on the agent's workspace home, with counts through the access rule."""
+        return []
+
+    def portal_recent(self, user: Any, limit: int) -> list[Any]:
+        """The end user's most recently updated tickets of this kind for the portal home (through the access
+        rule), each with a `status_text`; empty for kinds end users do not see."""
+        return []
+
+
+_REGISTRY: dict[str, Kind] = {}
+
+
+def register(kind: Kind) -> Kind:
+    """Make a kind known to the core (called from the practice's AppConfig.ready())."""
+    if kind.key in _REGISTRY and type(_REGISTRY[kind.key]) is not type(kind):
+        raise ValueError(f"Two kinds registered for {kind.key!r}.")
+    _REGISTRY[kind.key] = kind
+    return kind
+
+
+def unregister(key: str) -> None:
+    """Forget a kind (tests that register a kind of their own)."""
+    _REGISTRY.pop(key, None)
+
+
+def get(key: str) -> Kind:
+    """The kind registered for a `Ticket.kind` code; LookupError when no installed app declares it."""
+    try:
+        return _REGISTRY[key]
+    except KeyError:
+        raise LookupError(f"No ticket kind '{key}' is registered.") from None
+
+
+def find(key: str) -> Kind | None:
+    return _REGISTRY.get(key)
+
+
+def of(ticket: Ticket) -> Kind:
+    """The kind of a ticket (any row of core.Ticket or of a child model)."""
+    return get(ticket.kind)
+
+
+def registered() -> list[Kind]:
+    """Every registered kind, in registration order (the order of INSTALLED_APPS)."""
+    return list(_REGISTRY.values())

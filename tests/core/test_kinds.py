@@ -1,0 +1,222 @@
+"""The ticket-kind contract: a kind declared in one place gets SLA clocks, escalations and e-mail links from the
+core without the core or the SLA engine importing it; the ground floor imports nothing above it."""
+
+from __future__ import annotations
+
+import ast
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management import call_command
+
+from core import clock, kinds
+from core.kinds import Kind
+from core.models import Ticket, TicketKind, next_number
+from core.workflow import Workflow
+from sla import services as sla_services
+from sla.models import Action, SlaEvent, SlaTimer, Stage, Target
+from sla.notifications import compose
+from sla.sweep import sweep
+from tests.sla.conftest import always, make_definition  # noqa: F401  (fixtures)
+
+ROOT = Path(__file__).resolve().parents[2]
+UTC = ZoneInfo("UTC")
+T0 = datetime(2026, 11, 2, 8, tzinfo=UTC)
+
+
+def imported_packages(package: str) -> set[str]:
+    """Top-level packages imported anywhere in a package (also inside functions), migrations aside."""
+    found = set()
+    for path in (ROOT / package).rglob("*.py"):
+        if "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                found.add(node.module.split(".")[0])
+            elif isinstance(node, ast.Import):
+                found.update(alias.name.split(".")[0] for alias in node.names)
+    return found
+
+
+def practice_packages() -> set[str]:
+    return {kind.model_label.split(".")[0] for kind in kinds.registered()}
+
+
+def test_incidents_are_a_registered_kind():
+    kind = kinds.get(TicketKind.INCIDENT)
+    assert kind.prefix == "INC" and kind.model.__name__ == "Incident"
+    assert kind.workflow.resolved_states == {"resolved", "closed"}
+    assert kind.workflow.final_states == {"closed", "cancelled"}
+    assert kind.agent_url("INC0001001") == "/agent/incidents/INC0001001/"
+    assert "incidents" in practice_packages()
+
+
+@pytest.mark.parametrize("package", ["core", "sla", "accounts", "catalog"])
+def test_shared_packages_import_no_practice_app(package):
+    assert imported_packages(package) & practice_packages() == set()
+
+
+def test_the_ground_floor_imports_no_app_above_the_core():
+    assert imported_packages("accounts") & {"catalog", "sla", *practice_packages()} == set()
+
+
+# --- a kind declared only here, in the test: everything generic must work for it ---------------------------
+
+class ChoreKind(Kind):
+    """A test-only kind on the `task` code: todo -> doing -> done (resolved) -> archived, or dropped."""
+
+    key = TicketKind.TASK
+    prefix = "TASK"
+    model_label = "core.Ticket"
+    label = "Chore"
+    label_plural = "Chores"
+    workflow = Workflow(
+        transitions={"todo": ["doing", "dropped"], "doing": ["done", "dropped"], "done": ["archived"],
+                     "archived": [], "dropped": []},
+        open_states=frozenset({"todo", "doing"}),
+        labels={"todo": "To do", "doing": "Doing", "done": "Done", "archived": "Archived", "dropped": "Dropped"},
+        resolved_states=frozenset({"done", "archived"}),
+        cancelled_states=frozenset({"dropped"}),
+    )
+    agent_url_name = "agent-home"
+    queue_url_name = "agent-home"
+
+    def __init__(self) -> None:
+        self.escalations: list[tuple[str, str, object]] = []
+
+    def agent_url(self, number: str) -> str:
+        return f"/chores/{number}/"
+
+    def escalate(self, ticket, action, escalation_team=None) -> str:
+        self.escalations.append((ticket.number, action, escalation_team))
+        return f"chore {action} done"
+
+
+@pytest.fixture
+def chores():
+    kind = kinds.register(ChoreKind())
+    yield kind
+    kinds.unregister(kind.key)
+
+
+@pytest.fixture
+def chore_sla(db, always, make_definition, team_network):
+    return make_definition("Chores in 10 h", schedule=always, hours=10, ticket_kind=TicketKind.TASK,
+                           escalation_team=team_network, thresholds=[50],
+                           actions={"50": [Action.NOTIFY_ASSIGNEE], "100": [Action.REASSIGN]})
+
+
+def raise_chore(requester, **fields) -> Ticket:
+    ticket = Ticket.objects.create(
+        number=next_number(TicketKind.TASK), kind=TicketKind.TASK, title="Water the plants", state="todo",
+        requester=requester, opened_at=clock.now(), updated_at=clock.now(), **fields,
+    )
+    sla_services.on_ticket_change(ticket)
+    return ticket
+
+
+def move(ticket: Ticket, state: str) -> Ticket:
+    kinds.of(ticket).workflow.check(ticket.state, state)
+    ticket.state = state
+    ticket.active = kinds.of(ticket).workflow.is_open(state)
+    if kinds.of(ticket).workflow.is_resolved(state):
+        ticket.resolved_at = ticket.resolved_at or clock.now()
+    ticket.updated_at = clock.now()
+    ticket.save()
+    sla_services.on_ticket_change(ticket)
+    return ticket
+
+
+@pytest.mark.django_db
+def test_a_new_kinds_clock_stops_on_its_own_resolved_state(chores, chore_sla, requester_a):
+    with clock.frozen(T0):
+        chore = raise_chore(requester_a)
+    timer = SlaTimer.objects.get(ticket=chore)
+    assert timer.stage == Stage.IN_PROGRESS and timer.due_at == T0 + timedelta(hours=10)
+    with clock.frozen(T0 + timedelta(hours=2)):
+        move(chore, "doing")
+        assert SlaTimer.objects.get(ticket=chore).stage == Stage.IN_PROGRESS  # "doing" is not a resolution
+    with clock.frozen(T0 + timedelta(hours=3)):
+        move(chore, "done")
+    assert SlaTimer.objects.get(ticket=chore).stage == Stage.ACHIEVED
+
+
+@pytest.mark.django_db
+def test_a_new_kinds_cancelled_state_cancels_its_clocks(chores, chore_sla, requester_a):
+    with clock.frozen(T0):
+        chore = raise_chore(requester_a)
+    with clock.frozen(T0 + timedelta(hours=1)):
+        move(chore, "dropped")
+    assert SlaTimer.objects.get(ticket=chore).stage == Stage.CANCELLED
+
+
+@pytest.mark.django_db
+def test_escalations_of_a_new_kind_run_through_its_hook(chores, chore_sla, requester_a, team_network, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    with clock.frozen(T0):
+        chore = raise_chore(requester_a)
+    with clock.frozen(T0 + timedelta(hours=11)):
+        sweep()
+    assert chores.escalations == [(chore.number, Action.REASSIGN, team_network)]
+    breach = SlaEvent.objects.get(timer__ticket=chore, kind="breach")
+    assert breach.actions == [{"action": Action.REASSIGN, "done": True, "detail": "chore reassign done"}]
+
+
+@pytest.mark.django_db
+def test_sla_mail_of_a_new_kind_links_its_page_and_names_its_state(chores, chore_sla, requester_a, agent_a):
+    with clock.frozen(T0):
+        chore = raise_chore(requester_a, assignee=agent_a)
+    with clock.frozen(T0 + timedelta(hours=5)):
+        sweep()
+    warning = SlaEvent.objects.get(timer__ticket=chore, kind="warning")
+    from core.notifications import recipients
+
+    subject, body = compose(warning, recipients([agent_a])[0])
+    assert chore.number in subject
+    assert f"/chores/{chore.number}/" in body and "To do" in body and "todo" not in body
+
+
+@pytest.mark.django_db
+def test_a_ticket_of_a_kind_no_app_declares_keeps_its_timers_untouched(chore_sla, requester_a):
+    """Without its kind (the app was removed) the engine refuses to guess what stops a clock."""
+    with pytest.raises(LookupError, match="No ticket kind 'task'"):
+        with clock.frozen(T0):
+            raise_chore(requester_a)
+
+
+@pytest.mark.django_db
+def test_escalating_a_kind_no_app_declares_is_recorded_not_crashed(chores, chore_sla, requester_a, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    with clock.frozen(T0):
+        chore = raise_chore(requester_a)
+    kinds.unregister(chores.key)
+    with clock.frozen(T0 + timedelta(hours=11)):
+        sweep()
+    breach = SlaEvent.objects.get(timer__ticket=chore, kind="breach")
+    assert breach.actions[0]["detail"] == "skipped: no task kind is installed"
+
+
+# --- demo data: each app seeds its own -------------------------------------------------------------------
+
+def test_demo_modules_run_after_what_they_need():
+    from accounts.management.commands.seed_demo import demo_modules
+
+    order = [module.__name__.split(".")[0] for module in demo_modules()]
+    assert order[0] == "accounts"
+    assert order.index("catalog") < order.index("incidents")
+    assert order.index("sla") < order.index("incidents")  # clocks exist before the demo incidents are raised
+
+
+@pytest.mark.django_db(transaction=True)
+def test_seeding_twice_adds_nothing(settings, capsys):
+    settings.ALLOW_DEMO_DATA = True
+    call_command("seed_demo")
+    first = capsys.readouterr().out
+    count = Ticket.objects.count()
+    call_command("seed_demo")
+    second = capsys.readouterr().out
+    assert f"{count} new incidents" in first and count >= 20
+    assert "0 new incidents" in second and Ticket.objects.count() == count
+    assert SlaTimer.objects.filter(definition__target=Target.RESOLUTION).exists()
