@@ -44,6 +44,8 @@ def nav_for(user) -> list[NavItem]:
 def home_url_name(user) -> str:
     """The landing page of the user's role."""
     role = role_of(user)
+    if role is None:
+        return "login"
     return {
         Role.END_USER: "portal-home",
         Role.AGENT: "agent-home",

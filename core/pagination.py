@@ -18,7 +18,7 @@ import binascii
 import datetime
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.paginator import Page, Paginator
@@ -45,7 +45,7 @@ def _model_field(model: type[Model], name: str):
     """The model field behind an ordering name ("pk", "priority", "ticket__number")."""
     *relations, last = name.split("__")
     for part in relations:
-        model = model._meta.get_field(part).related_model
+        model = cast(type[Model], model._meta.get_field(part).related_model)
     return model._meta.pk if last == "pk" else model._meta.get_field(last)
 
 
@@ -143,7 +143,7 @@ def decode_cursor(model: type[Model], token: str, ordering: list[str]) -> tuple[
         raise InvalidCursor("Invalid cursor: use the `next` or `previous` link as given.")
     if data.get("o") != ordering or len(data["v"]) != len(ordering):
         raise InvalidCursor("This cursor belongs to another ordering of the list: start again from the first page.")
-    values = []
+    values: list[Any] = []
     for name, raw_value in zip(ordering, data["v"], strict=True):
         if raw_value is None:
             values.append(None)
@@ -200,11 +200,11 @@ def keyset_page(queryset: QuerySet, cursor: str | None, size: int) -> KeysetPage
     if backwards:
         page.next_cursor = encode_cursor(ordering, last) if last is not None else None
         page.has_previous = more
-        page.previous_cursor = encode_cursor(ordering, first, backwards=True) if more else None
+        page.previous_cursor = encode_cursor(ordering, first or [], backwards=True) if more else None
     else:
-        page.next_cursor = encode_cursor(ordering, last) if more else None
+        page.next_cursor = encode_cursor(ordering, last or []) if more else None
         page.has_previous = values is not None
-        page.previous_cursor = encode_cursor(ordering, first, backwards=True) if values is not None else None
+        page.previous_cursor = encode_cursor(ordering, first or [], backwards=True) if values is not None else None
     return page
 
 
@@ -212,6 +212,12 @@ def cursor_after(queryset: QuerySet, row: Model) -> str:
     """The cursor of the page that follows `row` in `queryset`'s ordering (to leave numbered pages for cursors)."""
     ordering = stable_ordering(queryset)
     return encode_cursor(ordering, _row_values(row, ordering))
+
+
+class CappedPage(Page):
+    """A page of a CappedPaginator: `next_cursor` continues the list past the capped count."""
+
+    next_cursor: str | None = None
 
 
 class CappedPaginator(Paginator):
@@ -236,13 +242,15 @@ class CappedPaginator(Paginator):
             return max(1, self.cap // self.per_page)
         return super().num_pages
 
-    def page(self, number) -> Page:
-        page = super().page(number)
-        page.next_cursor = None
+    def _get_page(self, *args: Any, **kwargs: Any) -> CappedPage:
+        return CappedPage(*args, **kwargs)
+
+    def page(self, number) -> CappedPage:
+        page = cast(CappedPage, super().page(number))
         if self.count_capped and page.number == self.num_pages and page.object_list:
             rows = list(page.object_list)
             page.object_list = rows
-            page.next_cursor = cursor_after(self.object_list, rows[-1])
+            page.next_cursor = cursor_after(cast(QuerySet, self.object_list), rows[-1])
         return page
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -26,7 +28,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @permission_required("portal.use")
 def portal_home(request: HttpRequest) -> HttpResponse:
     """The end user's portal: who they are, their organization and how the desk can be reached."""
-    user = request.user
+    user = cast(User, request.user)
     service_desk = Team.objects.filter(slug="service-desk").first()
     recent = [ticket for kind in kinds.registered() for ticket in kind.portal_recent(user, 5)]
     recent = sorted(recent, key=lambda t: (t.updated_at, t.pk), reverse=True)[:5]
@@ -39,7 +41,7 @@ def portal_home(request: HttpRequest) -> HttpResponse:
 def agent_home(request: HttpRequest) -> HttpResponse:
     """The agent's workspace: each kind's queues with counts (through the access rule), and their teams."""
     teams = (
-        request.user.teams.select_related("lead")
+        cast(User, request.user).teams.select_related("lead")
         .prefetch_related("members")
         .annotate(member_count=Count("members"))
     )
@@ -115,6 +117,7 @@ def error_500(request: HttpRequest) -> HttpResponse:
     from core.api.exceptions import DATABASE_DOWN, RETRY_AFTER_SECONDS
 
     if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):  # the database is away: 503, retry later
+        response: HttpResponse
         if request.path.startswith("/api/"):
             response = JsonResponse(DATABASE_DOWN, status=503)
         else:

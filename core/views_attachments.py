@@ -13,7 +13,9 @@ from __future__ import annotations
 import mimetypes
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest, JsonResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_GET
 from rest_framework import exceptions
 from rest_framework.request import Request
@@ -61,7 +63,7 @@ def safe_content_type(filename: str) -> str:
     return f"{guessed}; charset=utf-8" if guessed.startswith("text/") else guessed
 
 
-def visible_attachments(user) -> object:
+def visible_attachments(user) -> QuerySet[Attachment]:
     """The attachments `user` may download: on tickets they can see; internal ones only for the desk."""
     qs = Attachment.objects.filter(ticket__in=Ticket.objects.visible_to(user).values("pk"))
     if role_of(user) == Role.END_USER:
@@ -73,12 +75,12 @@ def api_user(request: HttpRequest):
     """The user of `request` authenticated as the API does it (token or session, the API's authentication classes).
 
     Raises rest_framework's AuthenticationFailed for a bad, expired or revoked token."""
-    authenticators = [cls() for cls in api_settings.DEFAULT_AUTHENTICATION_CLASSES]
+    authenticators = [cls() for cls in api_settings.DEFAULT_AUTHENTICATION_CLASSES]  # type: ignore[operator]
     return Request(request, authenticators=authenticators).user
 
 
 @require_GET
-def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
+def attachment_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     """Send one attachment as a download; 404 when it is missing or the user may not see it.
 
     A browser without a session is sent to sign in; a client that sent credentials which fail gets a JSON 401."""

@@ -12,6 +12,7 @@ import contextlib
 
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
@@ -24,6 +25,10 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
     default_limit = 50
     max_limit = 500
     cursor_query_param = "cursor"
+
+    request: Request
+    limit: int
+    offset: int | None
 
     def get_count(self, queryset) -> int:
         self.count_exact = self.request.query_params.get("count") == "exact"
@@ -42,17 +47,17 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
-        self.limit = self.get_limit(request)
+        self.limit = self.get_limit(request) or self.default_limit
         self.count = self.get_count(queryset)
         self.next_cursor = self.previous_cursor = None
         self.cursor = request.query_params.get(self.cursor_query_param)
         if self.cursor is not None:
             return self._cursor_page(queryset)
-        self.offset = self.get_offset(request)
-        rows = list(queryset[self.offset:self.offset + self.limit + 1])
+        self.offset = offset = self.get_offset(request)
+        rows = list(queryset[offset:offset + self.limit + 1])
         self.has_next = len(rows) > self.limit
         rows = rows[: self.limit]
-        if self.has_next and self.offset + self.limit >= COUNT_CAP:
+        if self.has_next and offset + self.limit >= COUNT_CAP:
             # deep: continue by keyset, so following `next` never pays for a large OFFSET
             with contextlib.suppress(InvalidCursor):  # an ordering a cursor cannot follow keeps offsets
                 self.next_cursor = cursor_after(queryset, rows[-1])
@@ -77,7 +82,7 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
     def get_next_link(self) -> str | None:
         if self.next_cursor:
             return replace_query_param(self._url(), self.cursor_query_param, self.next_cursor)
-        if not self.has_next:
+        if not self.has_next or self.offset is None:
             return None
         return replace_query_param(self._url(), self.offset_query_param, self.offset + self.limit)
 

@@ -18,7 +18,8 @@ def widget(field: BoundField) -> str:
         css = "form-select"
     else:
         css = "form-control"
-    attrs = {"class": " ".join(filter(None, [w.attrs.get("class", ""), css, "is-invalid" if field.errors else ""]))}
+    classes = [w.attrs.get("class", ""), css, "is-invalid" if field.errors else ""]
+    attrs: dict[str, str | bool] = {"class": " ".join(filter(None, classes))}
     described = []
     if field.help_text:
         described.append(f"{field.id_for_label}-help")
