@@ -60,6 +60,11 @@ class Kind:
 
     # --- hooks ------------------------------------------------------------------------------------------------
 
+    def may(self, user: Any, action: str, ticket: Ticket) -> bool | None:
+        """The kind's own answer to `core.access.may` (its own actions, or a narrower rule), or None to leave
+        the decision to the core's rule."""
+        return None
+
     def escalate(self, ticket: Ticket, action: str, escalation_team: Any = None) -> str:
         """Run an SLA escalation action that changes the ticket (raise priority, flag major, reassign) as the
         system, through the kind's own service functions; return what happened in a few words for the SLA

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from accounts.roles import can
 from core.kinds import Kind
 from core.models import Ticket, TicketKind
 from incidents.choices import WORKFLOW
@@ -19,6 +20,11 @@ class IncidentKind(Kind):
     agent_url_name = "agent-incident"
     queue_url_name = "agent-incidents"
     portal_url_name = "portal-incident"
+
+    def may(self, user: Any, action: str, ticket: Ticket) -> bool | None:
+        if action == "flag_major":
+            return user is None or can(user, "incidents.flag_major")
+        return None
 
     def escalate(self, ticket: Ticket, action: str, escalation_team: Any = None) -> str:
         """Raise the priority one step, flag the incident major, or hand it to the escalation team, as the
