@@ -14,9 +14,11 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import connection, models
 from django.db.models import Q
+from django.db.models.functions import Left
 from django.utils import timezone
 
 from accounts.roles import Role, role_of
+from core.limits import SEARCH_TEXT_PREFIX, TITLE_MAX_LENGTH, long_text
 
 
 class TicketKind(models.TextChoices):
@@ -200,8 +202,8 @@ class Ticket(models.Model):
 
     number = models.CharField(max_length=16, unique=True, editable=False)
     kind = models.CharField(max_length=16, choices=TicketKind.choices, editable=False)
-    title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    title = models.CharField(max_length=TITLE_MAX_LENGTH)
+    description = models.TextField(**long_text(blank=True))
     state = models.CharField(max_length=32)
     active = models.BooleanField(default=True)
     impact = models.PositiveSmallIntegerField(choices=Impact.choices, default=Impact.LOW)
@@ -236,9 +238,11 @@ class Ticket(models.Model):
     watchers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Watcher", related_name="watched_tickets", blank=True
     )
-    # Full-text search over title and description, kept by PostgreSQL itself (GIN-indexed).
+    # Full-text search over title and description, kept by PostgreSQL itself (GIN-indexed). Only the first
+    # SEARCH_TEXT_PREFIX characters of the description count: PostgreSQL refuses a tsvector over 1 MB, which a
+    # long text of distinct words would reach, and then the row could not be saved at all.
     search = models.GeneratedField(
-        expression=SearchVector("title", "description", config="english"),
+        expression=SearchVector("title", Left("description", SEARCH_TEXT_PREFIX), config="english"),
         output_field=SearchVectorField(),
         db_persist=True,
     )
@@ -296,7 +300,7 @@ class JournalEntry(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="journal")
     kind = models.CharField(max_length=16, choices=JournalKind.choices)
     internal = models.BooleanField(default=False)
-    body = models.TextField(blank=True)
+    body = models.TextField(**long_text(blank=True))
     field = models.CharField(max_length=64, blank=True)
     old_value = models.TextField(blank=True)
     new_value = models.TextField(blank=True)

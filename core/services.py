@@ -10,13 +10,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 
 from accounts.roles import Role, has_role
-from core import clock, kept_uploads
+from core import clock, kept_uploads, limits
 from core.models import Attachment, JournalEntry, JournalKind, LinkKind, Ticket, TicketLink, Watcher
 
 
@@ -81,6 +80,7 @@ def add_comment(ticket: Ticket, actor, body: str, *, internal: bool = False) -> 
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": ["A comment cannot be empty."]})
+    limits.check_texts({"body": body})
     now = clock.now()
     entry = JournalEntry.objects.create(
         ticket=ticket, kind=JournalKind.WORK_NOTE if internal else JournalKind.COMMENT, internal=internal,
@@ -91,13 +91,25 @@ def add_comment(ticket: Ticket, actor, body: str, *, internal: bool = False) -> 
 
 
 def validate_upload(upload: UploadedFile) -> None:
-    limit = settings.ATTACHMENT_MAX_BYTES
+    """Refuse (on `file`) an empty file or one larger than ATTACHMENT_MAX_BYTES, naming the limit."""
+    limit = limits.attachment_max_bytes()
     if upload.size > limit:
         raise ValidationError({"file": [
-            f"“{upload.name}” is {upload.size / 1048576:.1f} MB; attachments may be at most {limit / 1048576:.0f} MB."
+            f"“{upload.name}” is {limits.format_size(upload.size)}; attachments may be at most "
+            f"{limits.format_size(limit)} each."
         ]})
     if upload.size == 0:
         raise ValidationError({"file": [f"“{upload.name}” is empty."]})
+
+
+def validate_uploads_total(uploads: Iterable[UploadedFile]) -> None:
+    """Refuse (on `file`) files that together exceed ATTACHMENTS_MAX_TOTAL_BYTES, naming the limit."""
+    total, limit = sum(upload.size for upload in uploads), limits.attachments_total_max_bytes()
+    if total > limit:
+        raise ValidationError({"file": [
+            f"The files come to {limits.format_size(total)} together; at most {limits.format_size(limit)} "
+            "can be attached at once."
+        ]})
 
 
 @transaction.atomic

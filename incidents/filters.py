@@ -15,6 +15,7 @@ from accounts.roles import Role
 from catalog.models import Service
 from core import clock
 from core.filters import InstantFilter, ScopedFilterSet, StrictBooleanFilter
+from core.limits import SEARCH_QUERY_MAX_LENGTH
 from core.models import Priority
 from incidents.choices import State
 from incidents.models import Category, Incident
@@ -71,7 +72,7 @@ class IncidentFilter(ScopedFilterSet):
     updated_after = InstantFilter(field_name="updated_at", lookup_expr="gte")
     sla_due_before = InstantFilter(field_name="sla_due_at", lookup_expr="lte",
                                                       label="SLA due before")
-    q = django_filters.CharFilter(method="filter_text", label="Text")
+    q = django_filters.CharFilter(method="filter_text", label="Text", max_length=SEARCH_QUERY_MAX_LENGTH)
     # The SLA dashboard's drill-downs (sla.views): ticket times, and SLA filters that together describe ONE
     # timer the incident must have (see filter_queryset): `sla_stage=breached&sla_stopped_after=...` means
     # "a timer that breached and stopped after ...", not two different timers.

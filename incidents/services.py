@@ -20,7 +20,7 @@ from django.db import transaction
 from accounts.models import Team, User
 from accounts.roles import Role, can, has_role, role_of
 from catalog.models import Service
-from core import clock
+from core import clock, limits
 from core import services as core
 from core.models import TicketKind, compute_priority, next_number
 from core.services import ConflictError, FieldChange, display
@@ -185,6 +185,7 @@ def create_incident(actor: User, data: Mapping[str, Any], *, channel: str | None
     if "state" in data:
         raise ValidationError({"state": ["A new incident starts as 'new'; change its state afterwards."]})
     _validate_choices(data)
+    limits.check_texts(data)
     if not str(data.get("title", "")).strip():
         raise ValidationError({"title": ["A title is required."]})
     data = _resolve_refs(data)
@@ -238,6 +239,7 @@ def update_incident(
     """Change fields (and the state, through the transition table). A stale `expected_version` changes nothing."""
     data = dict(data)
     _refuse_unwritable(actor, data, creating=False)
+    limits.check_texts(data)
     incident = _lock(incident)
     core.check_version(incident, expected_version)
     if role_of(actor) == Role.END_USER and incident.requester_id != actor.pk:
@@ -332,6 +334,7 @@ def transition(
     hold_reason: str = "", resolution_code: str = "", resolution_notes: str = "", comment: str = "",
 ) -> Incident:
     """Move the incident to `target` if the transition table allows it and the target's needs are met."""
+    limits.check_texts({"resolution_notes": resolution_notes, "comment": comment})
     incident = _lock(incident)
     core.check_version(incident, expected_version)
     incident = _transition_locked(

@@ -78,6 +78,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the body (CSRF reads POST): refuses an oversized body from its Content-Length, and
+    # NUL characters in the path or the query string (core.limits).
+    "core.middleware.RequestLimitsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -259,6 +262,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON nested at most 32 levels, without NUL or lone surrogates (core.limits); forms and files as DRF's.
+    "DEFAULT_PARSER_CLASSES": [
+        "core.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
@@ -353,7 +362,9 @@ WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 BENCH_VIEWS = envbool("ITSM_BENCH_VIEWS", False)  # mounts /bench/ping/ (core/views_bench.py) for bench/load.py
 
 # --- Tickets --------------------------------------------------------------------------------------------
+# Limits of what is accepted (core.limits; README "Limits"): each file, and all the files of one request.
 ATTACHMENT_MAX_BYTES = envint("ATTACHMENT_MAX_MB", 10) * 1024 * 1024
+ATTACHMENTS_MAX_TOTAL_BYTES = envint("ATTACHMENTS_MAX_TOTAL_MB", 25) * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # The SLA sweep claims due timers in batches of this size (one transaction each).
 SLA_SWEEP_BATCH = envint("SLA_SWEEP_BATCH", 500)

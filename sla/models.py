@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.models import validate_timezone
+from core.limits import long_text
 from core.models import TicketKind
 from sla import business_time
 
@@ -27,7 +28,7 @@ class Schedule(models.Model):
     slug = models.SlugField(max_length=100, unique=True)
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     is_24x7 = models.BooleanField(default=False, help_text="The clock always runs (holidays ignored).")
-    description = models.TextField(blank=True)
+    description = models.TextField(**long_text(blank=True))
 
     class Meta:
         ordering = ["name"]

@@ -18,6 +18,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.serializers import NamedRefSerializer, StrictInputMixin, UserRefSerializer, inline_choice_field
+from core.limits import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
 from core.models import Attachment, Impact, JournalEntry, JournalKind, LinkKind, TicketLink, Urgency
 from incidents.choices import Channel, HoldReason, ResolutionCode, State
 from incidents.models import Category, Incident
@@ -148,8 +149,9 @@ class IncidentWriteSerializer(StrictInputMixin, serializers.Serializer):
 
     read_only_names = READ_ONLY_NAMES
 
-    title = serializers.CharField(required=False, max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    title = serializers.CharField(required=False, max_length=TITLE_MAX_LENGTH)
+    description = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False,
+                                        max_length=TEXT_MAX_LENGTH)
     impact = inline_choice_field(Impact.choices, required=False)
     urgency = inline_choice_field(Urgency.choices, required=False)
     category = _ref_field("top-level category (GET /api/v1/categories/)")
@@ -166,7 +168,8 @@ class IncidentWriteSerializer(StrictInputMixin, serializers.Serializer):
     )
     hold_reason = serializers.ChoiceField(required=False, choices=HoldReason.choices, allow_blank=True)
     resolution_code = serializers.ChoiceField(required=False, choices=ResolutionCode.choices, allow_blank=True)
-    resolution_notes = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    resolution_notes = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False,
+                                             max_length=TEXT_MAX_LENGTH)
     version = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
     def __init__(self, *args: Any, creating: bool = False, **kwargs: Any) -> None:
@@ -182,8 +185,9 @@ class TransitionSerializer(StrictInputMixin, serializers.Serializer):
     state = serializers.ChoiceField(choices=State.choices)
     hold_reason = serializers.ChoiceField(choices=HoldReason.choices, allow_blank=True, default="")
     resolution_code = serializers.ChoiceField(choices=ResolutionCode.choices, allow_blank=True, default="")
-    resolution_notes = serializers.CharField(allow_blank=True, default="", trim_whitespace=False)
-    comment = serializers.CharField(allow_blank=True, default="", trim_whitespace=False,
+    resolution_notes = serializers.CharField(allow_blank=True, default="", trim_whitespace=False,
+                                             max_length=TEXT_MAX_LENGTH)
+    comment = serializers.CharField(allow_blank=True, default="", trim_whitespace=False, max_length=TEXT_MAX_LENGTH,
                                     help_text="An optional public comment added with the change.")
     version = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
@@ -197,7 +201,7 @@ class CommentSerializer(StrictInputMixin, serializers.ModelSerializer):
 
     kind = inline_choice_field(JournalKind.choices, read_only=True)
     author = UserRefSerializer(source="actor", read_only=True, allow_null=True)
-    body = serializers.CharField(trim_whitespace=False)
+    body = serializers.CharField(trim_whitespace=False, max_length=TEXT_MAX_LENGTH)
     internal = serializers.BooleanField(default=False, help_text="A work note, visible to agents only.")
 
     class Meta:
