@@ -238,7 +238,11 @@ def change_state(request: HttpRequest, number: str) -> HttpResponse:
     incident = load_incident(request, number)
     form = TransitionForm(request.POST)
     if not form.is_valid():
-        return respond(request, incident, primary="header", status=400, message="Choose a valid state.")
+        if "state" in form.errors:
+            return respond(request, incident, primary="header", status=400, message="Choose a valid state.")
+        errors = "; ".join(e for errs in form.errors.values() for e in errs)  # e.g. notes too long: kept in the form
+        return respond(request, incident, primary="header", status=400, transition_form=form,
+                       failed_state=form.cleaned_data["state"], message=f"{incident.number} was not changed: {errors}")
     target = form.cleaned_data["state"]
     try:
         services.transition(incident, request.user, target, expected_version=form.cleaned_data.get("version"),

@@ -180,7 +180,9 @@ def change_state(request: HttpRequest, number: str) -> HttpResponse:
     incident = _visible_incident(request, number)
     form = PortalTransitionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "That action is not available.")
+        comment_errors = form.errors.get("comment")
+        messages.error(request, f"Your comment: {' '.join(comment_errors)}" if comment_errors
+                       else "That action is not available.")
         return redirect("portal-incident", number=incident.number)
     target = form.cleaned_data["state"]
     if target == State.CANCELLED:  # withdrawing always goes through its confirmation step
