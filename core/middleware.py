@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, unquote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -54,9 +54,18 @@ class RequestLimitsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if "\x00" in request.path or "\x00" in unquote(request.META.get("QUERY_STRING", ""), errors="replace"):
+        if "\x00" in request.path:
             return refusal(request, 400, "Bad request",
                            "The address contains a NUL character (%00), which is not allowed.")
+        query = request.META.get("QUERY_STRING", "")
+        if "\x00" in unquote(query, errors="replace"):
+            name = next((key for key, value in parse_qsl(query, keep_blank_values=True)
+                         if "\x00" in key + value), "")
+            if is_api_request(request) and name and "\x00" not in name:
+                return JsonResponse({name: [limits.NUL_MESSAGE]}, status=400)
+            shown = f"“{name}”" if name and "\x00" not in name else "a parameter"
+            return refusal(request, 400, "Bad request",
+                           f"The address gives {shown} a NUL character (%00), which is not allowed.")
         too_large = self.oversized(request)
         if too_large is not None:
             return too_large

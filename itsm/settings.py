@@ -291,7 +291,10 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Service Desk API",
     "DESCRIPTION": "REST API of the service desk: tickets, SLAs, catalog and knowledge. "
-    "Authenticate with `Authorization: Token <key>` (from POST /api/v1/auth/token/) or a browser session.",
+    "Authenticate with `Authorization: Token <key>` (from POST /api/v1/auth/token/) or a browser session. "
+    "Limits: each text field its `maxLength`; a body without files at most 5 MB, files at most 10 MB each and 25 MB "
+    "per request by default (413 from `Content-Length`, before the body is read); JSON nested deeper than 32 "
+    "levels, NUL characters and lone surrogates are refused with 400.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
