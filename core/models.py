@@ -300,6 +300,16 @@ class JournalEntry(models.Model):
     field = models.CharField(max_length=64, blank=True)
     old_value = models.TextField(blank=True)
     new_value = models.TextField(blank=True)
+    # A field change that points at another ticket (a link, a parent) records the ticket itself: its number and
+    # title are rendered for each viewer (core.references), never stored as text that every viewer would read.
+    old_ticket = models.ForeignKey(
+        Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False,
+        help_text="The ticket the old value referred to (links, parent).",
+    )
+    new_ticket = models.ForeignKey(
+        Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False,
+        help_text="The ticket the new value refers to (links, parent).",
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -307,7 +317,12 @@ class JournalEntry(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["ticket", "created_at", "id"], name="journal_ticket_time")]
+        indexes = [
+            models.Index(fields=["ticket", "created_at", "id"], name="journal_ticket_time"),
+            # few entries refer to a ticket: partial indexes keep deleting a ticket (SET_NULL) cheap
+            models.Index(fields=["old_ticket"], name="journal_old_ticket", condition=Q(old_ticket__isnull=False)),
+            models.Index(fields=["new_ticket"], name="journal_new_ticket", condition=Q(new_ticket__isnull=False)),
+        ]
         verbose_name_plural = "journal entries"
 
     def __str__(self) -> str:

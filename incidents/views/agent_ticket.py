@@ -22,8 +22,9 @@ from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import can
+from core import journal, references
 from core import services as core_services
-from core.models import JournalEntry, TicketLink, Watcher
+from core.models import JournalEntry, Ticket, TicketLink, Watcher
 from core.permissions import permission_required
 from core.services import ConflictError
 from core.workflow import TransitionError
@@ -102,13 +103,13 @@ def page_context(request: HttpRequest, incident: Incident, **overrides: Any) -> 
         "comment_form": AgentCommentForm(),
         "watcher_form": WatcherForm(actor=user, ticket=incident),
         "link_form": LinkForm(user=user),
-        "entries": JournalEntry.objects.filter(ticket_id=incident.pk).select_related("actor")
-        .prefetch_related("attachments").order_by("-created_at", "-id"),
+        "entries": SimpleLazyObject(lambda: journal.present(
+            JournalEntry.objects.filter(ticket_id=incident.pk).select_related("actor")
+            .prefetch_related("attachments").order_by("-created_at", "-id"), user, incident.kind)),
         "attachments": incident.attachments.select_related("uploaded_by"),
         "watchers": Watcher.objects.filter(ticket_id=incident.pk).select_related("user__organization")
         .order_by("created_at"),
-        "links_out": TicketLink.objects.filter(source_id=incident.pk).select_related("target"),
-        "links_in": TicketLink.objects.filter(target_id=incident.pk).select_related("source"),
+        "links": SimpleLazyObject(lambda: links_panel(incident, user)),
         "sla_timers": SimpleLazyObject(lambda: timer_views(incident.pk)),
         "status_message": "",
         "conflict": False,
@@ -116,6 +117,23 @@ def page_context(request: HttpRequest, incident: Incident, **overrides: Any) -> 
     }
     context.update(overrides)
     return context
+
+
+def links_panel(incident: Incident, user) -> dict[str, Any]:
+    """The links panel's content as `user` may see it: each link's other ticket as a reference (number, title and
+    page only when the access rule lets `user` see it, "another ticket" otherwise), and the parent likewise."""
+    out = list(TicketLink.objects.filter(source_id=incident.pk).select_related("target")
+               .defer("target__search", "target__description").order_by("created_at", "id"))
+    into = list(TicketLink.objects.filter(target_id=incident.pk).select_related("source")
+                .defer("source__search", "source__description").order_by("created_at", "id"))
+    visible = references.visible_ticket_ids(
+        user, [link.target_id for link in out] + [link.source_id for link in into] + [incident.parent_id]
+    )
+    return {
+        "out": [{"link": link, "ticket": references.reference(link.target, visible)} for link in out],
+        "in": [{"link": link, "ticket": references.reference(link.source, visible)} for link in into],
+        "parent": references.reference(incident.parent, visible) if incident.parent_id else None,
+    }
 
 
 def render_panels(
@@ -313,7 +331,8 @@ def add_link(request: HttpRequest, number: str) -> HttpResponse:
 @permission_required("tickets.work")
 def remove_link(request: HttpRequest, number: str, link_id: int) -> HttpResponse:
     incident = load_incident(request, number)
-    link = get_object_or_404(TicketLink.objects.select_related("source", "target"), pk=link_id, source_id=incident.pk)
+    link = get_object_or_404(TicketLink.objects.select_related("source", "target"), pk=link_id, source_id=incident.pk,
+                             target__in=Ticket.objects.visible_to(request.user).values("pk"))  # as the API does
     core_services.unlink_tickets(link, request.user)
     return respond(request, incident, primary="links", oob=("activity",), anchor="#links",
                    message=f"Link to {link.target.number} removed.")
