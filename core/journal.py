@@ -15,11 +15,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from core.models import Impact, JournalEntry, Priority, Ticket, Urgency
-from core.references import TicketReference, reference, split_around_number
+from core.references import TicketReference, reference, split_around_number, visible_exists
 
 # Fields whose journal values point at another ticket (their entries carry old_ticket / new_ticket).
 REFERENCE_FIELDS = frozenset({"link", "parent"})
@@ -76,6 +77,14 @@ def _reference_side(value: str, ticket_id: int | None, tickets: dict[int, Ticket
             format_html("{}{}{}", before, ref.html(), after), ref)
 
 
+def with_references(entries: QuerySet[JournalEntry], user) -> QuerySet[JournalEntry]:
+    """The entries with what `present` needs to render their ticket references for `user`, in the same query:
+    the referenced tickets (number, title, kind) and whether the access rule lets `user` see them."""
+    return entries.select_related("old_ticket", "new_ticket").defer(
+        "old_ticket__search", "old_ticket__description", "new_ticket__search", "new_ticket__description",
+    ).annotate(old_visible=visible_exists(user, "old_ticket_id"), new_visible=visible_exists(user, "new_ticket_id"))
+
+
 def present(entries: Iterable[JournalEntry], user, kind: str | None) -> list[JournalEntry]:
     """The entries (of tickets of `kind`) ready to show to `user`. Sets on each entry, for both sides:
 
@@ -86,14 +95,22 @@ def present(entries: Iterable[JournalEntry], user, kind: str | None) -> list[Jou
       "another ticket";
     - `old_ref` / `new_ref`: the TicketReference (None when the entry points at no ticket).
 
-    One query for all the referenced tickets, through the access rule; none when no entry refers to a ticket.
+    Entries read `with_references` cost no further query; others one query for all their referenced tickets,
+    through the access rule (none when no entry refers to a ticket).
     """
     entries = list(entries)
-    ids = {pk for e in entries if e.field in REFERENCE_FIELDS for pk in (e.old_ticket_id, e.new_ticket_id) if pk}
     tickets: dict[int, Ticket] = {}
-    if ids:
-        tickets = {t.pk: t for t in Ticket.objects.visible_to(user).filter(pk__in=ids).only("pk", "number", "title",
-                                                                                          "kind")}
+    if entries and hasattr(entries[0], "old_visible"):
+        for entry in entries:
+            for side in ("old", "new"):
+                if getattr(entry, f"{side}_visible"):
+                    ticket = getattr(entry, f"{side}_ticket")
+                    tickets[ticket.pk] = ticket
+    else:
+        ids = {pk for e in entries if e.field in REFERENCE_FIELDS for pk in (e.old_ticket_id, e.new_ticket_id) if pk}
+        if ids:
+            tickets = {t.pk: t for t in Ticket.objects.visible_to(user, subqueries=True).filter(pk__in=ids)
+                       .only("pk", "number", "title", "kind")}
     for entry in entries:
         for side in ("old", "new"):
             value = getattr(entry, f"{side}_value")

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db.models import Exists, OuterRef
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -49,7 +50,12 @@ def visible_ticket_ids(user, ids: Iterable[int | None]) -> set[int]:
     wanted = {pk for pk in ids if pk}
     if not wanted:
         return set()
-    return set(Ticket.objects.visible_to(user).filter(pk__in=wanted).values_list("pk", flat=True))
+    return set(Ticket.objects.visible_to(user, subqueries=True).filter(pk__in=wanted).values_list("pk", flat=True))
+
+
+def visible_exists(user, ticket_field: str) -> Exists:
+    """An annotation: whether `user` may see the ticket in the outer query's `ticket_field` (no extra query)."""
+    return Exists(Ticket.objects.visible_to(user, subqueries=True).filter(pk=OuterRef(ticket_field)))
 
 
 @dataclass(frozen=True)

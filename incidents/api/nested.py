@@ -115,7 +115,7 @@ class IncidentHistoryView(IncidentChildView, generics.ListAPIView):
         entries = JournalEntry.objects.filter(ticket_id=self.get_incident().pk)
         if self.end_user():
             entries = entries.filter(internal=False)
-        return entries.select_related("actor").order_by("created_at", "id")
+        return journal.with_references(entries.select_related("actor"), self.request.user).order_by("created_at", "id")
 
     def paginate_queryset(self, queryset: QuerySet[JournalEntry]) -> list[JournalEntry] | None:
         """The page's entries with labels, and references rendered for the caller (core.journal.present)."""

@@ -69,7 +69,10 @@ def action_label(current: str, target: str) -> str:
 
 def load_incident(request: HttpRequest, number: str) -> Incident:
     """The incident if the user may see it (404 otherwise), with the references the page shows."""
-    return get_object_or_404(Incident.objects.visible_to(request.user).select_related(*DETAIL_RELATED), number=number)
+    return get_object_or_404(
+        Incident.objects.visible_to(request.user).select_related(*DETAIL_RELATED)
+        .annotate(parent_visible=references.visible_exists(request.user, "parent_id")), number=number,
+    )
 
 
 def page_context(request: HttpRequest, incident: Incident, **overrides: Any) -> dict[str, Any]:
@@ -103,9 +106,9 @@ def page_context(request: HttpRequest, incident: Incident, **overrides: Any) -> 
         "comment_form": AgentCommentForm(),
         "watcher_form": WatcherForm(actor=user, ticket=incident),
         "link_form": LinkForm(user=user),
-        "entries": SimpleLazyObject(lambda: journal.present(
+        "entries": SimpleLazyObject(lambda: journal.present(journal.with_references(
             JournalEntry.objects.filter(ticket_id=incident.pk).select_related("actor")
-            .prefetch_related("attachments").order_by("-created_at", "-id"), user, incident.kind)),
+            .prefetch_related("attachments").order_by("-created_at", "-id"), user), user, incident.kind)),
         "attachments": incident.attachments.select_related("uploaded_by"),
         "watchers": Watcher.objects.filter(ticket_id=incident.pk).select_related("user__organization")
         .order_by("created_at"),
@@ -121,18 +124,25 @@ def page_context(request: HttpRequest, incident: Incident, **overrides: Any) -> 
 
 def links_panel(incident: Incident, user) -> dict[str, Any]:
     """The links panel's content as `user` may see it: each link's other ticket as a reference (number, title and
-    page only when the access rule lets `user` see it, "another ticket" otherwise), and the parent likewise."""
-    out = list(TicketLink.objects.filter(source_id=incident.pk).select_related("target")
-               .defer("target__search", "target__description").order_by("created_at", "id"))
-    into = list(TicketLink.objects.filter(target_id=incident.pk).select_related("source")
-                .defer("source__search", "source__description").order_by("created_at", "id"))
-    visible = references.visible_ticket_ids(
-        user, [link.target_id for link in out] + [link.source_id for link in into] + [incident.parent_id]
-    )
+    page only when the access rule lets `user` see it, "another ticket" otherwise), and the parent likewise.
+    Visibility comes inside the links' own queries (and load_incident's `parent_visible`)."""
+    out = (TicketLink.objects.filter(source_id=incident.pk).select_related("target")
+           .defer("target__search", "target__description")
+           .annotate(visible=references.visible_exists(user, "target_id")).order_by("created_at", "id"))
+    into = (TicketLink.objects.filter(target_id=incident.pk).select_related("source")
+            .defer("source__search", "source__description")
+            .annotate(visible=references.visible_exists(user, "source_id")).order_by("created_at", "id"))
+
+    def ref(ticket, visible: bool) -> references.TicketReference:
+        return references.reference(ticket, {ticket.pk} if visible else set())
+
+    parent = None
+    if incident.parent_id:
+        parent = ref(incident.parent, getattr(incident, "parent_visible", False))
     return {
-        "out": [{"link": link, "ticket": references.reference(link.target, visible)} for link in out],
-        "in": [{"link": link, "ticket": references.reference(link.source, visible)} for link in into],
-        "parent": references.reference(incident.parent, visible) if incident.parent_id else None,
+        "out": [{"link": link, "ticket": ref(link.target, link.visible)} for link in out],
+        "in": [{"link": link, "ticket": ref(link.source, link.visible)} for link in into],
+        "parent": parent,
     }
 
 
