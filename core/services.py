@@ -32,14 +32,22 @@ class ConflictError(Exception):
 
 @dataclass(frozen=True)
 class FieldChange:
+    """One field's change for the journal. Choice fields carry their codes (core.journal renders the labels); a
+    change that points at another ticket carries that ticket (`old_ticket` / `new_ticket`) and only its number
+    in the text: its title is rendered per viewer (core.references), never stored."""
+
     field: str
     old: str
     new: str
     internal: bool = False
+    old_ticket: Ticket | None = None
+    new_ticket: Ticket | None = None
 
 
 def display(value: Any) -> str:
-    """The text stored in the journal for a field value (names for references, labels for choices)."""
+    """The text stored in the journal for a field value: a name for a reference to a person, team, service or
+    category, the value itself otherwise (a choice's code: core.journal renders its label). Never use it for a
+    ticket: record the ticket itself (FieldChange.old_ticket / new_ticket)."""
     if value is None or value == "":
         return ""
     if isinstance(value, models.Model):
@@ -60,7 +68,7 @@ def record_changes(ticket: Ticket, actor, changes: Iterable[FieldChange], at=Non
     entries = [
         JournalEntry(
             ticket=ticket, kind=JournalKind.FIELD_CHANGE, field=c.field, old_value=c.old, new_value=c.new,
-            internal=c.internal, actor=actor, created_at=at,
+            old_ticket=c.old_ticket, new_ticket=c.new_ticket, internal=c.internal, actor=actor, created_at=at,
         )
         for c in changes
     ]
@@ -184,7 +192,8 @@ def remove_watcher(ticket: Ticket, user, actor) -> bool:
 
 @transaction.atomic
 def link_tickets(source: Ticket, target: Ticket, kind: str, actor) -> TicketLink:
-    """Link two tickets; journals it on both. Refuses a link to itself and unknown kinds."""
+    """Link two tickets; journals it on both (with the other ticket as a reference, its number in the text and
+    never its title). Refuses a link to itself and unknown kinds."""
     if kind not in LinkKind.values:
         raise ValidationError({"kind": [f"Unknown link kind {kind!r}. Known: {', '.join(LinkKind.values)}."]})
     if source.pk == target.pk:
@@ -194,14 +203,19 @@ def link_tickets(source: Ticket, target: Ticket, kind: str, actor) -> TicketLink
     )
     if created:
         label = LinkKind(kind).label.lower()
-        record_changes(source, actor, [FieldChange("link", "", f"{label} {target.number}", internal=True)])
-        record_changes(target, actor, [FieldChange("link", "", f"{source.number} {label} this", internal=True)])
+        record_changes(source, actor, [FieldChange("link", "", f"{label} {target.number}", internal=True,
+                                                   new_ticket=target)])
+        record_changes(target, actor, [FieldChange("link", "", f"{source.number} {label} this", internal=True,
+                                                   new_ticket=source)])
     return link
 
 
 @transaction.atomic
 def unlink_tickets(link: TicketLink, actor) -> None:
+    """Remove a link; journals it on both tickets (references, as link_tickets)."""
     label = LinkKind(link.kind).label.lower()
-    record_changes(link.source, actor, [FieldChange("link", f"{label} {link.target.number}", "", internal=True)])
-    record_changes(link.target, actor, [FieldChange("link", f"{link.source.number} {label} this", "", internal=True)])
+    record_changes(link.source, actor, [FieldChange("link", f"{label} {link.target.number}", "", internal=True,
+                                                    old_ticket=link.target)])
+    record_changes(link.target, actor, [FieldChange("link", f"{link.source.number} {label} this", "", internal=True,
+                                                    old_ticket=link.source)])
     link.delete()

@@ -211,7 +211,7 @@ def create_incident(actor: User, data: Mapping[str, Any], *, channel: str | None
         channel=channel or data.get("channel") or default_channel,
         parent=data.get("parent"), major=bool(data.get("major", False)),
     )
-    changes = [FieldChange("state", "", State.NEW.label)]
+    changes = [FieldChange("state", "", State.NEW)]
     if team:
         changes.append(FieldChange("team", "", team.name))
     if assignee:
@@ -279,7 +279,7 @@ def update_incident(
     if "impact" in data or "urgency" in data:
         priority = compute_priority(incident.impact, incident.urgency)
         if priority != incident.priority:
-            changes.append(FieldChange("priority", str(incident.priority), str(priority), internal=True))
+            changes.append(_change(incident, "priority", incident.priority, priority))
             incident.priority = priority
     now = clock.now()
     if changes:
@@ -313,18 +313,26 @@ def _apply(incident: Incident, data: Mapping[str, Any]) -> list[FieldChange]:
         if old == value:
             continue
         setattr(incident, name, value)
-        labels = CHOICE_LABELS.get(name, {})
-        changes.append(FieldChange(
-            name, labels.get(old, display(old)), labels.get(value, display(value)), internal=name in INTERNAL_FIELDS
-        ))
+        changes.append(_change(incident, name, old, value))
     return changes
 
 
-# The journal shows choices as their labels ("Awaiting caller"), not their stored values.
-CHOICE_LABELS: dict[str, dict[str, str]] = {
-    "hold_reason": dict(HoldReason.choices), "resolution_code": dict(ResolutionCode.choices),
-    "channel": dict(Channel.choices),
-}
+def _change(incident: Incident, name: str, old: Any, new: Any) -> FieldChange:
+    """The journal's record of one field's change: codes for choice fields (core.journal shows their labels,
+    see CHOICE_FIELDS), the incident itself for the parent (its number in the text, never its title), names
+    for the other references."""
+    internal = name in INTERNAL_FIELDS
+    if name == "parent":
+        return FieldChange(name, old.number if old else "", new.number if new else "", internal=internal,
+                           old_ticket=old, new_ticket=new)
+    if name in CHOICE_FIELDS:
+        return FieldChange(name, "" if old in (None, "") else str(old), "" if new in (None, "") else str(new),
+                           internal=internal)
+    return FieldChange(name, display(old), display(new), internal=internal)
+
+
+# Fields whose journal entries keep the code; their labels are registered with core.journal (incidents.apps).
+CHOICE_FIELDS = frozenset({"state", "hold_reason", "resolution_code", "channel", "impact", "urgency", "priority"})
 
 
 @notifications.action
@@ -379,7 +387,7 @@ def _transition_locked(
         raise TransitionError("The target state needs more information.", field_errors=errors)
 
     now = clock.now()
-    changes = [FieldChange("state", State(current).label, State(target).label)]
+    changes = [_change(incident, "state", current, target)]
     incident.state = target
     incident.active = target in OPEN_STATES
     if target == State.ON_HOLD:

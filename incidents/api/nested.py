@@ -19,10 +19,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
+from core import journal
 from core import services as core
 from core.api.idempotency import IDEMPOTENCY_KEY, KEY_REUSED, idempotent_create
 from core.api.serializers import UserRefSerializer
-from core.models import Attachment, JournalEntry, JournalKind, Ticket, TicketLink
+from core.models import Attachment, JournalEntry, JournalKind, Ticket, TicketKind, TicketLink
 from core.people import pickable_people
 from incidents import services
 from incidents.api.serializers import (
@@ -114,7 +115,12 @@ class IncidentHistoryView(IncidentChildView, generics.ListAPIView):
         entries = JournalEntry.objects.filter(ticket_id=self.get_incident().pk)
         if self.end_user():
             entries = entries.filter(internal=False)
-        return entries.select_related("actor").order_by("created_at", "id")
+        return journal.with_references(entries.select_related("actor"), self.request.user).order_by("created_at", "id")
+
+    def paginate_queryset(self, queryset: QuerySet[JournalEntry]) -> list[JournalEntry] | None:
+        """The page's entries with labels, and references rendered for the caller (core.journal.present)."""
+        page = super().paginate_queryset(queryset)
+        return None if page is None else journal.present(page, self.request.user, TicketKind.INCIDENT)
 
 
 @extend_schema_view(

@@ -211,15 +211,43 @@ class CommentSerializer(StrictInputMixin, serializers.ModelSerializer):
 
 
 class JournalEntrySerializer(serializers.ModelSerializer):
-    """One line of the history: a comment, a work note, or one field's change (field, old and new value)."""
+    """One line of the history: a comment, a work note, or one field's change (field, old and new value).
+
+    Reads entries prepared for the caller by core.journal.present (the history view does it, one page at a time).
+    """
 
     kind = inline_choice_field(JournalKind.choices, read_only=True)
     actor = UserRefSerializer(read_only=True, allow_null=True)
+    old_value = serializers.CharField(
+        source="api_old_value", read_only=True,
+        help_text="The value before: a choice's code (state `in_progress`, priority `4`), a name, or the text. A "
+        "ticket you cannot see reads `another ticket`.",
+    )
+    new_value = serializers.CharField(source="api_new_value", read_only=True,
+                                      help_text="The value after (as old_value).")
+    old_label = serializers.CharField(
+        read_only=True, help_text="The value before in words, as pages show it: a choice's label (`4 - Low`), a "
+        "ticket's number and title (only when you may see it).",
+    )
+    new_label = serializers.CharField(read_only=True, help_text="The value after in words (as old_label).")
+    old_ticket = serializers.SerializerMethodField(help_text="The ticket the value before referred to (links, parent)"
+                                                   " when you may see it; null otherwise.")
+    new_ticket = serializers.SerializerMethodField(help_text="The ticket the value after refers to (links, parent) "
+                                                   "when you may see it; null otherwise.")
 
     class Meta:
         model = JournalEntry
-        fields = ["id", "kind", "internal", "body", "field", "old_value", "new_value", "actor", "created_at"]
+        fields = ["id", "kind", "internal", "body", "field", "old_value", "new_value", "old_label", "new_label",
+                  "old_ticket", "new_ticket", "actor", "created_at"]
         read_only_fields = fields
+
+    @extend_schema_field(TicketRefSerializer(allow_null=True))
+    def get_old_ticket(self, entry: JournalEntry) -> dict[str, Any] | None:
+        return entry.old_ref.as_api() if entry.old_ref else None
+
+    @extend_schema_field(TicketRefSerializer(allow_null=True))
+    def get_new_ticket(self, entry: JournalEntry) -> dict[str, Any] | None:
+        return entry.new_ref.as_api() if entry.new_ref else None
 
 
 def download_path(attachment_id: int) -> str:

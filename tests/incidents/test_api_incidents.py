@@ -34,8 +34,9 @@ def test_an_end_user_raises_an_incident_through_the_api(world: World, service_em
     assert body["service"] == {"id": service_email.pk, "name": "E-mail"}
     assert body["team"]["name"] == "Service Desk" and body["version"] == 1
     assert Incident.objects.get(number=body["number"]).channel == "api"
-    assert ("field_change", "state", "New") in {(e["kind"], e["field"], e["new_value"]) for e in
-                                                 history(world, Incident.objects.get(number=body["number"]))}
+    assert ("field_change", "state", "new", "New") in {
+        (e["kind"], e["field"], e["new_value"], e["new_label"])
+        for e in history(world, Incident.objects.get(number=body["number"]))}
 
 
 def test_an_agent_raises_one_for_a_caller_and_names_the_channel(world: World):
@@ -231,7 +232,8 @@ def test_resolving_needs_a_code_and_notes_then_records_them(world: World):
     body = resolved.json()
     assert body["state"] == "resolved" and body["resolved_at"] and body["resolution_notes"] == "Quota raised."
     entries = history(world, inc_a, "requester_a")
-    assert ("field_change", "state", "Resolved") in {(e["kind"], e["field"], e["new_value"]) for e in entries}
+    assert ("field_change", "state", "resolved", "Resolved") in {
+        (e["kind"], e["field"], e["new_value"], e["new_label"]) for e in entries}
     assert entries[-1]["kind"] == "comment" and entries[-1]["body"] == "Please try again."
 
 
@@ -329,8 +331,10 @@ def test_history_is_in_time_order_with_old_and_new_values(world: World):
     summary = [(e["kind"], e["field"], e["old_value"], e["new_value"], e["body"]) for e in entries]
     title = ("field_change", "title", "Mailbox quota exceeded", "Quota", "")
     comment = ("comment", "", "", "", "Looking")
-    state = ("field_change", "state", "New", "In progress", "")
+    state = ("field_change", "state", "new", "in_progress", "")
     assert summary.index(title) < summary.index(comment) < summary.index(state)
+    labels = {(e["field"], e["old_label"], e["new_label"]) for e in entries}  # the words, for people
+    assert ("state", "New", "In progress") in labels and ("title", "Mailbox quota exceeded", "Quota") in labels
 
 
 def test_history_is_paginated(world: World):

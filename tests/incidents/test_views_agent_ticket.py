@@ -308,6 +308,6 @@ def test_links_only_to_tickets_the_agent_can_see(ui_world):
     assert response.status_code == 200 and "Duplicate of" in html and ui_world.number("inc_a2") in html
     link = TicketLink.objects.get()
     other = client.get(url(ui_world, "agent-incident", "inc_a2")).content.decode()
-    assert f"{ui_world.number('inc_a')}</a> is duplicate of this" in other
+    assert f"{ui_world.number('inc_a')}</a> Mailbox quota exceeded is duplicate of this" in other
     client.post(url(ui_world, "agent-incident-link-remove", "inc_a", link.pk))
     assert not TicketLink.objects.exists()
