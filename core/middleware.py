@@ -63,9 +63,9 @@ class RequestLimitsMiddleware:
                          if "\x00" in key + value), "")
             if is_api_request(request) and name and "\x00" not in name:
                 return JsonResponse({name: [limits.NUL_MESSAGE]}, status=400)
-            shown = f"“{name}”" if name and "\x00" not in name else "a parameter"
+            shown = f"“{name}”" if name and "\x00" not in name else "A parameter"
             return refusal(request, 400, "Bad request",
-                           f"The address gives {shown} a NUL character (%00), which is not allowed.")
+                           f"{shown} in the address contains a NUL character (%00). {limits.NUL_MESSAGE}")
         too_large = self.oversized(request)
         if too_large is not None:
             return too_large
