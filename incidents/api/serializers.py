@@ -17,7 +17,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.serializers import NamedRefSerializer, StrictInputMixin, UserRefSerializer, inline_choice_field
+from core.api.serializers import (
+    NamedRefSerializer,
+    RoleDependentFieldsMixin,
+    StrictInputMixin,
+    UserRefSerializer,
+    inline_choice_field,
+)
 from core.models import Attachment, Impact, JournalEntry, JournalKind, LinkKind, TicketLink, Urgency
 from incidents.choices import Channel, HoldReason, ResolutionCode, State
 from incidents.models import Category, Incident
@@ -74,7 +80,7 @@ class LinkSerializer(serializers.ModelSerializer):
         return {"id": other.pk, "number": other.number, "title": other.title, "kind": other.kind}
 
 
-class IncidentSerializer(serializers.ModelSerializer):
+class IncidentSerializer(RoleDependentFieldsMixin, serializers.ModelSerializer):
     """An incident as read by the list (and, with watchers and links, by the detail)."""
 
     state = serializers.ChoiceField(choices=State.choices, read_only=True)
@@ -92,12 +98,7 @@ class IncidentSerializer(serializers.ModelSerializer):
         model = Incident
         fields = INCIDENT_FIELDS
         read_only_fields = fields
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if self.context.get("end_user"):
-            for name in END_USER_HIDDEN_FIELDS & set(self.fields):
-                self.fields.pop(name)
+        role_dependent_fields = END_USER_HIDDEN_FIELDS
 
     @extend_schema_field(IncidentRefSerializer(allow_null=True))
     def get_parent(self, incident: Incident) -> dict[str, Any] | None:
