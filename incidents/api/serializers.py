@@ -177,6 +177,13 @@ class IncidentWriteSerializer(StrictInputMixin, serializers.Serializer):
             self.read_only_names = READ_ONLY_NAMES | {"version"}
 
 
+class IncidentCreateSerializer(IncidentWriteSerializer):
+    """What a create may carry: the fields of a PATCH but `version` (a new incident has none to compare with)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, creating=True, **kwargs)
+
+
 class TransitionSerializer(StrictInputMixin, serializers.Serializer):
     """A state change, with what the target state needs (a hold reason; a resolution code and notes)."""
 
@@ -271,7 +278,8 @@ class CategorySerializer(serializers.ModelSerializer):
 
 __all__ = [
     "AttachmentSerializer", "AttachmentUploadSerializer", "CategorySerializer", "CommentSerializer",
-    "IncidentDetailSerializer", "IncidentSerializer", "IncidentWriteSerializer", "JournalEntrySerializer",
+    "IncidentCreateSerializer", "IncidentDetailSerializer", "IncidentSerializer", "IncidentWriteSerializer",
+    "JournalEntrySerializer",
     "LinkInputSerializer", "LinkSerializer", "TransitionSerializer", "VersionSerializer",
     "WatcherInputSerializer",
 ]

@@ -162,3 +162,10 @@ def test_every_operation_documents_its_error_answers():
     assert "409" not in paths["/api/v1/incidents/"]["post"]["responses"]  # a create has no version to be stale
     assert "403" not in paths["/api/v1/me/"]["get"]["responses"]
     assert "403" in paths["/api/v1/incidents/{number}/links/"]["get"]["responses"]
+
+
+def test_a_create_documents_no_version_and_a_patch_does():
+    components = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
+    create = components["IncidentCreateRequest"]["properties"]
+    assert "version" not in create and {"title", "urgency", "service"} <= set(create)
+    assert "version" in components["PatchedIncidentWriteRequest"]["properties"]
