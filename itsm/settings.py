@@ -284,7 +284,7 @@ REST_FRAMEWORK = {
         "user": env("API_THROTTLE_USER", "1200/min"),
         "token_exchange": env("API_THROTTLE_TOKEN", "20/min"),
     },
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

@@ -164,6 +164,7 @@ class IncidentWatchersView(IncidentChildView, generics.ListCreateAPIView):
     """Who follows the incident. Agents list and add anyone; an end user may add only themselves."""
 
     serializer_class = UserRefSerializer
+    extra_error_statuses = {"GET": {403}}  # the list is the desk's
 
     def get_queryset(self) -> QuerySet[User]:
         if self.is_schema():
@@ -209,6 +210,7 @@ class IncidentLinksView(IncidentChildView, generics.ListCreateAPIView):
     """Typed links (related, duplicate of, caused by, parent of) to tickets the caller can see."""
 
     serializer_class = LinkSerializer
+    extra_error_statuses = {"GET": {403}}  # the list is the desk's
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()

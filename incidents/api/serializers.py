@@ -17,7 +17,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.serializers import NamedRefSerializer, StrictInputMixin, UserRefSerializer, inline_choice_field
+from core.api.serializers import (
+    NamedRefSerializer,
+    RoleDependentFieldsMixin,
+    StrictInputMixin,
+    UserRefSerializer,
+    inline_choice_field,
+)
 from core.limits import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
 from core.models import Attachment, Impact, JournalEntry, JournalKind, LinkKind, TicketLink, Urgency
 from incidents.choices import Channel, HoldReason, ResolutionCode, State
@@ -75,7 +81,7 @@ class LinkSerializer(serializers.ModelSerializer):
         return {"id": other.pk, "number": other.number, "title": other.title, "kind": other.kind}
 
 
-class IncidentSerializer(serializers.ModelSerializer):
+class IncidentSerializer(RoleDependentFieldsMixin, serializers.ModelSerializer):
     """An incident as read by the list (and, with watchers and links, by the detail)."""
 
     state = serializers.ChoiceField(choices=State.choices, read_only=True)
@@ -93,12 +99,7 @@ class IncidentSerializer(serializers.ModelSerializer):
         model = Incident
         fields = INCIDENT_FIELDS
         read_only_fields = fields
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if self.context.get("end_user"):
-            for name in END_USER_HIDDEN_FIELDS & set(self.fields):
-                self.fields.pop(name)
+        role_dependent_fields = END_USER_HIDDEN_FIELDS
 
     @extend_schema_field(IncidentRefSerializer(allow_null=True))
     def get_parent(self, incident: Incident) -> dict[str, Any] | None:
@@ -177,6 +178,13 @@ class IncidentWriteSerializer(StrictInputMixin, serializers.Serializer):
         if creating:  # a new incident has no version to compare with
             self.fields.pop("version")
             self.read_only_names = READ_ONLY_NAMES | {"version"}
+
+
+class IncidentCreateSerializer(IncidentWriteSerializer):
+    """What a create may carry: the fields of a PATCH but `version` (a new incident has none to compare with)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, creating=True, **kwargs)
 
 
 class TransitionSerializer(StrictInputMixin, serializers.Serializer):
@@ -302,7 +310,8 @@ class CategorySerializer(serializers.ModelSerializer):
 
 __all__ = [
     "AttachmentSerializer", "AttachmentUploadSerializer", "CategorySerializer", "CommentSerializer",
-    "IncidentDetailSerializer", "IncidentSerializer", "IncidentWriteSerializer", "JournalEntrySerializer",
+    "IncidentCreateSerializer", "IncidentDetailSerializer", "IncidentSerializer", "IncidentWriteSerializer",
+    "JournalEntrySerializer",
     "LinkInputSerializer", "LinkSerializer", "TransitionSerializer", "VersionSerializer",
     "WatcherInputSerializer",
 ]
