@@ -180,7 +180,7 @@ def test_an_agent_may_change_the_state_in_a_patch_through_the_transition_table(w
     assert held.status_code == 200, held.content
     assert (held.json()["state"], held.json()["hold_reason"]) == ("on_hold", "awaiting_caller")
     refused = client.patch(url(inc_a), {"state": "closed"}, format="json")
-    assert refused.status_code == 400 and "Allowed from 'on_hold'" in refused.json()["state"][0]
+    assert refused.status_code == 400 and "Allowed from On hold: In progress" in refused.json()["state"][0]
 
 
 def test_assigning_someone_outside_the_team_is_a_400(world: World):
