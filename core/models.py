@@ -410,7 +410,7 @@ class TicketLink(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"ticket {self.source_id} {self.kind} ticket {self.target_id}"
+        return f"ticket {self.source_id} {self.get_kind_display().lower()} ticket {self.target_id}"
 
 
 class SentNotification(models.Model):

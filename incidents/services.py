@@ -15,14 +15,14 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 
 from accounts.models import Team, User
 from accounts.roles import Role, can, has_role, role_of
 from catalog.models import Service
 from core import clock, limits
 from core import services as core
-from core.models import TicketKind, compute_priority, next_number
+from core.models import Impact, TicketKind, Urgency, compute_priority, next_number
 from core.services import ConflictError, FieldChange, display
 from core.workflow import TransitionError
 from incidents import notifications
@@ -110,21 +110,26 @@ def _resolve_refs(data: dict[str, Any]) -> dict[str, Any]:
         try:
             out[name] = model.objects.get(pk=int(value))
         except (ValueError, TypeError, model.DoesNotExist):
-            errors[name] = [f"No {model._meta.verbose_name} with id {value!r}."]
+            errors[name] = [f"No {model._meta.verbose_name} with id “{value}”."]
     if errors:
         raise ValidationError(errors)
     return out
 
 
+def choice_labels(choices: type[models.Choices]) -> str:
+    """The labels of a choice list, comma-separated, for messages people read ("Awaiting caller, ...")."""
+    return ", ".join(str(label) for label in choices.labels)
+
+
 def _validate_choices(data: Mapping[str, Any]) -> None:
-    checks = {
-        "impact": [1, 2, 3], "urgency": [1, 2, 3], "channel": Channel.values, "hold_reason": HoldReason.values,
-        "resolution_code": ResolutionCode.values,
+    checks: dict[str, type[models.Choices]] = {
+        "impact": Impact, "urgency": Urgency, "channel": Channel, "hold_reason": HoldReason,
+        "resolution_code": ResolutionCode,
     }
     errors = {}
-    for name, allowed in checks.items():
-        if name in data and data[name] not in (None, "") and data[name] not in allowed:
-            errors[name] = [f"{data[name]!r} is not one of: {', '.join(str(a) for a in allowed)}."]
+    for name, choices in checks.items():
+        if name in data and data[name] not in (None, "") and data[name] not in choices.values:
+            errors[name] = [f"“{data[name]}” is not one of: {choice_labels(choices)}."]
     if "title" in data and not str(data["title"] or "").strip():
         errors["title"] = ["A title is required."]
     if "title" in data and len(str(data["title"] or "")) > 200:
@@ -370,17 +375,19 @@ def _transition_locked(
     ):
         allowed = [t for (s, t) in REQUESTER_TRANSITIONS if s == current] if is_requester else []
         raise TransitionError(
-            f"You cannot move this incident from {current!r} to {target!r}. "
-            f"Allowed for you: {', '.join(allowed) if allowed else 'none'}."
+            f"You cannot move this incident from {WORKFLOW.label(current)} to {WORKFLOW.label(target)}. "
+            f"Allowed for you: {WORKFLOW.labels_of(allowed) if allowed else 'none'}."
         )
     errors: dict[str, list[str]] = {}
     if target == State.ON_HOLD:
         hold_reason = hold_reason or incident.hold_reason
         if hold_reason not in HoldReason.values:
-            errors["hold_reason"] = [f"Putting an incident on hold needs a reason: {', '.join(HoldReason.values)}."]
+            errors["hold_reason"] = [f"Putting an incident on hold needs a reason: {choice_labels(HoldReason)}."]
     if target == State.RESOLVED:
         if resolution_code not in ResolutionCode.values:
-            errors["resolution_code"] = [f"Resolving needs a resolution code: {', '.join(ResolutionCode.values)}."]
+            errors["resolution_code"] = [
+                f"Resolving needs a resolution code: {choice_labels(ResolutionCode)}."
+            ]
         if not resolution_notes.strip():
             errors["resolution_notes"] = ["Resolving needs resolution notes."]
     if errors:

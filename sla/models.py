@@ -252,7 +252,7 @@ class SlaTimer(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.definition} on ticket {self.ticket_id}: {self.stage}"
+        return f"{self.definition} on ticket {self.ticket_id}: {self.get_stage_display()}"
 
     @cached_property
     def business(self) -> business_time.Schedule:
@@ -296,7 +296,7 @@ class SlaEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.threshold}% of timer {self.timer_id}"
+        return f"{self.get_kind_display()} at {self.threshold}% of timer {self.timer_id}"
 
 
 class StateSpan(models.Model):
@@ -314,4 +314,4 @@ class StateSpan(models.Model):
         indexes = [models.Index(fields=["ticket", "started_at"], name="state_span_ticket")]
 
     def __str__(self) -> str:
-        return f"ticket {self.ticket_id} {self.state} from {self.started_at}"
+        return f"ticket {self.ticket_id} {self.state} from {self.started_at:%Y-%m-%d %H:%M} UTC"

@@ -181,7 +181,7 @@ def test_an_agent_may_change_the_state_in_a_patch_through_the_transition_table(w
     assert held.status_code == 200, held.content
     assert (held.json()["state"], held.json()["hold_reason"]) == ("on_hold", "awaiting_caller")
     refused = client.patch(url(inc_a), {"state": "closed"}, format="json")
-    assert refused.status_code == 400 and "Allowed from 'on_hold'" in refused.json()["state"][0]
+    assert refused.status_code == 400 and "Allowed from On hold: In progress" in refused.json()["state"][0]
 
 
 def test_assigning_someone_outside_the_team_is_a_400(world: World):
@@ -214,7 +214,7 @@ def test_a_forbidden_transition_names_the_allowed_states(world: World):
     response = world.client("agent_a").post(url(inc_a, "transition/"), {"state": "closed"}, format="json")
     assert response.status_code == 400
     assert response.json() == {
-        "state": ["Cannot move from 'new' to 'closed'. Allowed from 'new': in_progress, on_hold, resolved, cancelled."]
+        "state": ["Cannot move from New to Closed. Allowed from New: In progress, On hold, Resolved, Cancelled."]
     }
     assert world.refresh("inc_a").state == State.NEW
 
@@ -241,7 +241,7 @@ def test_the_requester_confirms_or_cancels_but_does_not_work_the_incident(world:
     inc_a = world.incidents["inc_a"]
     requester = world.client("requester_a")
     refused = requester.post(url(inc_a, "transition/"), {"state": "in_progress"}, format="json")
-    assert refused.status_code == 400 and "Allowed for you: cancelled" in refused.json()["state"][0]
+    assert refused.status_code == 400 and "Allowed for you: Cancelled." in refused.json()["state"][0]
     assert world.client("colleague_a").post(url(inc_a, "transition/"), {"state": "cancelled"},
                                             format="json").status_code == 400
     cancelled = requester.post(url(inc_a, "transition/"), {"state": "cancelled"}, format="json")
