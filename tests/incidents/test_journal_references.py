@@ -210,9 +210,9 @@ def test_the_migration_turns_old_labels_into_codes_and_titles_into_references(ui
     state = old_entry(inc_a, "state", "In progress", "On hold")
     reason = old_entry(inc_a, "resolution_code", "", "Solved (workaround)")
     link = old_entry(inc_a, "link", "", f"related to {inc_b.number}")
-    importlib.import_module("core.migrations.0009_journal_ticket_references").record_link_references(
+    importlib.import_module("core.migrations.0010_journal_ticket_references").record_link_references(
         django_apps, None)
-    importlib.import_module("incidents.migrations.0002_journal_codes_and_parent_references").forwards(
+    importlib.import_module("incidents.migrations.0003_journal_codes_and_parent_references").forwards(
         django_apps, None)
     for entry in (parent, state, reason, link):
         entry.refresh_from_db()

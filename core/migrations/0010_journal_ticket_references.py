@@ -34,7 +34,7 @@ def record_link_references(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0008_sent_notification_delivery_state'),
+        ('core', '0009_text_limits_search_prefix'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

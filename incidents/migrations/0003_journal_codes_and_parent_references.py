@@ -62,8 +62,8 @@ def backwards(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("incidents", "0001_initial"),
-        ("core", "0009_journal_ticket_references"),
+        ("incidents", "0002_resolution_notes_text_limit"),
+        ("core", "0010_journal_ticket_references"),
     ]
 
     operations = [migrations.RunPython(forwards, backwards)]
