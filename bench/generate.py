@@ -422,7 +422,7 @@ class TicketWriter:
             # history: (time, journal line) and the final timestamps
             opened_s = ts(opened)
             versions = 1
-            j_app(f"field_change\tf\t\tstate\t\tNew\t{opened_s}\t{requester}\t{tid}\n")
+            j_app(f"field_change\tf\t\tstate\t\tnew\t{opened_s}\t{requester}\t{tid}\n")
             t1 = opened + 60 + rr(4 * 3600)
             j_app(f"comment\tf\t{FOLLOW_UPS[rr(6)]}\t\t\t\t{ts(opened + 30 + rr(1800))}\t{requester}\t{tid}\n")
             hold_reason = resolution_code = resolution_notes = ""
@@ -440,13 +440,13 @@ class TicketWriter:
                 responded_at = ts(t1)
                 versions += 2
                 j_app(f"field_change\tf\t\tassignee\t\t{assignee[1]}\t{ts(t1)}\t{assignee[0]}\t{tid}\n")
-                j_app(f"field_change\tf\t\tstate\tNew\tIn progress\t{ts(t1)}\t{assignee[0]}\t{tid}\n")
+                j_app(f"field_change\tf\t\tstate\tnew\tin_progress\t{ts(t1)}\t{assignee[0]}\t{tid}\n")
                 if r() < 0.6:
                     j_app(f"work_note\tt\t{WORK_NOTES[rr(8)]}\t\t\t\t{ts(updated)}\t{assignee[0]}\t{tid}\n")
                 if state == "on_hold":
                     hold_reason = HOLD_REASONS[rr(4)]
                     versions += 2
-                    j_app(f"field_change\tf\t\tstate\tIn progress\tOn hold\t{ts(updated)}\t{assignee[0]}\t{tid}\n")
+                    j_app(f"field_change\tf\t\tstate\tin_progress\ton_hold\t{ts(updated)}\t{assignee[0]}\t{tid}\n")
                     j_app(f"field_change\tt\t\thold_reason\t\t{hold_reason}\t{ts(updated)}\t{assignee[0]}\t{tid}\n")
             elif state == "cancelled":
                 closed = opened + 600 + rr(2 * DAY)
@@ -455,7 +455,7 @@ class TicketWriter:
                 closed_at = ts(closed)
                 updated = closed
                 versions += 1
-                j_app(f"field_change\tf\t\tstate\tNew\tCancelled\t{closed_at}\t"
+                j_app(f"field_change\tf\t\tstate\tnew\tcancelled\t{closed_at}\t"
                       f"{assignee[0] if assignee else requester}\t{tid}\n")
             else:
                 duration = 900 + int(r() ** 3 * 20 * DAY)
@@ -471,19 +471,19 @@ class TicketWriter:
                 j_app(f"field_change\tf\t\tassignee\t\t{assignee[1]}\t{ts(t1)}\t{assignee[0]}\t{tid}\n")
                 if r() < 0.3:
                     versions += 1
-                    j_app(f"field_change\tf\t\tstate\tNew\tIn progress\t{ts(t1)}\t{assignee[0]}\t{tid}\n")
+                    j_app(f"field_change\tf\t\tstate\tnew\tin_progress\t{ts(t1)}\t{assignee[0]}\t{tid}\n")
                 if r() < 0.3:
                     j_app(f"work_note\tt\t{WORK_NOTES[rr(8)]}\t\t\t\t{ts(t1 + 60)}\t{assignee[0]}\t{tid}\n")
                 if r() < 0.4:
                     j_app(f"comment\tf\t{COMMENTS[rr(12)]}\t\t\t\t{ts(resolved - 600)}\t{assignee[0]}\t{tid}\n")
-                j_app(f"field_change\tf\t\tstate\tIn progress\tResolved\t{resolved_at}\t{assignee[0]}\t{tid}\n")
+                j_app(f"field_change\tf\t\tstate\tin_progress\tresolved\t{resolved_at}\t{assignee[0]}\t{tid}\n")
                 j_app(f"field_change\tf\t\tresolution_code\t\t{resolution_code}\t{resolved_at}\t{assignee[0]}\t{tid}\n")
                 updated = resolved
                 if state == "closed":
                     closed = resolved + 7 * DAY
                     closed_at = ts(closed)
                     updated = closed
-                    j_app(f"field_change\tf\t\tstate\tResolved\tClosed\t{closed_at}\t\\N\t{tid}\n")
+                    j_app(f"field_change\tf\t\tstate\tresolved\tclosed\t{closed_at}\t\\N\t{tid}\n")
             t_app(
                 f"{tid}\tINC{self.first_number + k:07d}\tincident\t{title}\t{descriptions[rr(n_desc)]}\t{state}\t"
                 f"{active}\t{impact}\t{urgency}\t{p}\t{opened_s}\t{ts(updated)}\t{resolved_at or NULL}\t"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from core.limits import long_text
+
 
 class Criticality(models.IntegerChoices):
     LOW = 1, "Low"
@@ -17,7 +19,7 @@ class Service(models.Model):
 
     name = models.CharField(max_length=150, unique=True)
     slug = models.SlugField(max_length=150, unique=True)
-    description = models.TextField(blank=True)
+    description = models.TextField(**long_text(blank=True))
     owner_team = models.ForeignKey(
         "accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_services"
     )

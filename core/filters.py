@@ -5,6 +5,9 @@
   naming the field (a 400), never a database error.
 - `StrictBooleanFilter`: true/false (also 1/0, yes/no, on/off); an empty value or `unknown` means "any"; any
   other value is a form error naming the field, never silently ignored.
+- `describe_value` / `DateOrDateTimeInput`: how a filter's value reads to people (choice labels, names, Yes/No,
+  dates in their time zone without seconds), never the raw value, a repr or a microsecond timestamp.
+- `PersonMultipleChoiceFilter` / `PersonChoiceFilter`: id filters on people whose options read as names.
 - `ScopedFilterSet`: a FilterSet that knows who asks. End users (and callers without a role) get only the
   filters listed in `end_user_filters` (the others are dropped: their parameters are ignored, whatever the
   value, like any unknown parameter), and `scope(user)` narrows the choices of the id filters to what the
@@ -13,14 +16,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
 
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import formats, timezone
+from django.utils.dateparse import parse_date, parse_datetime
 from django_filters.fields import IsoDateTimeField
+from django_filters.fields import ModelChoiceField as FilterModelChoiceField
+from django_filters.fields import ModelMultipleChoiceField as FilterModelMultipleChoiceField
 from django_filters.filterset import FILTER_FOR_DBFIELD_DEFAULTS
 
 from accounts.roles import Role, has_role
@@ -117,6 +125,112 @@ class StrictNullBooleanField(forms.NullBooleanField):
 
 class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictNullBooleanField
+
+
+def _person_label(user: Any) -> str:
+    return getattr(user, "display_name", None) or str(user)
+
+
+class PersonMultipleChoiceField(FilterModelMultipleChoiceField):
+    """Options read as people's names ("Alex Agent"), not usernames."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return _person_label(obj)
+
+
+class PersonChoiceField(FilterModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return _person_label(obj)
+
+
+class PersonMultipleChoiceFilter(django_filters.ModelMultipleChoiceFilter):
+    field_class = PersonMultipleChoiceField
+
+
+class PersonChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = PersonChoiceField
+
+
+DATE_FORMAT = "j M Y"  # 3 Dec 2026
+DATETIME_FORMAT = "j M Y, H:i"  # 3 Dec 2026, 17:26 (the reader's time zone, never seconds or microseconds)
+
+
+def local_instant(value: Any) -> datetime | None:
+    """An aware date-time (or ISO 8601 text of one) in the current time zone, or None when `value` is a day
+    alone (a date, or text of one) or not a date-time at all. Naive date-times are taken in the current zone."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not text or parse_date(text) is not None:
+            return None
+        try:
+            value = parse_datetime(text)
+        except ValueError:
+            return None
+    if not isinstance(value, datetime):
+        return None
+    if timezone.is_naive(value):
+        try:
+            value = timezone.make_aware(value)
+        except (ValueError, OverflowError):
+            return None
+    try:
+        return timezone.localtime(value)
+    except (ValueError, OverflowError):
+        return None
+
+
+def _flat_choices(choices: Iterable) -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, label in choices:
+        if isinstance(label, list | tuple):  # an option group
+            flat.update(_flat_choices(label))
+        else:
+            flat[str(key)] = str(label)
+    return flat
+
+
+def describe_value(field: forms.Field, value: Any) -> str:
+    """How a cleaned filter value reads to people: choice labels, people's names, Yes/No, and date-times in the
+    reader's time zone to the minute. Several values are joined with commas; nothing reads as ""."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, datetime):
+        local = local_instant(value)
+        return formats.date_format(local, DATETIME_FORMAT) if local is not None else ""
+    if isinstance(value, date):
+        return formats.date_format(value, DATE_FORMAT)
+    if isinstance(value, models.Model):
+        label_from_instance = getattr(field, "label_from_instance", None)
+        return str(label_from_instance(value)) if label_from_instance else _person_label(value)
+    if isinstance(value, list | tuple | set | frozenset | models.QuerySet):
+        return ", ".join(text for text in (describe_value(field, v) for v in value) if text)
+    null_value = getattr(field, "null_value", None)
+    if null_value is not None and value == null_value and getattr(field, "null_label", None):
+        return str(field.null_label)
+    if isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
+        return _flat_choices(field.choices).get(str(value), str(value))
+    return str(value)
+
+
+class DateOrDateTimeInput(forms.DateInput):
+    """A date picker that keeps an instant it cannot show: a value with a time of day (an SLA dashboard
+    drill-down, an API-style URL) renders as a `datetime-local` input in the reader's time zone, to the minute,
+    instead of an empty date box that would drop the filter on the next submit."""
+
+    input_type = "date"
+
+    def get_context(self, name: str, value: Any, attrs: dict | None) -> dict:
+        context = super().get_context(name, value, attrs)
+        local = local_instant(value)
+        if local is not None:
+            if local.hour or local.minute or local.second or local.microsecond:
+                context["widget"]["type"] = "datetime-local"
+                context["widget"]["value"] = local.strftime("%Y-%m-%dT%H:%M")
+            else:
+                context["widget"]["value"] = local.date().isoformat()
+        return context
 
 
 class ScopedFilterSet(django_filters.FilterSet):

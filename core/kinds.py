@@ -9,6 +9,7 @@ practice app; they look kinds up here by the ticket's `kind` code.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.apps import apps
@@ -32,6 +33,7 @@ class Kind:
     - `workflow`: states, moves, and which states are open, resolved, cancelled (core.workflow.Workflow).
     - `agent_url_name`: the agent ticket page (reversed with the number); `queue_url_name`: the agent queue;
       `portal_url_name`: the end user's page of one ticket, or "" when end users never see this kind.
+    - `choice_fields`: the choices of its own fields the journal stores as codes (`{"state": State.choices}`).
     """
 
     key: ClassVar[str]
@@ -43,6 +45,8 @@ class Kind:
     agent_url_name: ClassVar[str]
     queue_url_name: ClassVar[str]
     portal_url_name: ClassVar[str] = ""
+    # The labels of the kind's own choice fields that the journal keeps as codes (state, hold reason...).
+    choice_fields: ClassVar[Mapping[str, Iterable[tuple[Any, str]]]] = {}
 
     @property
     def model(self) -> type[Model]:

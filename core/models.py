@@ -14,9 +14,11 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import connection, models
 from django.db.models import Q
+from django.db.models.functions import Left
 from django.utils import timezone
 
 from accounts.roles import Role, role_of
+from core.limits import SEARCH_TEXT_PREFIX, TITLE_MAX_LENGTH, long_text
 
 
 class TicketKind(models.TextChoices):
@@ -144,13 +146,17 @@ MAX_WATCHED = 2000
 
 
 class TicketQuerySet(models.QuerySet):
-    def visible_to(self, user) -> TicketQuerySet:
+    def visible_to(self, user, *, subqueries: bool = False) -> TicketQuerySet:
         """THE access rule. Every view, API, export, search, count and dashboard starts from it.
 
         - end user: tickets they requested, tickets they watch, and their organization's if it shares tickets;
         - agent: tickets of their teams, assigned to them, or requested by them (and those they watch);
         - manager and admin: everything;
         - anonymous or inactive: nothing.
+
+        `subqueries`: the same rule with the user's watched tickets, teams and organization's sharing read inside
+        the one SQL query instead of fetched first: for a check of a few given tickets (core.references), often
+        nested in another query (`Exists`), where the indexed branches matter less than the round trips.
         """
         role = role_of(user)
         if role is None:
@@ -159,23 +165,25 @@ class TicketQuerySet(models.QuerySet):
             return self
         # Every branch is an indexed column, so PostgreSQL can combine them (BitmapOr) instead of scanning the
         # table: the watched tickets are fetched first (a user watches few tickets).
-        watched = list(
-            Watcher.objects.filter(user_id=user.pk).values_list("ticket__number", flat=True)[:MAX_WATCHED]
-        )
+        watched_rows = Watcher.objects.filter(user_id=user.pk).values_list("ticket__number", flat=True)[:MAX_WATCHED]
+        watched = watched_rows if subqueries else list(watched_rows)
         rule = Q(requester_id=user.pk)
-        if watched:
+        if subqueries or watched:
             # by number, a core_ticket column: on Incident, `pk`/`id` would be incidents_incident.ticket_ptr_id and
             # the OR would span the join, which PostgreSQL can only apply after joining both tables
             rule |= Q(number__in=watched)
         if role == Role.AGENT:
-            team_ids = list(user.teams.values_list("id", flat=True))
+            team_rows = user.teams.values_list("id", flat=True)
+            team_ids = team_rows if subqueries else list(team_rows)
             rule |= Q(assignee_id=user.pk)
-            if team_ids:
+            if subqueries or team_ids:
                 rule |= Q(team_id__in=team_ids)
         elif user.organization_id:
             organizations = user._meta.get_field("organization").related_model.objects  # no query for the row
-            shares = organizations.filter(pk=user.organization_id, share_tickets=True).exists()
-            if shares:
+            sharing = organizations.filter(pk=user.organization_id, share_tickets=True)
+            if subqueries:
+                rule |= Q(organization_id__in=sharing.values("pk"))
+            elif sharing.exists():
                 rule |= Q(organization_id=user.organization_id)
         return self.filter(rule)
 
@@ -200,8 +208,8 @@ class Ticket(models.Model):
 
     number = models.CharField(max_length=16, unique=True, editable=False)
     kind = models.CharField(max_length=16, choices=TicketKind.choices, editable=False)
-    title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    title = models.CharField(max_length=TITLE_MAX_LENGTH)
+    description = models.TextField(**long_text(blank=True))
     state = models.CharField(max_length=32)
     active = models.BooleanField(default=True)
     impact = models.PositiveSmallIntegerField(choices=Impact.choices, default=Impact.LOW)
@@ -236,9 +244,11 @@ class Ticket(models.Model):
     watchers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Watcher", related_name="watched_tickets", blank=True
     )
-    # Full-text search over title and description, kept by PostgreSQL itself (GIN-indexed).
+    # Full-text search over title and description, kept by PostgreSQL itself (GIN-indexed). Only the first
+    # SEARCH_TEXT_PREFIX characters of the description count: PostgreSQL refuses a tsvector over 1 MB, which a
+    # long text of distinct words would reach, and then the row could not be saved at all.
     search = models.GeneratedField(
-        expression=SearchVector("title", "description", config="english"),
+        expression=SearchVector("title", Left("description", SEARCH_TEXT_PREFIX), config="english"),
         output_field=SearchVectorField(),
         db_persist=True,
     )
@@ -296,10 +306,20 @@ class JournalEntry(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="journal")
     kind = models.CharField(max_length=16, choices=JournalKind.choices)
     internal = models.BooleanField(default=False)
-    body = models.TextField(blank=True)
+    body = models.TextField(**long_text(blank=True))
     field = models.CharField(max_length=64, blank=True)
     old_value = models.TextField(blank=True)
     new_value = models.TextField(blank=True)
+    # A field change that points at another ticket (a link, a parent) records the ticket itself: its number and
+    # title are rendered for each viewer (core.references), never stored as text that every viewer would read.
+    old_ticket = models.ForeignKey(
+        Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False,
+        help_text="The ticket the old value referred to (links, parent).",
+    )
+    new_ticket = models.ForeignKey(
+        Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False,
+        help_text="The ticket the new value refers to (links, parent).",
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -307,7 +327,12 @@ class JournalEntry(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["ticket", "created_at", "id"], name="journal_ticket_time")]
+        indexes = [
+            models.Index(fields=["ticket", "created_at", "id"], name="journal_ticket_time"),
+            # few entries refer to a ticket: partial indexes keep deleting a ticket (SET_NULL) cheap
+            models.Index(fields=["old_ticket"], name="journal_old_ticket", condition=Q(old_ticket__isnull=False)),
+            models.Index(fields=["new_ticket"], name="journal_new_ticket", condition=Q(new_ticket__isnull=False)),
+        ]
         verbose_name_plural = "journal entries"
 
     def __str__(self) -> str:
@@ -385,7 +410,7 @@ class TicketLink(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"ticket {self.source_id} {self.kind} ticket {self.target_id}"
+        return f"ticket {self.source_id} {self.get_kind_display().lower()} ticket {self.target_id}"
 
 
 class SentNotification(models.Model):

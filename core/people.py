@@ -27,7 +27,7 @@ def pickable_people(actor: User) -> QuerySet[User]:
 
 def search_people(actor: User, query: str, limit: int = PEOPLE_LIMIT) -> list[User]:
     """At most `limit` people `actor` may pick whose name, username or e-mail contains every word of `query`."""
-    words = (query or "").split()[:5]
+    words = (query or "").replace("\x00", "").split()[:5]  # PostgreSQL cannot compare with a NUL character
     if len("".join(words)) < MIN_QUERY:
         return []
     people = pickable_people(actor)

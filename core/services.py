@@ -10,13 +10,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 
 from accounts.roles import Role, has_role
-from core import clock, kept_uploads
+from core import clock, kept_uploads, limits
 from core.models import Attachment, JournalEntry, JournalKind, LinkKind, Ticket, TicketLink, Watcher
 
 
@@ -33,14 +32,22 @@ class ConflictError(Exception):
 
 @dataclass(frozen=True)
 class FieldChange:
+    """One field's change for the journal. Choice fields carry their codes (core.journal renders the labels); a
+    change that points at another ticket carries that ticket (`old_ticket` / `new_ticket`) and only its number
+    in the text: its title is rendered per viewer (core.references), never stored."""
+
     field: str
     old: str
     new: str
     internal: bool = False
+    old_ticket: Ticket | None = None
+    new_ticket: Ticket | None = None
 
 
 def display(value: Any) -> str:
-    """The text stored in the journal for a field value (names for references, labels for choices)."""
+    """The text stored in the journal for a field value: a name for a reference to a person, team, service or
+    category, the value itself otherwise (a choice's code: core.journal renders its label). Never use it for a
+    ticket: record the ticket itself (FieldChange.old_ticket / new_ticket)."""
     if value is None or value == "":
         return ""
     if isinstance(value, models.Model):
@@ -61,7 +68,7 @@ def record_changes(ticket: Ticket, actor, changes: Iterable[FieldChange], at=Non
     entries = [
         JournalEntry(
             ticket=ticket, kind=JournalKind.FIELD_CHANGE, field=c.field, old_value=c.old, new_value=c.new,
-            internal=c.internal, actor=actor, created_at=at,
+            old_ticket=c.old_ticket, new_ticket=c.new_ticket, internal=c.internal, actor=actor, created_at=at,
         )
         for c in changes
     ]
@@ -81,6 +88,7 @@ def add_comment(ticket: Ticket, actor, body: str, *, internal: bool = False) -> 
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": ["A comment cannot be empty."]})
+    limits.check_texts({"body": body})
     now = clock.now()
     entry = JournalEntry.objects.create(
         ticket=ticket, kind=JournalKind.WORK_NOTE if internal else JournalKind.COMMENT, internal=internal,
@@ -91,13 +99,25 @@ def add_comment(ticket: Ticket, actor, body: str, *, internal: bool = False) -> 
 
 
 def validate_upload(upload: UploadedFile) -> None:
-    limit = settings.ATTACHMENT_MAX_BYTES
+    """Refuse (on `file`) an empty file or one larger than ATTACHMENT_MAX_BYTES, naming the limit."""
+    limit = limits.attachment_max_bytes()
     if upload.size > limit:
         raise ValidationError({"file": [
-            f"“{upload.name}” is {upload.size / 1048576:.1f} MB; attachments may be at most {limit / 1048576:.0f} MB."
+            f"“{upload.name}” is {limits.format_size(upload.size)}; attachments may be at most "
+            f"{limits.format_size(limit)} each."
         ]})
     if upload.size == 0:
         raise ValidationError({"file": [f"“{upload.name}” is empty."]})
+
+
+def validate_uploads_total(uploads: Iterable[UploadedFile]) -> None:
+    """Refuse (on `file`) files that together exceed ATTACHMENTS_MAX_TOTAL_BYTES, naming the limit."""
+    total, limit = sum(upload.size for upload in uploads), limits.attachments_total_max_bytes()
+    if total > limit:
+        raise ValidationError({"file": [
+            f"The files come to {limits.format_size(total)} together; at most {limits.format_size(limit)} "
+            "can be attached at once."
+        ]})
 
 
 @transaction.atomic
@@ -172,7 +192,8 @@ def remove_watcher(ticket: Ticket, user, actor) -> bool:
 
 @transaction.atomic
 def link_tickets(source: Ticket, target: Ticket, kind: str, actor) -> TicketLink:
-    """Link two tickets; journals it on both. Refuses a link to itself and unknown kinds."""
+    """Link two tickets; journals it on both (with the other ticket as a reference, its number in the text and
+    never its title). Refuses a link to itself and unknown kinds."""
     if kind not in LinkKind.values:
         raise ValidationError({"kind": [f"Unknown link kind {kind!r}. Known: {', '.join(LinkKind.values)}."]})
     if source.pk == target.pk:
@@ -182,14 +203,19 @@ def link_tickets(source: Ticket, target: Ticket, kind: str, actor) -> TicketLink
     )
     if created:
         label = LinkKind(kind).label.lower()
-        record_changes(source, actor, [FieldChange("link", "", f"{label} {target.number}", internal=True)])
-        record_changes(target, actor, [FieldChange("link", "", f"{source.number} {label} this", internal=True)])
+        record_changes(source, actor, [FieldChange("link", "", f"{label} {target.number}", internal=True,
+                                                   new_ticket=target)])
+        record_changes(target, actor, [FieldChange("link", "", f"{source.number} {label} this", internal=True,
+                                                   new_ticket=source)])
     return link
 
 
 @transaction.atomic
 def unlink_tickets(link: TicketLink, actor) -> None:
+    """Remove a link; journals it on both tickets (references, as link_tickets)."""
     label = LinkKind(link.kind).label.lower()
-    record_changes(link.source, actor, [FieldChange("link", f"{label} {link.target.number}", "", internal=True)])
-    record_changes(link.target, actor, [FieldChange("link", f"{link.source.number} {label} this", "", internal=True)])
+    record_changes(link.source, actor, [FieldChange("link", f"{label} {link.target.number}", "", internal=True,
+                                                    old_ticket=link.target)])
+    record_changes(link.target, actor, [FieldChange("link", f"{link.source.number} {label} this", "", internal=True,
+                                                    old_ticket=link.source)])
     link.delete()

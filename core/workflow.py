@@ -36,21 +36,27 @@ class Workflow:
         return frozenset(state for state in self.labels if not self.allowed_from(state))
 
     def label(self, state: str) -> str:
-        """The state's label, or the code made readable for a state the table does not know."""
-        return self.labels.get(state) or state.replace("_", " ").capitalize()
+        """The label people read for `state` ("In progress"), never the stored value; a state the table does
+        not know is made readable."""
+        return str(self.labels.get(state) or state.replace("_", " ").capitalize())
 
     def allowed_from(self, state: str) -> list[str]:
         return list(self.transitions.get(state, ()))
 
+    def labels_of(self, states: Iterable[str]) -> str:
+        """Labels of `states`, comma-separated, for messages."""
+        return ", ".join(self.label(s) for s in states)
+
     def check(self, current: str, target: str) -> None:
-        """Raise TransitionError unless `current` -> `target` is in the table."""
+        """Raise TransitionError unless `current` -> `target` is in the table (messages name states by label)."""
         if target not in self.labels:
-            raise TransitionError(f"Unknown state {target!r}. Known states: {', '.join(self.labels)}.")
+            raise TransitionError(f"Unknown state “{target}”. Known states: {self.labels_of(self.labels)}.")
         allowed = self.allowed_from(current)
         if target not in allowed:
-            allowed_text = ", ".join(allowed) if allowed else "none (it is final)"
+            allowed_text = self.labels_of(allowed) if allowed else "none (it is final)"
             raise TransitionError(
-                f"Cannot move from {current!r} to {target!r}. Allowed from {current!r}: {allowed_text}."
+                f"Cannot move from {self.label(current)} to {self.label(target)}. "
+                f"Allowed from {self.label(current)}: {allowed_text}."
             )
 
     def is_open(self, state: str) -> bool:

@@ -14,7 +14,14 @@ from accounts.models import Team, User
 from accounts.roles import Role
 from catalog.models import Service
 from core import clock
-from core.filters import InstantFilter, ScopedFilterSet, StrictBooleanFilter
+from core.filters import (
+    InstantFilter,
+    PersonChoiceFilter,
+    PersonMultipleChoiceFilter,
+    ScopedFilterSet,
+    StrictBooleanFilter,
+)
+from core.limits import SEARCH_QUERY_MAX_LENGTH
 from core.models import Priority
 from incidents.choices import State
 from incidents.models import Category, Incident
@@ -53,9 +60,11 @@ class IncidentFilter(ScopedFilterSet):
     state = django_filters.MultipleChoiceFilter(choices=State.choices, distinct=False)
     priority = django_filters.MultipleChoiceFilter(choices=Priority.choices, distinct=False)
     team = django_filters.ModelMultipleChoiceFilter(queryset=Team.objects.all(), distinct=False,
-                                                    null_label="No assignment group")
-    assignee = django_filters.ModelMultipleChoiceFilter(
-        queryset=User.objects.filter(role__in=[Role.AGENT, Role.MANAGER, Role.ADMIN]), distinct=False
+                                                    null_label="No assignment group", label="Assignment group")
+    assignee = PersonMultipleChoiceFilter(
+        queryset=User.objects.filter(role__in=[Role.AGENT, Role.MANAGER, Role.ADMIN]).order_by(
+            "first_name", "last_name", "username"),
+        distinct=False, label="Assigned to",
     )
     unassigned = StrictBooleanFilter(field_name="assignee", lookup_expr="isnull", label="Unassigned")
     service = django_filters.ModelMultipleChoiceFilter(queryset=Service.objects.all(), distinct=False,
@@ -63,22 +72,22 @@ class IncidentFilter(ScopedFilterSet):
     category = django_filters.ModelMultipleChoiceFilter(
         queryset=Category.objects.filter(parent__isnull=True), distinct=False
     )
-    requester = django_filters.ModelChoiceFilter(queryset=User.objects.all())
+    requester = PersonChoiceFilter(queryset=User.objects.all(), label="Caller")
     active = StrictBooleanFilter(label="Open")
-    major = StrictBooleanFilter()
-    opened_after = InstantFilter(field_name="opened_at", lookup_expr="gte")
-    opened_before = InstantFilter(field_name="opened_at", lookup_expr="lt")
-    updated_after = InstantFilter(field_name="updated_at", lookup_expr="gte")
+    major = StrictBooleanFilter(label="Major incident")
+    opened_after = InstantFilter(field_name="opened_at", lookup_expr="gte", label="Opened from")
+    opened_before = InstantFilter(field_name="opened_at", lookup_expr="lt", label="Opened before")
+    updated_after = InstantFilter(field_name="updated_at", lookup_expr="gte", label="Updated from")
     sla_due_before = InstantFilter(field_name="sla_due_at", lookup_expr="lte",
                                                       label="SLA due before")
-    q = django_filters.CharFilter(method="filter_text", label="Text")
+    q = django_filters.CharFilter(method="filter_text", label="Text", max_length=SEARCH_QUERY_MAX_LENGTH)
     # The SLA dashboard's drill-downs (sla.views): ticket times, and SLA filters that together describe ONE
     # timer the incident must have (see filter_queryset): `sla_stage=breached&sla_stopped_after=...` means
     # "a timer that breached and stopped after ...", not two different timers.
-    responded_after = InstantFilter(field_name="responded_at", lookup_expr="gte")
-    responded_before = InstantFilter(field_name="responded_at", lookup_expr="lt")
-    resolved_after = InstantFilter(field_name="resolved_at", lookup_expr="gte")
-    resolved_before = InstantFilter(field_name="resolved_at", lookup_expr="lt")
+    responded_after = InstantFilter(field_name="responded_at", lookup_expr="gte", label="First response from")
+    responded_before = InstantFilter(field_name="responded_at", lookup_expr="lt", label="First response before")
+    resolved_after = InstantFilter(field_name="resolved_at", lookup_expr="gte", label="Resolved from")
+    resolved_before = InstantFilter(field_name="resolved_at", lookup_expr="lt", label="Resolved before")
     sla_definition = django_filters.ModelMultipleChoiceFilter(
         queryset=SlaDefinition.objects.all(), method="filter_sla", label="SLA definition",
         field_name="sla_timers__definition",  # for the API schema only: filter_sla ignores it

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q, QuerySet
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
+from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
@@ -22,8 +23,9 @@ from django.utils.text import format_lazy
 from accounts.models import Team, User
 from accounts.roles import Role
 from catalog.models import Service
-from core import kept_uploads
+from core import kept_uploads, limits
 from core import services as core_services
+from core.limits import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
 from core.models import Impact, LinkKind, Ticket, Urgency
 from core.people import pickable_people, search_people
 from core.widgets import FastSelect
@@ -105,6 +107,11 @@ class MultipleFileField(forms.FileField):
                 core_services.validate_upload(upload)
             except ValidationError as exc:
                 errors.extend(exc.messages)
+        if not errors:
+            try:
+                core_services.validate_uploads_total(cleaned)
+            except ValidationError as exc:
+                errors.extend(exc.messages)
         if errors:
             errors.append("Nothing was saved yet: choose a file that fits instead (any other files are kept).")
             raise ValidationError(errors)
@@ -112,12 +119,12 @@ class MultipleFileField(forms.FileField):
 
 
 def attachments_field(label: str = "Attachments") -> MultipleFileField:
-    from django.conf import settings
-
     return MultipleFileField(
         label=label,
         help_text=format_lazy(
-            "Optional. Up to {} files, at most {} MB each.", MAX_FILES, settings.ATTACHMENT_MAX_BYTES // 1048576
+            "Optional. Up to {} files, at most {} each and {} together.", MAX_FILES,
+            lazy(lambda: limits.format_size(limits.attachment_max_bytes()), str)(),
+            lazy(lambda: limits.format_size(limits.attachments_total_max_bytes()), str)(),
         ),
     )
 
@@ -192,12 +199,12 @@ class ReportIncidentForm(forms.Form):
     """The end user's "Report an issue" form: plain words, nothing the desk decides."""
 
     title = forms.CharField(
-        label="What is the problem, in a few words?", max_length=200,
+        label="What is the problem, in a few words?", max_length=TITLE_MAX_LENGTH,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
         help_text="For example: “Cannot print to the 2nd floor printer”.",
     )
     description = forms.CharField(
-        label="Tell us more", widget=forms.Textarea(attrs={"rows": 5}),
+        label="Tell us more", widget=forms.Textarea(attrs={"rows": 5}), max_length=TEXT_MAX_LENGTH,
         help_text="What were you doing, what did you expect, what happened instead? Any error message?",
     )
     urgency = forms.TypedChoiceField(
@@ -229,7 +236,8 @@ class ReportIncidentForm(forms.Form):
 class PortalReplyForm(forms.Form):
     """A public reply and/or files from the requester's side."""
 
-    body = forms.CharField(label="Your reply", widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    body = forms.CharField(label="Your reply", widget=forms.Textarea(attrs={"rows": 4}), required=False,
+                           max_length=TEXT_MAX_LENGTH)
     attachments = attachments_field()
 
     def clean(self) -> dict[str, Any]:
@@ -246,6 +254,7 @@ class PortalTransitionForm(forms.Form):
                                        (State.CANCELLED, "Withdraw")])
     comment = forms.CharField(
         label="What is still wrong? (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=TEXT_MAX_LENGTH,
     )
 
 
@@ -266,8 +275,9 @@ class AgentIncidentForm(forms.Form):
     """The fields an agent edits on the ticket page. `version` guards against saving over someone else's change."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
-    title = forms.CharField(max_length=200)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    title = forms.CharField(max_length=TITLE_MAX_LENGTH)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False,
+                                  max_length=TEXT_MAX_LENGTH)
     service = forms.ModelChoiceField(queryset=Service.objects.none(), required=False, empty_label="—")
     category = forms.ModelChoiceField(queryset=Category.objects.none(), required=False, empty_label="—")
     subcategory = forms.ModelChoiceField(queryset=Category.objects.none(), required=False, empty_label="—")
@@ -417,7 +427,8 @@ class AgentIncidentForm(forms.Form):
 class AgentCommentForm(forms.Form):
     """A work note (internal) or a public comment, with optional files."""
 
-    body = forms.CharField(label="Comment or work note", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    body = forms.CharField(label="Comment or work note", widget=forms.Textarea(attrs={"rows": 3}), required=False,
+                           max_length=TEXT_MAX_LENGTH)
     visibility = forms.ChoiceField(
         label="Who can see it", initial="internal",
         choices=[("internal", "Work note (internal: the desk only)"), ("public", "Comment (the requester sees it)")],
@@ -456,7 +467,7 @@ class TransitionForm(forms.Form):
     resolution_code = forms.ChoiceField(choices=[("", "Choose a code"), *ResolutionCode.choices], required=False,
                                         label="Resolution code")
     resolution_notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}),
-                                       label="Resolution notes")
+                                       label="Resolution notes", max_length=TEXT_MAX_LENGTH)
 
     def service_kwargs(self) -> dict[str, Any]:
         d = self.cleaned_data
@@ -562,6 +573,7 @@ class BulkForm(forms.Form):
     resolution_notes = TransitionForm.base_fields["resolution_notes"]
 
     MAX_ROWS = 500
+    NUMBER_MAX_LENGTH = 16  # core.models.Ticket.number
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -574,6 +586,12 @@ class BulkForm(forms.Form):
             raise ValidationError("Tick at least one incident.")
         if len(numbers) > self.MAX_ROWS:
             raise ValidationError(f"At most {self.MAX_ROWS} incidents at a time.")
+        bad = [n for n in numbers if not n.isprintable() or len(n) > self.NUMBER_MAX_LENGTH]
+        if bad:  # a NUL character would reach PostgreSQL (which refuses it) in the lookup of the rows
+            shown = ", ".join([f"“{n[:self.NUMBER_MAX_LENGTH]}…”" for n in bad if n.isprintable()][:3])
+            raise ValidationError(
+                f"Not an incident number: {shown}." if shown else "A ticked row is not an incident number."
+            )
         return numbers
 
     def clean(self) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from django.utils.http import urlencode
 
 from accounts.models import Team, User
 from catalog.models import Service
+from core.limits import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
 from core.models import Impact, Urgency
 from core.people import pickable_people, search_people
 from core.widgets import FastSelect
@@ -37,8 +38,10 @@ class AgentCreateIncidentForm(forms.Form):
         help_text="Type part of the caller's name, username or e-mail address, then choose them in the list.",
     )
     requester = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
-    title = forms.CharField(label="Title", max_length=200, widget=forms.TextInput(attrs={"autocomplete": "off"}))
-    description = forms.CharField(label="Description", required=False, widget=forms.Textarea(attrs={"rows": 6}))
+    title = forms.CharField(label="Title", max_length=TITLE_MAX_LENGTH,
+                            widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    description = forms.CharField(label="Description", required=False, widget=forms.Textarea(attrs={"rows": 6}),
+                                  max_length=TEXT_MAX_LENGTH)
     service = forms.ModelChoiceField(label="Service", queryset=Service.objects.none(), required=False,
                                      empty_label="—")
     category = forms.ModelChoiceField(label="Category", queryset=Category.objects.none(), required=False,

@@ -7,7 +7,7 @@ from typing import Any
 from accounts.roles import can
 from core.kinds import Kind
 from core.models import Ticket, TicketKind
-from incidents.choices import WORKFLOW
+from incidents.choices import WORKFLOW, Channel, HoldReason, ResolutionCode, State
 
 
 class IncidentKind(Kind):
@@ -20,6 +20,10 @@ class IncidentKind(Kind):
     agent_url_name = "agent-incident"
     queue_url_name = "agent-incidents"
     portal_url_name = "portal-incident"
+    choice_fields = {
+        "state": State.choices, "hold_reason": HoldReason.choices, "resolution_code": ResolutionCode.choices,
+        "channel": Channel.choices,
+    }
 
     def may(self, user: Any, action: str, ticket: Ticket) -> bool | None:
         if action == "flag_major":

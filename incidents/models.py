@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
+from core.limits import long_text
 from core.models import Ticket
 from incidents.choices import Channel, HoldReason, ResolutionCode
 
@@ -61,7 +62,7 @@ class Incident(Ticket):
     subcategory = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     hold_reason = models.CharField(max_length=32, choices=HoldReason.choices, blank=True)
     resolution_code = models.CharField(max_length=32, choices=ResolutionCode.choices, blank=True)
-    resolution_notes = models.TextField(blank=True)
+    resolution_notes = models.TextField(**long_text(blank=True))
     major = models.BooleanField(default=False)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")
 

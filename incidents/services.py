@@ -15,14 +15,14 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 
 from accounts.models import Team, User
 from accounts.roles import Role, can, has_role, role_of
 from catalog.models import Service
-from core import clock
+from core import clock, limits
 from core import services as core
-from core.models import TicketKind, compute_priority, next_number
+from core.models import Impact, TicketKind, Urgency, compute_priority, next_number
 from core.services import ConflictError, FieldChange, display
 from core.workflow import TransitionError
 from incidents import notifications
@@ -110,21 +110,26 @@ def _resolve_refs(data: dict[str, Any]) -> dict[str, Any]:
         try:
             out[name] = model.objects.get(pk=int(value))
         except (ValueError, TypeError, model.DoesNotExist):
-            errors[name] = [f"No {model._meta.verbose_name} with id {value!r}."]
+            errors[name] = [f"No {model._meta.verbose_name} with id “{value}”."]
     if errors:
         raise ValidationError(errors)
     return out
 
 
+def choice_labels(choices: type[models.Choices]) -> str:
+    """The labels of a choice list, comma-separated, for messages people read ("Awaiting caller, ...")."""
+    return ", ".join(str(label) for label in choices.labels)
+
+
 def _validate_choices(data: Mapping[str, Any]) -> None:
-    checks = {
-        "impact": [1, 2, 3], "urgency": [1, 2, 3], "channel": Channel.values, "hold_reason": HoldReason.values,
-        "resolution_code": ResolutionCode.values,
+    checks: dict[str, type[models.Choices]] = {
+        "impact": Impact, "urgency": Urgency, "channel": Channel, "hold_reason": HoldReason,
+        "resolution_code": ResolutionCode,
     }
     errors = {}
-    for name, allowed in checks.items():
-        if name in data and data[name] not in (None, "") and data[name] not in allowed:
-            errors[name] = [f"{data[name]!r} is not one of: {', '.join(str(a) for a in allowed)}."]
+    for name, choices in checks.items():
+        if name in data and data[name] not in (None, "") and data[name] not in choices.values:
+            errors[name] = [f"“{data[name]}” is not one of: {choice_labels(choices)}."]
     if "title" in data and not str(data["title"] or "").strip():
         errors["title"] = ["A title is required."]
     if "title" in data and len(str(data["title"] or "")) > 200:
@@ -185,6 +190,7 @@ def create_incident(actor: User, data: Mapping[str, Any], *, channel: str | None
     if "state" in data:
         raise ValidationError({"state": ["A new incident starts as 'new'; change its state afterwards."]})
     _validate_choices(data)
+    limits.check_texts(data)
     if not str(data.get("title", "")).strip():
         raise ValidationError({"title": ["A title is required."]})
     data = _resolve_refs(data)
@@ -210,7 +216,7 @@ def create_incident(actor: User, data: Mapping[str, Any], *, channel: str | None
         channel=channel or data.get("channel") or default_channel,
         parent=data.get("parent"), major=bool(data.get("major", False)),
     )
-    changes = [FieldChange("state", "", State.NEW.label)]
+    changes = [FieldChange("state", "", State.NEW)]
     if team:
         changes.append(FieldChange("team", "", team.name))
     if assignee:
@@ -238,6 +244,7 @@ def update_incident(
     """Change fields (and the state, through the transition table). A stale `expected_version` changes nothing."""
     data = dict(data)
     _refuse_unwritable(actor, data, creating=False)
+    limits.check_texts(data)
     incident = _lock(incident)
     core.check_version(incident, expected_version)
     if role_of(actor) == Role.END_USER and incident.requester_id != actor.pk:
@@ -277,7 +284,7 @@ def update_incident(
     if "impact" in data or "urgency" in data:
         priority = compute_priority(incident.impact, incident.urgency)
         if priority != incident.priority:
-            changes.append(FieldChange("priority", str(incident.priority), str(priority), internal=True))
+            changes.append(_change(incident, "priority", incident.priority, priority))
             incident.priority = priority
     now = clock.now()
     if changes:
@@ -311,18 +318,26 @@ def _apply(incident: Incident, data: Mapping[str, Any]) -> list[FieldChange]:
         if old == value:
             continue
         setattr(incident, name, value)
-        labels = CHOICE_LABELS.get(name, {})
-        changes.append(FieldChange(
-            name, labels.get(old, display(old)), labels.get(value, display(value)), internal=name in INTERNAL_FIELDS
-        ))
+        changes.append(_change(incident, name, old, value))
     return changes
 
 
-# The journal shows choices as their labels ("Awaiting caller"), not their stored values.
-CHOICE_LABELS: dict[str, dict[str, str]] = {
-    "hold_reason": dict(HoldReason.choices), "resolution_code": dict(ResolutionCode.choices),
-    "channel": dict(Channel.choices),
-}
+def _change(incident: Incident, name: str, old: Any, new: Any) -> FieldChange:
+    """The journal's record of one field's change: codes for choice fields (core.journal shows their labels,
+    see CHOICE_FIELDS), the incident itself for the parent (its number in the text, never its title), names
+    for the other references."""
+    internal = name in INTERNAL_FIELDS
+    if name == "parent":
+        return FieldChange(name, old.number if old else "", new.number if new else "", internal=internal,
+                           old_ticket=old, new_ticket=new)
+    if name in CHOICE_FIELDS:
+        return FieldChange(name, "" if old in (None, "") else str(old), "" if new in (None, "") else str(new),
+                           internal=internal)
+    return FieldChange(name, display(old), display(new), internal=internal)
+
+
+# Fields whose journal entries keep the code; their labels are registered with core.journal (incidents.apps).
+CHOICE_FIELDS = frozenset({"state", "hold_reason", "resolution_code", "channel", "impact", "urgency", "priority"})
 
 
 @notifications.action
@@ -332,6 +347,7 @@ def transition(
     hold_reason: str = "", resolution_code: str = "", resolution_notes: str = "", comment: str = "",
 ) -> Incident:
     """Move the incident to `target` if the transition table allows it and the target's needs are met."""
+    limits.check_texts({"resolution_notes": resolution_notes, "comment": comment})
     incident = _lock(incident)
     core.check_version(incident, expected_version)
     incident = _transition_locked(
@@ -359,24 +375,26 @@ def _transition_locked(
     ):
         allowed = [t for (s, t) in REQUESTER_TRANSITIONS if s == current] if is_requester else []
         raise TransitionError(
-            f"You cannot move this incident from {current!r} to {target!r}. "
-            f"Allowed for you: {', '.join(allowed) if allowed else 'none'}."
+            f"You cannot move this incident from {WORKFLOW.label(current)} to {WORKFLOW.label(target)}. "
+            f"Allowed for you: {WORKFLOW.labels_of(allowed) if allowed else 'none'}."
         )
     errors: dict[str, list[str]] = {}
     if target == State.ON_HOLD:
         hold_reason = hold_reason or incident.hold_reason
         if hold_reason not in HoldReason.values:
-            errors["hold_reason"] = [f"Putting an incident on hold needs a reason: {', '.join(HoldReason.values)}."]
+            errors["hold_reason"] = [f"Putting an incident on hold needs a reason: {choice_labels(HoldReason)}."]
     if target == State.RESOLVED:
         if resolution_code not in ResolutionCode.values:
-            errors["resolution_code"] = [f"Resolving needs a resolution code: {', '.join(ResolutionCode.values)}."]
+            errors["resolution_code"] = [
+                f"Resolving needs a resolution code: {choice_labels(ResolutionCode)}."
+            ]
         if not resolution_notes.strip():
             errors["resolution_notes"] = ["Resolving needs resolution notes."]
     if errors:
         raise TransitionError("The target state needs more information.", field_errors=errors)
 
     now = clock.now()
-    changes = [FieldChange("state", State(current).label, State(target).label)]
+    changes = [_change(incident, "state", current, target)]
     incident.state = target
     incident.active = target in OPEN_STATES
     if target == State.ON_HOLD:

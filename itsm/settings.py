@@ -78,6 +78,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the body (CSRF reads POST): refuses an oversized body from its Content-Length, and
+    # NUL characters in the path or the query string (core.limits).
+    "core.middleware.RequestLimitsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -259,6 +262,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON nested at most 32 levels, without NUL or lone surrogates (core.limits); forms and files as DRF's.
+    "DEFAULT_PARSER_CLASSES": [
+        "core.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
@@ -275,14 +284,17 @@ REST_FRAMEWORK = {
         "user": env("API_THROTTLE_USER", "1200/min"),
         "token_exchange": env("API_THROTTLE_TOKEN", "20/min"),
     },
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Service Desk API",
     "DESCRIPTION": "REST API of the service desk: tickets, SLAs, catalog and knowledge. "
-    "Authenticate with `Authorization: Token <key>` (from POST /api/v1/auth/token/) or a browser session.",
+    "Authenticate with `Authorization: Token <key>` (from POST /api/v1/auth/token/) or a browser session. "
+    "Limits: each text field its `maxLength`; a body without files at most 5 MB, files at most 10 MB each and 25 MB "
+    "per request by default (413 from `Content-Length`, before the body is read); JSON nested deeper than 32 "
+    "levels, NUL characters and lone surrogates are refused with 400.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
@@ -353,7 +365,9 @@ WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 BENCH_VIEWS = envbool("ITSM_BENCH_VIEWS", False)  # mounts /bench/ping/ (core/views_bench.py) for bench/load.py
 
 # --- Tickets --------------------------------------------------------------------------------------------
+# Limits of what is accepted (core.limits; README "Limits"): each file, and all the files of one request.
 ATTACHMENT_MAX_BYTES = envint("ATTACHMENT_MAX_MB", 10) * 1024 * 1024
+ATTACHMENTS_MAX_TOTAL_BYTES = envint("ATTACHMENTS_MAX_TOTAL_MB", 25) * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # The SLA sweep claims due timers in batches of this size (one transaction each).
 SLA_SWEEP_BATCH = envint("SLA_SWEEP_BATCH", 500)

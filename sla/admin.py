@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from sla.models import Holiday, Schedule, SlaDefinition, SlaEvent, SlaTimer, WorkingHours
+from sla.models import Action, Holiday, Schedule, SlaDefinition, SlaEvent, SlaTimer, WorkingHours
 
 MIDNIGHT_MINUTES = 24 * 60
 
@@ -98,9 +98,27 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class SlaEventInline(admin.TabularInline):
+def actions_text(event: SlaEvent) -> str:
+    """An event's escalation actions as people read them: "Notify the assignee: done (notification queued)"."""
+    labels = dict(Action.choices)
+    parts = []
+    for item in event.actions or []:
+        code = item.get("action", "")
+        state = "done" if item.get("done") else "not done"
+        detail = f" ({item['detail']})" if item.get("detail") else ""
+        parts.append(f"{labels.get(code, code.replace('_', ' ').capitalize())}: {state}{detail}")
+    return "; ".join(parts) or "—"
+
+
+class EventActionsMixin:
+    @admin.display(description="Actions")
+    def actions_text(self, event: SlaEvent) -> str:
+        return actions_text(event)
+
+
+class SlaEventInline(EventActionsMixin, admin.TabularInline):
     model = SlaEvent
-    fields = ["kind", "threshold", "due_at", "recorded_at", "actions", "actions_done"]
+    fields = ["kind", "threshold", "due_at", "recorded_at", "actions_text", "actions_done"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -126,8 +144,10 @@ class SlaTimerAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SlaEvent)
-class SlaEventAdmin(ReadOnlyAdmin):
+class SlaEventAdmin(EventActionsMixin, ReadOnlyAdmin):
     list_display = ["timer", "kind", "threshold", "due_at", "recorded_at", "actions_done"]
+    fields = ["timer", "kind", "threshold", "due_at", "recorded_at", "actions_text", "actions_done"]
+    readonly_fields = fields
     list_filter = ["kind", "actions_done"]
     list_select_related = ["timer__definition"]
     search_fields = ["timer__ticket__number"]

@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.models import validate_timezone
+from core.limits import long_text
 from core.models import TicketKind
 from sla import business_time
 
@@ -27,7 +28,7 @@ class Schedule(models.Model):
     slug = models.SlugField(max_length=100, unique=True)
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     is_24x7 = models.BooleanField(default=False, help_text="The clock always runs (holidays ignored).")
-    description = models.TextField(blank=True)
+    description = models.TextField(**long_text(blank=True))
 
     class Meta:
         ordering = ["name"]
@@ -251,7 +252,7 @@ class SlaTimer(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.definition} on ticket {self.ticket_id}: {self.stage}"
+        return f"{self.definition} on ticket {self.ticket_id}: {self.get_stage_display()}"
 
     @cached_property
     def business(self) -> business_time.Schedule:
@@ -295,7 +296,7 @@ class SlaEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.threshold}% of timer {self.timer_id}"
+        return f"{self.get_kind_display()} at {self.threshold}% of timer {self.timer_id}"
 
 
 class StateSpan(models.Model):
@@ -313,4 +314,4 @@ class StateSpan(models.Model):
         indexes = [models.Index(fields=["ticket", "started_at"], name="state_span_ticket")]
 
     def __str__(self) -> str:
-        return f"ticket {self.ticket_id} {self.state} from {self.started_at}"
+        return f"ticket {self.ticket_id} {self.state} from {self.started_at:%Y-%m-%d %H:%M} UTC"

@@ -11,7 +11,10 @@ from rest_framework import serializers
 # One "NamedRef" component in the schema: accounts.api defined it first (its /me/ and /teams/ use it).
 from accounts.api import NamedRefSerializer
 
-__all__ = ["IGNORED_INPUT_KEYS", "NamedRefSerializer", "StrictInputMixin", "UserRefSerializer", "inline_choice_field"]
+__all__ = [
+    "IGNORED_INPUT_KEYS", "NamedRefSerializer", "RoleDependentFieldsMixin", "StrictInputMixin", "UserRefSerializer",
+    "inline_choice_field",
+]
 
 # Form fields a browser adds to a session-authenticated form post; never data.
 IGNORED_INPUT_KEYS = frozenset({"csrfmiddlewaretoken"})
@@ -45,6 +48,21 @@ class StrictInputMixin:
         if extra:
             raise serializers.ValidationError(extra)
         return value
+
+
+class RoleDependentFieldsMixin:
+    """Leave out `Meta.role_dependent_fields` when the serializer's context says the caller is an end user.
+
+    The desk's own assessment and bookkeeping never reach end users. core.api.schema reads the same declaration
+    and documents those fields as not required in responses, so the schema holds for every role.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.context.get("end_user"):  # type: ignore[attr-defined]
+            hidden = frozenset(getattr(getattr(self, "Meta", None), "role_dependent_fields", ()))
+            for name in hidden & set(self.fields):  # type: ignore[attr-defined]
+                self.fields.pop(name)  # type: ignore[attr-defined]
 
 
 class UserRefSerializer(serializers.Serializer):

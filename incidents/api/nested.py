@@ -19,10 +19,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
+from core import journal
 from core import services as core
 from core.api.idempotency import IDEMPOTENCY_KEY, KEY_REUSED, idempotent_create
 from core.api.serializers import UserRefSerializer
-from core.models import Attachment, JournalEntry, JournalKind, Ticket, TicketLink
+from core.models import Attachment, JournalEntry, JournalKind, Ticket, TicketKind, TicketLink
 from core.people import pickable_people
 from incidents import services
 from incidents.api.serializers import (
@@ -114,7 +115,12 @@ class IncidentHistoryView(IncidentChildView, generics.ListAPIView):
         entries = JournalEntry.objects.filter(ticket_id=self.get_incident().pk)
         if self.end_user():
             entries = entries.filter(internal=False)
-        return entries.select_related("actor").order_by("created_at", "id")
+        return journal.with_references(entries.select_related("actor"), self.request.user).order_by("created_at", "id")
+
+    def paginate_queryset(self, queryset: QuerySet[JournalEntry]) -> list[JournalEntry] | None:
+        """The page's entries with labels, and references rendered for the caller (core.journal.present)."""
+        page = super().paginate_queryset(queryset)
+        return None if page is None else journal.present(page, self.request.user, TicketKind.INCIDENT)
 
 
 @extend_schema_view(
@@ -158,6 +164,7 @@ class IncidentWatchersView(IncidentChildView, generics.ListCreateAPIView):
     """Who follows the incident. Agents list and add anyone; an end user may add only themselves."""
 
     serializer_class = UserRefSerializer
+    extra_error_statuses = {"GET": {403}}  # the list is the desk's
 
     def get_queryset(self) -> QuerySet[User]:
         if self.is_schema():
@@ -203,6 +210,7 @@ class IncidentLinksView(IncidentChildView, generics.ListCreateAPIView):
     """Typed links (related, duplicate of, caused by, parent of) to tickets the caller can see."""
 
     serializer_class = LinkSerializer
+    extra_error_statuses = {"GET": {403}}  # the list is the desk's
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()

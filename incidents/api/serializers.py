@@ -17,7 +17,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.serializers import NamedRefSerializer, StrictInputMixin, UserRefSerializer, inline_choice_field
+from core.api.serializers import (
+    NamedRefSerializer,
+    RoleDependentFieldsMixin,
+    StrictInputMixin,
+    UserRefSerializer,
+    inline_choice_field,
+)
+from core.limits import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
 from core.models import Attachment, Impact, JournalEntry, JournalKind, LinkKind, TicketLink, Urgency
 from incidents.choices import Channel, HoldReason, ResolutionCode, State
 from incidents.models import Category, Incident
@@ -74,7 +81,7 @@ class LinkSerializer(serializers.ModelSerializer):
         return {"id": other.pk, "number": other.number, "title": other.title, "kind": other.kind}
 
 
-class IncidentSerializer(serializers.ModelSerializer):
+class IncidentSerializer(RoleDependentFieldsMixin, serializers.ModelSerializer):
     """An incident as read by the list (and, with watchers and links, by the detail)."""
 
     state = serializers.ChoiceField(choices=State.choices, read_only=True)
@@ -92,12 +99,7 @@ class IncidentSerializer(serializers.ModelSerializer):
         model = Incident
         fields = INCIDENT_FIELDS
         read_only_fields = fields
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if self.context.get("end_user"):
-            for name in END_USER_HIDDEN_FIELDS & set(self.fields):
-                self.fields.pop(name)
+        role_dependent_fields = END_USER_HIDDEN_FIELDS
 
     @extend_schema_field(IncidentRefSerializer(allow_null=True))
     def get_parent(self, incident: Incident) -> dict[str, Any] | None:
@@ -148,8 +150,9 @@ class IncidentWriteSerializer(StrictInputMixin, serializers.Serializer):
 
     read_only_names = READ_ONLY_NAMES
 
-    title = serializers.CharField(required=False, max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    title = serializers.CharField(required=False, max_length=TITLE_MAX_LENGTH)
+    description = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False,
+                                        max_length=TEXT_MAX_LENGTH)
     impact = inline_choice_field(Impact.choices, required=False)
     urgency = inline_choice_field(Urgency.choices, required=False)
     category = _ref_field("top-level category (GET /api/v1/categories/)")
@@ -166,7 +169,8 @@ class IncidentWriteSerializer(StrictInputMixin, serializers.Serializer):
     )
     hold_reason = serializers.ChoiceField(required=False, choices=HoldReason.choices, allow_blank=True)
     resolution_code = serializers.ChoiceField(required=False, choices=ResolutionCode.choices, allow_blank=True)
-    resolution_notes = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    resolution_notes = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False,
+                                             max_length=TEXT_MAX_LENGTH)
     version = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
     def __init__(self, *args: Any, creating: bool = False, **kwargs: Any) -> None:
@@ -176,14 +180,22 @@ class IncidentWriteSerializer(StrictInputMixin, serializers.Serializer):
             self.read_only_names = READ_ONLY_NAMES | {"version"}
 
 
+class IncidentCreateSerializer(IncidentWriteSerializer):
+    """What a create may carry: the fields of a PATCH but `version` (a new incident has none to compare with)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, creating=True, **kwargs)
+
+
 class TransitionSerializer(StrictInputMixin, serializers.Serializer):
     """A state change, with what the target state needs (a hold reason; a resolution code and notes)."""
 
     state = serializers.ChoiceField(choices=State.choices)
     hold_reason = serializers.ChoiceField(choices=HoldReason.choices, allow_blank=True, default="")
     resolution_code = serializers.ChoiceField(choices=ResolutionCode.choices, allow_blank=True, default="")
-    resolution_notes = serializers.CharField(allow_blank=True, default="", trim_whitespace=False)
-    comment = serializers.CharField(allow_blank=True, default="", trim_whitespace=False,
+    resolution_notes = serializers.CharField(allow_blank=True, default="", trim_whitespace=False,
+                                             max_length=TEXT_MAX_LENGTH)
+    comment = serializers.CharField(allow_blank=True, default="", trim_whitespace=False, max_length=TEXT_MAX_LENGTH,
                                     help_text="An optional public comment added with the change.")
     version = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
@@ -197,7 +209,7 @@ class CommentSerializer(StrictInputMixin, serializers.ModelSerializer):
 
     kind = inline_choice_field(JournalKind.choices, read_only=True)
     author = UserRefSerializer(source="actor", read_only=True, allow_null=True)
-    body = serializers.CharField(trim_whitespace=False)
+    body = serializers.CharField(trim_whitespace=False, max_length=TEXT_MAX_LENGTH)
     internal = serializers.BooleanField(default=False, help_text="A work note, visible to agents only.")
 
     class Meta:
@@ -207,15 +219,43 @@ class CommentSerializer(StrictInputMixin, serializers.ModelSerializer):
 
 
 class JournalEntrySerializer(serializers.ModelSerializer):
-    """One line of the history: a comment, a work note, or one field's change (field, old and new value)."""
+    """One line of the history: a comment, a work note, or one field's change (field, old and new value).
+
+    Reads entries prepared for the caller by core.journal.present (the history view does it, one page at a time).
+    """
 
     kind = inline_choice_field(JournalKind.choices, read_only=True)
     actor = UserRefSerializer(read_only=True, allow_null=True)
+    old_value = serializers.CharField(
+        source="api_old_value", read_only=True,
+        help_text="The value before: a choice's code (state `in_progress`, priority `4`), a name, or the text. A "
+        "ticket you cannot see reads `another ticket`.",
+    )
+    new_value = serializers.CharField(source="api_new_value", read_only=True,
+                                      help_text="The value after (as old_value).")
+    old_label = serializers.CharField(
+        read_only=True, help_text="The value before in words, as pages show it: a choice's label (`4 - Low`), a "
+        "ticket's number and title (only when you may see it).",
+    )
+    new_label = serializers.CharField(read_only=True, help_text="The value after in words (as old_label).")
+    old_ticket = serializers.SerializerMethodField(help_text="The ticket the value before referred to (links, parent)"
+                                                   " when you may see it; null otherwise.")
+    new_ticket = serializers.SerializerMethodField(help_text="The ticket the value after refers to (links, parent) "
+                                                   "when you may see it; null otherwise.")
 
     class Meta:
         model = JournalEntry
-        fields = ["id", "kind", "internal", "body", "field", "old_value", "new_value", "actor", "created_at"]
+        fields = ["id", "kind", "internal", "body", "field", "old_value", "new_value", "old_label", "new_label",
+                  "old_ticket", "new_ticket", "actor", "created_at"]
         read_only_fields = fields
+
+    @extend_schema_field(TicketRefSerializer(allow_null=True))
+    def get_old_ticket(self, entry: JournalEntry) -> dict[str, Any] | None:
+        return entry.old_ref.as_api() if entry.old_ref else None
+
+    @extend_schema_field(TicketRefSerializer(allow_null=True))
+    def get_new_ticket(self, entry: JournalEntry) -> dict[str, Any] | None:
+        return entry.new_ref.as_api() if entry.new_ref else None
 
 
 def download_path(attachment_id: int) -> str:
@@ -270,7 +310,8 @@ class CategorySerializer(serializers.ModelSerializer):
 
 __all__ = [
     "AttachmentSerializer", "AttachmentUploadSerializer", "CategorySerializer", "CommentSerializer",
-    "IncidentDetailSerializer", "IncidentSerializer", "IncidentWriteSerializer", "JournalEntrySerializer",
+    "IncidentCreateSerializer", "IncidentDetailSerializer", "IncidentSerializer", "IncidentWriteSerializer",
+    "JournalEntrySerializer",
     "LinkInputSerializer", "LinkSerializer", "TransitionSerializer", "VersionSerializer",
     "WatcherInputSerializer",
 ]

@@ -35,6 +35,7 @@ from core.models import Ticket, TicketLink
 from incidents import services
 from incidents.api.serializers import (
     CategorySerializer,
+    IncidentCreateSerializer,
     IncidentDetailSerializer,
     IncidentSerializer,
     IncidentWriteSerializer,
@@ -166,7 +167,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @extend_schema(
         summary="Raise an incident",
-        request=IncidentWriteSerializer,
+        request=IncidentCreateSerializer,
         parameters=[IDEMPOTENCY_KEY],
         responses={201: IncidentDetailSerializer, 422: KEY_REUSED},
         description="End users may set title, description, urgency, service, category and subcategory. "
@@ -174,7 +175,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     )
     @idempotent_create
     def create(self, request: Request) -> Response:
-        data = self._validated(IncidentWriteSerializer(data=request.data, partial=True, creating=True))
+        data = self._validated(IncidentCreateSerializer(data=request.data, partial=True))
         channel = None if ("channel" in data and has_role(request.user, Role.AGENT)) else Channel.API
         incident = services.create_incident(request.user, resolve_parent(data, request.user), channel=channel)
         return incident_response(request, incident.pk, status_code=status.HTTP_201_CREATED)

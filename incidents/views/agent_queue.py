@@ -17,6 +17,7 @@ from django.utils.datastructures import MultiValueDict
 from django.views.decorators.http import require_POST
 
 from core import clock
+from core.filters import DateOrDateTimeInput, describe_value
 from core.pagination import COUNT_CAP, CappedPaginator, InvalidCursor, capped_count, paginate_html
 from core.permissions import permission_required
 from incidents import services
@@ -30,6 +31,9 @@ DEFAULT_QUEUE = "open"
 # Columns the user can sort by (each an ORDERING_FIELDS entry), with the direction of a first click.
 SORTABLE = {"priority": ("Priority", "priority"), "updated_at": ("Updated", "-updated_at"),
             "opened_at": ("Opened", "-opened_at"), "sla_due_at": ("SLA due", "sla_due_at")}
+# What people read for each ?ordering= field (incidents.filters.ORDERING_FIELDS).
+ORDERING_LABELS = {"priority": "priority", "updated_at": "last update", "opened_at": "opening time",
+                   "number": "number", "state": "state", "sla_due_at": "SLA due time"}
 LIST_RELATED = ("team", "assignee", "service", "requester")
 # Filters shown in the filter panel (the others, e.g. requester or major, still work from the URL).
 SELECT_FILTERS = ("team", "assignee", "service", "category")
@@ -63,11 +67,8 @@ def style_filter_form(form: forms.Form) -> None:
     for name in SELECT_FILTERS:
         field = form.fields[name]
         field.widget = ListSelect(choices=[("", "Any"), *field.choices])
-    form.fields["assignee"].label = "Assigned to"
-    form.fields["team"].label = "Assignment group"
-    for name, label in (("opened_after", "Opened from"), ("opened_before", "Opened before")):
-        form.fields[name].widget = forms.DateInput(attrs={"type": "date"})
-        form.fields[name].label = label
+    for name in ("opened_after", "opened_before"):
+        form.fields[name].widget = DateOrDateTimeInput()
     form.fields["unassigned"].widget.choices = [("unknown", "Any"), ("true", "Unassigned only"),
                                                 ("false", "Assigned only")]
     form.fields["q"].label = "Text or number"
@@ -113,13 +114,13 @@ def queue_list(request: HttpRequest) -> HttpResponse:
     slug = request.GET.get("queue") or DEFAULT_QUEUE
     queue = QUEUES_BY_SLUG.get(slug)
     if queue is None:
-        problems.append(f"Unknown queue “{slug}”. Known queues: {', '.join(QUEUES_BY_SLUG)}.")
+        problems.append(f"Unknown queue “{slug}”. Known queues: {', '.join(q.label for q in QUEUES)}.")
         queue = QUEUES_BY_SLUG[DEFAULT_QUEUE]
     raw_ordering = request.GET.get("ordering", "")
     try:
         ordering = parse_ordering(raw_ordering, queue.default_ordering)
-    except ValueError as exc:
-        problems.append(str(exc))
+    except ValueError:
+        problems.append(f"Cannot sort by “{raw_ordering}”. Sort by {', '.join(ORDERING_LABELS.values())}.")
         ordering, raw_ordering = queue.default_ordering, ""
     if not any(f.lstrip("-") in ("id", "number") for f in ordering):
         ordering = [*ordering, "-id"]
@@ -146,7 +147,7 @@ def queue_list(request: HttpRequest) -> HttpResponse:
     for incident in page.object_list:  # evaluates the page once; the template reuses these rows
         incident.selected = incident.number in selection["numbers"]
         incident.bulk_failure = selection["failed"].get(incident.number, "")
-    hidden_filters, hidden_summary = _hidden_filters(request, filterset, valid)
+    hidden_filters, hidden_summary = _hidden_filters(request, filterset)
     filtering = any(value not in ("", "unknown") for key, values in request.GET.lists() if key in filter_keys
                     for value in values)
     context = {
@@ -244,18 +245,23 @@ def _hidden_filter_errors(form: forms.Form) -> list[str]:
             for key, errors in form.errors.items() if key in form.fields and key not in VISIBLE_FILTERS]
 
 
-def _hidden_filters(request: HttpRequest, filterset: IncidentFilter, valid: bool) -> tuple[list, list[str]]:
+def _hidden_filters(request: HttpRequest, filterset: IncidentFilter) -> tuple[list, list[str]]:
+    """The active filters the panel does not show: (name, raw value) pairs for hidden inputs, and one line per
+    filter for people ("SLA breached: Yes", "SLA stage: Breached", "Opened from: 3 Dec 2026, 17:26" in their
+    time zone), never the raw value of a valid filter."""
     hidden, summary = [], []
-    fields = filterset.form.fields
+    form = filterset.form
+    cleaned_data = getattr(form, "cleaned_data", {})
     for key, values in request.GET.lists():
-        if key not in fields or key in VISIBLE_FILTERS:
+        if key not in form.fields or key in VISIBLE_FILTERS:
             continue
         values = [v for v in values if v not in ("", "unknown")]
         hidden += [(key, v) for v in values]
-        if values:
-            cleaned = filterset.form.cleaned_data.get(key) if valid else None
-            shown = cleaned if cleaned not in (None, "", []) else ", ".join(values)
-            if isinstance(shown, list | tuple):
-                shown = ", ".join(str(v) for v in shown)
-            summary.append(f"{fields[key].label or key.replace('_', ' ')}: {shown}")
+        if not values:
+            continue
+        field = form.fields[key]
+        shown = describe_value(field, cleaned_data.get(key)) if key not in form.errors else ""
+        if not shown:  # not valid: what was typed, quoted (the error above says what is wrong)
+            shown = ", ".join(f"“{v}”" for v in values)
+        summary.append(f"{field.label or key.replace('_', ' ').capitalize()}: {shown}")
     return hidden, summary

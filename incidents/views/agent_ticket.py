@@ -22,8 +22,9 @@ from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import can
+from core import journal, references
 from core import services as core_services
-from core.models import JournalEntry, TicketLink, Watcher
+from core.models import JournalEntry, Ticket, TicketLink, Watcher
 from core.permissions import permission_required
 from core.services import ConflictError
 from core.workflow import TransitionError
@@ -68,7 +69,10 @@ def action_label(current: str, target: str) -> str:
 
 def load_incident(request: HttpRequest, number: str) -> Incident:
     """The incident if the user may see it (404 otherwise), with the references the page shows."""
-    return get_object_or_404(Incident.objects.visible_to(request.user).select_related(*DETAIL_RELATED), number=number)
+    return get_object_or_404(
+        Incident.objects.visible_to(request.user).select_related(*DETAIL_RELATED)
+        .annotate(parent_visible=references.visible_exists(request.user, "parent_id")), number=number,
+    )
 
 
 def page_context(request: HttpRequest, incident: Incident, **overrides: Any) -> dict[str, Any]:
@@ -102,13 +106,13 @@ def page_context(request: HttpRequest, incident: Incident, **overrides: Any) -> 
         "comment_form": AgentCommentForm(),
         "watcher_form": WatcherForm(actor=user, ticket=incident),
         "link_form": LinkForm(user=user),
-        "entries": JournalEntry.objects.filter(ticket_id=incident.pk).select_related("actor")
-        .prefetch_related("attachments").order_by("-created_at", "-id"),
+        "entries": SimpleLazyObject(lambda: journal.present(journal.with_references(
+            JournalEntry.objects.filter(ticket_id=incident.pk).select_related("actor")
+            .prefetch_related("attachments").order_by("-created_at", "-id"), user), user, incident.kind)),
         "attachments": incident.attachments.select_related("uploaded_by"),
         "watchers": Watcher.objects.filter(ticket_id=incident.pk).select_related("user__organization")
         .order_by("created_at"),
-        "links_out": TicketLink.objects.filter(source_id=incident.pk).select_related("target"),
-        "links_in": TicketLink.objects.filter(target_id=incident.pk).select_related("source"),
+        "links": SimpleLazyObject(lambda: links_panel(incident, user)),
         "sla_timers": SimpleLazyObject(lambda: timer_views(incident.pk)),
         "status_message": "",
         "conflict": False,
@@ -116,6 +120,30 @@ def page_context(request: HttpRequest, incident: Incident, **overrides: Any) -> 
     }
     context.update(overrides)
     return context
+
+
+def links_panel(incident: Incident, user) -> dict[str, Any]:
+    """The links panel's content as `user` may see it: each link's other ticket as a reference (number, title and
+    page only when the access rule lets `user` see it, "another ticket" otherwise), and the parent likewise.
+    Visibility comes inside the links' own queries (and load_incident's `parent_visible`)."""
+    out = (TicketLink.objects.filter(source_id=incident.pk).select_related("target")
+           .defer("target__search", "target__description")
+           .annotate(visible=references.visible_exists(user, "target_id")).order_by("created_at", "id"))
+    into = (TicketLink.objects.filter(target_id=incident.pk).select_related("source")
+            .defer("source__search", "source__description")
+            .annotate(visible=references.visible_exists(user, "source_id")).order_by("created_at", "id"))
+
+    def ref(ticket, visible: bool) -> references.TicketReference:
+        return references.reference(ticket, {ticket.pk} if visible else set())
+
+    parent = None
+    if incident.parent_id:
+        parent = ref(incident.parent, getattr(incident, "parent_visible", False))
+    return {
+        "out": [{"link": link, "ticket": ref(link.target, link.visible)} for link in out],
+        "in": [{"link": link, "ticket": ref(link.source, link.visible)} for link in into],
+        "parent": parent,
+    }
 
 
 def render_panels(
@@ -238,7 +266,11 @@ def change_state(request: HttpRequest, number: str) -> HttpResponse:
     incident = load_incident(request, number)
     form = TransitionForm(request.POST)
     if not form.is_valid():
-        return respond(request, incident, primary="header", status=400, message="Choose a valid state.")
+        if "state" in form.errors:
+            return respond(request, incident, primary="header", status=400, message="Choose a valid state.")
+        errors = "; ".join(e for errs in form.errors.values() for e in errs)  # e.g. notes too long: kept in the form
+        return respond(request, incident, primary="header", status=400, transition_form=form,
+                       failed_state=form.cleaned_data["state"], message=f"{incident.number} was not changed: {errors}")
     target = form.cleaned_data["state"]
     try:
         services.transition(incident, request.user, target, expected_version=form.cleaned_data.get("version"),
@@ -313,7 +345,8 @@ def add_link(request: HttpRequest, number: str) -> HttpResponse:
 @permission_required("tickets.work")
 def remove_link(request: HttpRequest, number: str, link_id: int) -> HttpResponse:
     incident = load_incident(request, number)
-    link = get_object_or_404(TicketLink.objects.select_related("source", "target"), pk=link_id, source_id=incident.pk)
+    link = get_object_or_404(TicketLink.objects.select_related("source", "target"), pk=link_id, source_id=incident.pk,
+                             target__in=Ticket.objects.visible_to(request.user).values("pk"))  # as the API does
     core_services.unlink_tickets(link, request.user)
     return respond(request, incident, primary="links", oob=("activity",), anchor="#links",
                    message=f"Link to {link.target.number} removed.")

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.roles import Role, role_of
+from core import journal
 from core.models import Attachment, JournalEntry, JournalKind, Watcher
 from core.pagination import CappedPaginator
 from core.permissions import permission_required
@@ -119,6 +120,7 @@ def _detail_context(request: HttpRequest, incident: Incident, **overrides) -> di
         .select_related("actor")
         .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.filter(internal=False)))
     )
+    entries = journal.present(entries, user, incident.kind)  # labels, not codes
     attachments = incident.attachments.filter(internal=False).select_related("uploaded_by")
     is_requester = incident.requester_id == user.pk
     actions = [
@@ -180,7 +182,9 @@ def change_state(request: HttpRequest, number: str) -> HttpResponse:
     incident = _visible_incident(request, number)
     form = PortalTransitionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "That action is not available.")
+        comment_errors = form.errors.get("comment")
+        messages.error(request, f"Your comment: {' '.join(comment_errors)}" if comment_errors
+                       else "That action is not available.")
         return redirect("portal-incident", number=incident.number)
     target = form.cleaned_data["state"]
     if target == State.CANCELLED:  # withdrawing always goes through its confirmation step

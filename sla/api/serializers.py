@@ -20,7 +20,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core import clock
-from core.api.serializers import NamedRefSerializer, StrictInputMixin
+from core.api.serializers import NamedRefSerializer, RoleDependentFieldsMixin, StrictInputMixin
 from core.filters import utc_instant
 from sla import business_time, calendars
 from sla.filters import END_USER_TIMERS
@@ -154,10 +154,11 @@ class TimerSerializer(LiveFiguresMixin, serializers.ModelSerializer):
         return seconds(self.figures(timer)["paused_total"]) or 0
 
 
-class TicketSlaSerializer(LiveFiguresMixin, serializers.Serializer):
+class TicketSlaSerializer(RoleDependentFieldsMixin, LiveFiguresMixin, serializers.Serializer):
     """One timer of a ticket, as its detail shows it. End users get neither the definition id nor the type."""
 
-    end_user_hidden = frozenset({"definition_id", "agreement_type"})
+    class Meta:
+        role_dependent_fields = frozenset({"definition_id", "agreement_type"})
 
     definition = serializers.CharField(source="definition.name", read_only=True, help_text="The agreement's name.")
     definition_id = serializers.IntegerField(read_only=True)
@@ -171,12 +172,6 @@ class TicketSlaSerializer(LiveFiguresMixin, serializers.Serializer):
     breached = serializers.BooleanField(read_only=True)
     breached_at = serializers.DateTimeField(read_only=True, allow_null=True)
     paused = serializers.SerializerMethodField(help_text="True while the clock is paused (e.g. awaiting the caller).")
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if self.context.get("end_user"):
-            for name in self.end_user_hidden:
-                self.fields.pop(name, None)
 
     def get_percent(self, timer: SlaTimer) -> float:
         return self.figures(timer)["percent"]

@@ -67,3 +67,20 @@ def test_sharing_switched_off_hides_colleagues(world, requester_a, org_acme):
     org_acme.share_tickets = False
     org_acme.save()
     assert visible(requester_a) == numbers(world, "a")
+
+
+def test_the_rule_read_in_subqueries_grants_exactly_the_same(world, requester_a, requester_b, agent_a, agent_b,
+                                                             manager, org_acme, django_assert_max_num_queries):
+    """core.references checks a few tickets with the rule nested in another query: the same tickets, one query."""
+    add_watcher(world["b"], agent_a, manager)  # a watched ticket outside agent_a's team
+    add_watcher(world["b"], requester_a, manager, confirm_other_organization=True)
+    inactive = UserFactory(username="gone", is_active=False)
+    people = [requester_a, requester_b, agent_a, agent_b, manager, inactive, AnonymousUser(),
+              *world["users"].values()]
+    for sharing in (True, False):
+        org_acme.share_tickets = sharing
+        org_acme.save()
+        for user in people:
+            with django_assert_max_num_queries(1):
+                nested = set(Incident.objects.visible_to(user, subqueries=True).values_list("number", flat=True))
+            assert nested == visible(user), user

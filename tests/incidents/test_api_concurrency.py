@@ -110,5 +110,5 @@ def test_concurrent_transitions_from_one_version_apply_once(token_client, make_i
                 (agent_a, manager, agent_a, manager)]
     responses = run_at_once(requests)
     assert sorted(r.status_code for r in responses) == [200, 409, 409, 409]
-    states = JournalEntry.objects.filter(ticket_id=incident.pk, field="state", new_value="Resolved")
+    states = JournalEntry.objects.filter(ticket_id=incident.pk, field="state", new_value="resolved")
     assert states.count() == 1

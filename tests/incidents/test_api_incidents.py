@@ -34,8 +34,9 @@ def test_an_end_user_raises_an_incident_through_the_api(world: World, service_em
     assert body["service"] == {"id": service_email.pk, "name": "E-mail"}
     assert body["team"]["name"] == "Service Desk" and body["version"] == 1
     assert Incident.objects.get(number=body["number"]).channel == "api"
-    assert ("field_change", "state", "New") in {(e["kind"], e["field"], e["new_value"]) for e in
-                                                 history(world, Incident.objects.get(number=body["number"]))}
+    assert ("field_change", "state", "new", "New") in {
+        (e["kind"], e["field"], e["new_value"], e["new_label"])
+        for e in history(world, Incident.objects.get(number=body["number"]))}
 
 
 def test_an_agent_raises_one_for_a_caller_and_names_the_channel(world: World):
@@ -180,7 +181,7 @@ def test_an_agent_may_change_the_state_in_a_patch_through_the_transition_table(w
     assert held.status_code == 200, held.content
     assert (held.json()["state"], held.json()["hold_reason"]) == ("on_hold", "awaiting_caller")
     refused = client.patch(url(inc_a), {"state": "closed"}, format="json")
-    assert refused.status_code == 400 and "Allowed from 'on_hold'" in refused.json()["state"][0]
+    assert refused.status_code == 400 and "Allowed from On hold: In progress" in refused.json()["state"][0]
 
 
 def test_assigning_someone_outside_the_team_is_a_400(world: World):
@@ -213,7 +214,7 @@ def test_a_forbidden_transition_names_the_allowed_states(world: World):
     response = world.client("agent_a").post(url(inc_a, "transition/"), {"state": "closed"}, format="json")
     assert response.status_code == 400
     assert response.json() == {
-        "state": ["Cannot move from 'new' to 'closed'. Allowed from 'new': in_progress, on_hold, resolved, cancelled."]
+        "state": ["Cannot move from New to Closed. Allowed from New: In progress, On hold, Resolved, Cancelled."]
     }
     assert world.refresh("inc_a").state == State.NEW
 
@@ -231,7 +232,8 @@ def test_resolving_needs_a_code_and_notes_then_records_them(world: World):
     body = resolved.json()
     assert body["state"] == "resolved" and body["resolved_at"] and body["resolution_notes"] == "Quota raised."
     entries = history(world, inc_a, "requester_a")
-    assert ("field_change", "state", "Resolved") in {(e["kind"], e["field"], e["new_value"]) for e in entries}
+    assert ("field_change", "state", "resolved", "Resolved") in {
+        (e["kind"], e["field"], e["new_value"], e["new_label"]) for e in entries}
     assert entries[-1]["kind"] == "comment" and entries[-1]["body"] == "Please try again."
 
 
@@ -239,7 +241,7 @@ def test_the_requester_confirms_or_cancels_but_does_not_work_the_incident(world:
     inc_a = world.incidents["inc_a"]
     requester = world.client("requester_a")
     refused = requester.post(url(inc_a, "transition/"), {"state": "in_progress"}, format="json")
-    assert refused.status_code == 400 and "Allowed for you: cancelled" in refused.json()["state"][0]
+    assert refused.status_code == 400 and "Allowed for you: Cancelled." in refused.json()["state"][0]
     assert world.client("colleague_a").post(url(inc_a, "transition/"), {"state": "cancelled"},
                                             format="json").status_code == 400
     cancelled = requester.post(url(inc_a, "transition/"), {"state": "cancelled"}, format="json")
@@ -329,8 +331,10 @@ def test_history_is_in_time_order_with_old_and_new_values(world: World):
     summary = [(e["kind"], e["field"], e["old_value"], e["new_value"], e["body"]) for e in entries]
     title = ("field_change", "title", "Mailbox quota exceeded", "Quota", "")
     comment = ("comment", "", "", "", "Looking")
-    state = ("field_change", "state", "New", "In progress", "")
+    state = ("field_change", "state", "new", "in_progress", "")
     assert summary.index(title) < summary.index(comment) < summary.index(state)
+    labels = {(e["field"], e["old_label"], e["new_label"]) for e in entries}  # the words, for people
+    assert ("state", "New", "In progress") in labels and ("title", "Mailbox quota exceeded", "Quota") in labels
 
 
 def test_history_is_paginated(world: World):

@@ -77,9 +77,9 @@ def test_opened_range_filters_by_date(ui_world):
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ("?ordering=title", "Unknown ordering field(s): title"),
-        ("?ordering=-password", "Unknown ordering field(s): -password"),
-        ("?queue=everything", "Unknown queue"),
+        ("?ordering=title", "Cannot sort by “title”. Sort by priority, last update"),
+        ("?ordering=-password", "Cannot sort by “-password”"),
+        ("?queue=everything", "Unknown queue “everything”. Known queues: Assigned to me, My teams - unassigned"),
         ("?state=bogus", "Select a valid choice"),
         ("?team=abc", "is not a valid value"),
         ("?team=99999999999999999999999", "Select a valid choice"),

@@ -70,7 +70,7 @@ def test_an_oversized_attachment_is_a_clear_form_error_and_nothing_is_created(ui
     )
     html = response.content.decode()
     assert response.status_code == 400
-    assert "“huge.log” is 0.0 MB; attachments may be at most 0 MB." in html
+    assert "“huge.log” is 4 KB; attachments may be at most 1 KB each." in html  # never "0.0 MB"
     assert "choose a file that fits instead" in html and "Printer on fire" in html
     assert Incident.objects.count() == before and Attachment.objects.count() == 0
 
