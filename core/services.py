@@ -174,7 +174,7 @@ def remove_watcher(ticket: Ticket, user, actor) -> bool:
 def link_tickets(source: Ticket, target: Ticket, kind: str, actor) -> TicketLink:
     """Link two tickets; journals it on both. Refuses a link to itself and unknown kinds."""
     if kind not in LinkKind.values:
-        raise ValidationError({"kind": [f"Unknown link kind {kind!r}. Known: {', '.join(LinkKind.values)}."]})
+        raise ValidationError({"kind": [f"Unknown link kind “{kind}”. Known: {', '.join(LinkKind.labels)}."]})
     if source.pk == target.pk:
         raise ValidationError({"target": ["A ticket cannot be linked to itself."]})
     link, created = TicketLink.objects.get_or_create(
