@@ -21,7 +21,7 @@ TIMEZONE_CHOICES = [(tz, tz) for tz in sorted(available_timezones()) if "/" in t
 
 def validate_timezone(value: str) -> None:
     if value and value not in available_timezones():
-        raise ValidationError(f"{value!r} is not a known time zone.")
+        raise ValidationError(f"“{value}” is not a known time zone (e.g. Europe/Paris).")
 
 
 class Organization(models.Model):

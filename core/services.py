@@ -195,7 +195,7 @@ def link_tickets(source: Ticket, target: Ticket, kind: str, actor) -> TicketLink
     """Link two tickets; journals it on both (with the other ticket as a reference, its number in the text and
     never its title). Refuses a link to itself and unknown kinds."""
     if kind not in LinkKind.values:
-        raise ValidationError({"kind": [f"Unknown link kind {kind!r}. Known: {', '.join(LinkKind.values)}."]})
+        raise ValidationError({"kind": [f"Unknown link kind “{kind}”. Known: {', '.join(LinkKind.labels)}."]})
     if source.pk == target.pk:
         raise ValidationError({"target": ["A ticket cannot be linked to itself."]})
     link, created = TicketLink.objects.get_or_create(

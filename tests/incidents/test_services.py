@@ -149,3 +149,27 @@ def test_bulk_assign_collects_errors(agent_a, agent_b, requester_a, make_inciden
     assert "can no longer change" in result.errors[b.number][0]
     a.refresh_from_db()
     assert a.team == team_network and a.assignee == agent_b
+
+
+def test_refusals_name_choices_by_their_labels(agent_a, requester_a, make_incident):
+    """What a person reads when a choice is refused: labels, quoted input, never codes or Python reprs."""
+    from django.core.exceptions import ValidationError
+
+    from accounts.models import validate_timezone
+    from core import services as core_services
+
+    incident, other = make_incident(requester_a), make_incident(requester_a)
+    with pytest.raises(ValidationError) as exc:
+        core_services.link_tickets(incident, other, "blocks", agent_a)
+    assert exc.value.message_dict["kind"] == [
+        "Unknown link kind “blocks”. Known: Related to, Duplicate of, Caused by, Parent of."
+    ]
+    with pytest.raises(ValidationError) as exc:
+        services.update_incident(incident, agent_a, {"channel": "fax", "impact": 7})
+    assert exc.value.message_dict == {
+        "channel": ["“fax” is not one of: Portal, E-mail, Phone, API, Monitoring."],
+        "impact": ["“7” is not one of: 1 - High, 2 - Medium, 3 - Low."],
+    }
+    with pytest.raises(ValidationError) as exc:
+        validate_timezone("Mars/Olympus")
+    assert exc.value.messages == ["“Mars/Olympus” is not a known time zone (e.g. Europe/Paris)."]
