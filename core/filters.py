@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import django_filters
 from django import forms
@@ -102,12 +102,12 @@ class BooleanChoiceSelect(forms.NullBooleanSelect):
     def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
         return data.get(name)
 
-    def format_value(self, value: Any) -> str:
+    def format_value(self, value: Any) -> str:  # type: ignore[override]  # one value, not a list
         try:
             parsed = parse_boolean(value)
         except ValueError:
             return "unknown"
-        return {True: "true", False: "false"}.get(parsed, "unknown")
+        return "unknown" if parsed is None else ("true" if parsed else "false")
 
 
 class StrictNullBooleanField(forms.NullBooleanField):
@@ -116,7 +116,7 @@ class StrictNullBooleanField(forms.NullBooleanField):
     widget = BooleanChoiceSelect
     default_error_messages = {"invalid": "Enter true or false."}
 
-    def to_python(self, value: Any) -> bool | None:
+    def to_python(self, value: Any) -> bool | None:  # type: ignore[override]  # None: no answer
         try:
             return parse_boolean(value)
         except ValueError as exc:
@@ -207,10 +207,11 @@ def describe_value(field: forms.Field, value: Any) -> str:
     if isinstance(value, list | tuple | set | frozenset | models.QuerySet):
         return ", ".join(text for text in (describe_value(field, v) for v in value) if text)
     null_value = getattr(field, "null_value", None)
-    if null_value is not None and value == null_value and getattr(field, "null_label", None):
-        return str(field.null_label)
+    null_label = getattr(field, "null_label", None)
+    if null_value is not None and value == null_value and null_label:
+        return str(null_label)
     if isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
-        return _flat_choices(field.choices).get(str(value), str(value))
+        return _flat_choices(cast(Iterable[Any], field.choices)).get(str(value), str(value))
     return str(value)
 
 

@@ -8,6 +8,7 @@ agent's queue can span every kind in one query. Only service functions write the
 from __future__ import annotations
 
 from pathlib import PurePath
+from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
@@ -51,7 +52,7 @@ def next_number(kind: str) -> str:
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval(%s)", [sequence_name(kind)])
         value = cursor.fetchone()[0]
-    return f"{NUMBER_PREFIX[kind]}{value:0{NUMBER_DIGITS}d}"
+    return f"{NUMBER_PREFIX[TicketKind(kind)]}{value:0{NUMBER_DIGITS}d}"
 
 
 class Impact(models.IntegerChoices):
@@ -191,7 +192,7 @@ class TicketQuerySet(models.QuerySet):
         return self.filter(active=True)
 
 
-class TicketManager(models.Manager.from_queryset(TicketQuerySet)):
+class TicketManager(models.Manager.from_queryset(TicketQuerySet)):  # type: ignore[misc]  # django-stubs: dynamic base
     """Tickets without their search vector (only the text filter reads it, inside SQL)."""
 
     def get_queryset(self) -> TicketQuerySet:
@@ -241,7 +242,7 @@ class Ticket(models.Model):
         null=True, blank=True, editable=False,
         help_text="The nearest due time of the ticket's running SLA timers (kept by sla.services).",
     )
-    watchers = models.ManyToManyField(
+    watchers: models.ManyToManyField[Any, Any] = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Watcher", related_name="watched_tickets", blank=True
     )
     # Full-text search over title and description, kept by PostgreSQL itself (GIN-indexed). Only the first

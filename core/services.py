@@ -100,19 +100,19 @@ def add_comment(ticket: Ticket, actor, body: str, *, internal: bool = False) -> 
 
 def validate_upload(upload: UploadedFile) -> None:
     """Refuse (on `file`) an empty file or one larger than ATTACHMENT_MAX_BYTES, naming the limit."""
-    limit = limits.attachment_max_bytes()
-    if upload.size > limit:
+    limit, size = limits.attachment_max_bytes(), upload.size or 0
+    if size > limit:
         raise ValidationError({"file": [
-            f"“{upload.name}” is {limits.format_size(upload.size)}; attachments may be at most "
+            f"“{upload.name}” is {limits.format_size(size)}; attachments may be at most "
             f"{limits.format_size(limit)} each."
         ]})
-    if upload.size == 0:
+    if size == 0:
         raise ValidationError({"file": [f"“{upload.name}” is empty."]})
 
 
 def validate_uploads_total(uploads: Iterable[UploadedFile]) -> None:
     """Refuse (on `file`) files that together exceed ATTACHMENTS_MAX_TOTAL_BYTES, naming the limit."""
-    total, limit = sum(upload.size for upload in uploads), limits.attachments_total_max_bytes()
+    total, limit = sum(upload.size or 0 for upload in uploads), limits.attachments_total_max_bytes()
     if total > limit:
         raise ValidationError({"file": [
             f"The files come to {limits.format_size(total)} together; at most {limits.format_size(limit)} "
@@ -130,7 +130,7 @@ def add_attachment(
     attachment = Attachment(
         ticket=ticket, journal_entry=journal_entry, filename=name,
         content_type=(getattr(upload, "content_type", None) or "application/octet-stream")[:150],
-        size=upload.size, internal=internal, uploaded_by=actor,
+        size=upload.size or 0, internal=internal, uploaded_by=actor,
     )
     attachment.file.save(name, upload, save=False)
     attachment.save()
@@ -157,8 +157,8 @@ def watcher_refusal(
         return None
     if confirm_other_organization and has_role(actor, Role.AGENT):
         return None
-    theirs = user.organization.name if user.organization_id else "no organization"
-    ours = ticket.organization.name if ticket.organization_id else "no organization"
+    theirs = user.organization.name if user.organization else "no organization"
+    ours = ticket.organization.name if ticket.organization else "no organization"
     return ValidationError(
         f"{user.display_name} belongs to {theirs}, not to {ours} (the requester's): as a watcher they would read "
         "this ticket. Confirm that they should, or choose someone else.", code="other_organization",

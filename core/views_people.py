@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from accounts.models import User
 from core.models import Ticket
 from core.people import MIN_QUERY, search_people
 
@@ -21,6 +24,6 @@ def people_search(request: HttpRequest) -> HttpResponse:
     ticket = Ticket.objects.visible_to(request.user).filter(number=number).first() if number else None
     name = request.GET.get("name", "user")
     return render(request, "components/people_options.html", {
-        "people": search_people(request.user, query), "query": query, "min_query": MIN_QUERY,
+        "people": search_people(cast(User, request.user), query), "query": query, "min_query": MIN_QUERY,
         "ticket": ticket, "name": name if name.isidentifier() else "user",
     })

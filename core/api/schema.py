@@ -91,7 +91,8 @@ def model_field_of(field: serializers.Field) -> models.Field | None:
     """The model field a ModelSerializer's field reads (following `source` across relations), if any."""
     model = getattr(getattr(field.parent, "Meta", None), "model", None)
     target = None
-    for name in field.source.split(".") if field.source and field.source != "*" else ():
+    source = field.source if isinstance(field.source, str) else ""
+    for name in source.split(".") if source and source != "*" else ():
         if model is None:
             return None
         try:
