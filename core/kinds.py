@@ -69,6 +69,14 @@ class Kind:
         the decision to the core's rule."""
         return None
 
+    def add_comment(self, ticket: Ticket, actor: Any, body: str, *, internal: bool = False) -> Any:
+        """Add a public comment or (the desk) a work note, with what the kind does around it (reopen on a
+        requester's reply, first response, notifications). The default writes the journal entry only."""
+        from core import access, services
+
+        access.require(actor, "work_note" if internal else "comment", ticket)
+        return services.add_comment(ticket, actor, body, internal=internal)
+
     def escalate(self, ticket: Ticket, action: str, escalation_team: Any = None) -> str:
         """Run an SLA escalation action that changes the ticket (raise priority, flag major, reassign) as the
         system, through the kind's own service functions; return what happened in a few words for the SLA

@@ -30,6 +30,11 @@ class IncidentKind(Kind):
             return user is None or can(user, "incidents.flag_major")
         return None
 
+    def add_comment(self, ticket: Ticket, actor: Any, body: str, *, internal: bool = False) -> Any:
+        from incidents import services
+
+        return services.add_comment(ticket, actor, body, internal=internal)
+
     def escalate(self, ticket: Ticket, action: str, escalation_team: Any = None) -> str:
         """Raise the priority one step, flag the incident major, or hand it to the escalation team, as the
         system (journaled like any change)."""

@@ -1,17 +1,19 @@
-"""The endpoints under /api/v1/incidents/{number}/: comments, history, attachments, watchers and links.
+"""The endpoints every ticket kind has under /api/v1/{kind}/{number}/: comments, history, attachments, watchers
+and links. A kind gets them all from `child_routes(kind, "incidents")`.
 
-Each looks the incident up through the access rule first (404 when the caller cannot see it), then applies
-what the caller's role allows: end users never see internal entries or attachments, and the watcher and link
-lists are the desk's (403 for end users, who may only add or remove themselves as watchers).
+Each looks the ticket up through the access rule first (404 when the caller cannot see it), then asks
+`core.access.may` what the caller may do: end users never see internal entries or attachments, and the
+watcher and link lists are the desk's (403 for end users, who may only add or remove themselves as watchers).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.urls import URLPattern, path
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -19,14 +21,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
-from core import journal
+from core import access, journal, kinds
 from core import services as core
 from core.api.idempotency import IDEMPOTENCY_KEY, KEY_REUSED, idempotent_create
 from core.api.serializers import UserRefSerializer
-from core.models import Attachment, JournalEntry, JournalKind, Ticket, TicketKind, TicketLink
-from core.people import pickable_people
-from incidents import services
-from incidents.api.serializers import (
+from core.api.tickets import (
     AttachmentSerializer,
     AttachmentUploadSerializer,
     CommentSerializer,
@@ -35,34 +34,40 @@ from incidents.api.serializers import (
     LinkSerializer,
     WatcherInputSerializer,
 )
-from incidents.api.views import is_end_user, visible_incidents
-from incidents.choices import State
-from incidents.models import Incident
+from core.kinds import Kind
+from core.models import Attachment, JournalEntry, JournalKind, Ticket, TicketLink
+from core.people import pickable_people
 
-NUMBER = OpenApiParameter("number", str, OpenApiParameter.PATH, description="The incident number (INC0001234).")
-CLOSED_STATES = (State.CLOSED, State.CANCELLED)
+NUMBER = OpenApiParameter("number", str, OpenApiParameter.PATH,
+                          description="The ticket's number (INC0001234, PRB0001001...).")
 
 
-class IncidentChildView(generics.GenericAPIView):
-    """Base of the endpoints under an incident: the incident comes from the access rule, or 404."""
+class TicketChildView(generics.GenericAPIView):
+    """Base of the endpoints under one ticket of a kind: the ticket comes from the access rule, or 404."""
 
+    kind_key = ""  # set per route by child_routes()
     filter_backends: list = []
 
-    def get_incident(self) -> Incident:
-        if not hasattr(self, "_incident"):
-            self._incident = get_object_or_404(visible_incidents(self.request.user), number=self.kwargs["number"])
-        return self._incident
+    @property
+    def kind(self) -> Kind:
+        return kinds.get(self.kind_key)
 
-    def end_user(self) -> bool:
-        return is_end_user(self.request.user)
+    def get_ticket(self) -> Ticket:
+        if not hasattr(self, "_ticket"):
+            visible = self.kind.model.objects.visible_to(self.request.user)  # type: ignore[attr-defined]
+            self._ticket = get_object_or_404(visible, number=self.kwargs["number"])
+        return self._ticket
 
-    def require_desk(self) -> None:
-        """After the 404 check: the desk's own lists are refused to end users."""
-        if self.end_user():
-            raise PermissionDenied("Only the service desk can see this.")
+    def may(self, action: str) -> bool:
+        return access.may(self.request.user, action, self.get_ticket())
+
+    def require(self, action: str) -> None:
+        """After the 404 check: refuse (403) what the caller's role may not do to this ticket."""
+        access.require(self.request.user, action, self.get_ticket())
 
     def get_serializer_context(self) -> dict[str, Any]:
-        return {**super().get_serializer_context(), "end_user": self.end_user()}
+        end_user = not self.is_schema() and not self.may("read_internal")
+        return {**super().get_serializer_context(), "end_user": end_user}
 
     @staticmethod
     def validated(serializer: serializers.Serializer) -> dict[str, Any]:
@@ -78,7 +83,7 @@ class IncidentChildView(generics.GenericAPIView):
     post=extend_schema(summary="Add a comment or (agents) a work note", parameters=[NUMBER, IDEMPOTENCY_KEY],
                        request=CommentSerializer, responses={201: CommentSerializer, 422: KEY_REUSED}),
 )
-class IncidentCommentsView(IncidentChildView, generics.ListCreateAPIView):
+class CommentsView(TicketChildView, generics.ListCreateAPIView):
     """Public comments and internal work notes, oldest first. End users see and write public comments only."""
 
     serializer_class = CommentSerializer
@@ -87,23 +92,23 @@ class IncidentCommentsView(IncidentChildView, generics.ListCreateAPIView):
         if self.is_schema():
             return JournalEntry.objects.none()
         entries = JournalEntry.objects.filter(
-            ticket_id=self.get_incident().pk, kind__in=[JournalKind.COMMENT, JournalKind.WORK_NOTE]
+            ticket_id=self.get_ticket().pk, kind__in=[JournalKind.COMMENT, JournalKind.WORK_NOTE]
         )
-        if self.end_user():
+        if not self.may("read_internal"):
             entries = entries.filter(internal=False)
         return entries.select_related("actor").order_by("created_at", "id")
 
     @idempotent_create
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        incident = self.get_incident()
+        ticket = self.get_ticket()
         data = self.validated(CommentSerializer(data=request.data))
-        entry = services.add_comment(incident, request.user, data["body"], internal=data["internal"])
+        entry = self.kind.add_comment(ticket, request.user, data["body"], internal=data["internal"])
         return Response(CommentSerializer(entry).data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(get=extend_schema(summary="The history: comments, work notes and field changes",
                                       parameters=[NUMBER]))
-class IncidentHistoryView(IncidentChildView, generics.ListAPIView):
+class HistoryView(TicketChildView, generics.ListAPIView):
     """The journal in time order: comments, work notes and one entry per field change (internal hidden from end
     users)."""
 
@@ -112,15 +117,15 @@ class IncidentHistoryView(IncidentChildView, generics.ListAPIView):
     def get_queryset(self) -> QuerySet[JournalEntry]:
         if self.is_schema():
             return JournalEntry.objects.none()
-        entries = JournalEntry.objects.filter(ticket_id=self.get_incident().pk)
-        if self.end_user():
+        entries = JournalEntry.objects.filter(ticket_id=self.get_ticket().pk)
+        if not self.may("read_internal"):
             entries = entries.filter(internal=False)
         return journal.with_references(entries.select_related("actor"), self.request.user).order_by("created_at", "id")
 
-    def paginate_queryset(self, queryset: QuerySet[JournalEntry]) -> list[JournalEntry] | None:
+    def paginate_queryset(self, queryset: QuerySet[Any, Any]) -> list[Any] | None:
         """The page's entries with labels, and references rendered for the caller (core.journal.present)."""
         page = super().paginate_queryset(queryset)
-        return None if page is None else journal.present(page, self.request.user, TicketKind.INCIDENT)
+        return None if page is None else journal.present(page, self.request.user, self.kind_key)
 
 
 @extend_schema_view(
@@ -129,8 +134,8 @@ class IncidentHistoryView(IncidentChildView, generics.ListAPIView):
                        request={"multipart/form-data": AttachmentUploadSerializer},
                        responses={201: AttachmentSerializer}),
 )
-class IncidentAttachmentsView(IncidentChildView, generics.ListCreateAPIView):
-    """Files on the incident; each has a `download_url` (the access-checked download view)."""
+class AttachmentsView(TicketChildView, generics.ListCreateAPIView):
+    """Files on the ticket; each has a `download_url` (the access-checked download view)."""
 
     serializer_class = AttachmentSerializer
     parser_classes = [MultiPartParser, FormParser]
@@ -138,20 +143,19 @@ class IncidentAttachmentsView(IncidentChildView, generics.ListCreateAPIView):
     def get_queryset(self) -> QuerySet[Attachment]:
         if self.is_schema():
             return Attachment.objects.none()
-        attachments = Attachment.objects.filter(ticket_id=self.get_incident().pk)
-        if self.end_user():
+        attachments = Attachment.objects.filter(ticket_id=self.get_ticket().pk)
+        if not self.may("read_internal"):
             attachments = attachments.filter(internal=False)
         return attachments.select_related("uploaded_by").order_by("created_at", "id")
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        incident = self.get_incident()
+        ticket = self.get_ticket()
         data = self.validated(AttachmentUploadSerializer(data=request.data))
-        if self.end_user():
-            if data["internal"]:
-                raise ValidationError({"internal": ["Only agents can add internal attachments."]})
-            if incident.state in CLOSED_STATES:
-                raise ValidationError({"file": ["This incident is closed: raise a new one if the problem is back."]})
-        attachment = core.add_attachment(incident, request.user, data["file"], internal=data["internal"])
+        if data["internal"] and not self.may("attach_internal"):
+            raise ValidationError({"internal": [access.REFUSALS["attach_internal"]]})
+        if not self.may("attach"):
+            raise ValidationError({"file": [access.REFUSALS["attach"]]})
+        attachment = core.add_attachment(ticket, request.user, data["file"], internal=data["internal"])
         return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
 
 
@@ -160,8 +164,8 @@ class IncidentAttachmentsView(IncidentChildView, generics.ListCreateAPIView):
     post=extend_schema(summary="Add a watcher (end users: only themselves)", parameters=[NUMBER],
                        request=WatcherInputSerializer, responses={201: UserRefSerializer, 200: UserRefSerializer}),
 )
-class IncidentWatchersView(IncidentChildView, generics.ListCreateAPIView):
-    """Who follows the incident. Agents list and add anyone; an end user may add only themselves."""
+class WatchersView(TicketChildView, generics.ListCreateAPIView):
+    """Who follows the ticket. Agents list and add anyone; an end user may add only themselves."""
 
     serializer_class = UserRefSerializer
     extra_error_statuses = {"GET": {403}}  # the list is the desk's
@@ -169,36 +173,46 @@ class IncidentWatchersView(IncidentChildView, generics.ListCreateAPIView):
     def get_queryset(self) -> QuerySet[User]:
         if self.is_schema():
             return User.objects.none()
-        incident = self.get_incident()
-        self.require_desk()
-        return User.objects.filter(watcher_rows__ticket_id=incident.pk).order_by("username")
+        ticket = self.get_ticket()
+        self.require("read_internal")
+        return User.objects.filter(watcher_rows__ticket_id=ticket.pk).order_by("username")
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        incident = self.get_incident()
+        ticket = self.get_ticket()
         data = self.validated(WatcherInputSerializer(data=request.data))
-        user_id = data.get("user", request.user.pk)
-        if self.end_user() and user_id != request.user.pk:
+        caller = cast(User, request.user)
+        user_id: int = data.get("user", caller.pk)
+        if user_id != caller.pk and not self.may("watch_others"):
             raise PermissionDenied("You can only add yourself as a watcher.")
-        user = pickable_people(request.user).filter(pk=user_id).select_related("organization").first()
+        user = pickable_people(caller).filter(pk=user_id).select_related("organization").first()
         if user is None:
             raise ValidationError({"user": [f"No active user with id {user_id}."]})
-        created = core.add_watcher(incident, user, request.user,
+        created = core.add_watcher(ticket, user, request.user,
                                    confirm_other_organization=data["confirm_other_organization"])
         return Response(UserRefSerializer(user).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 @extend_schema_view(delete=extend_schema(summary="Remove a watcher (end users: only themselves)", parameters=[
     NUMBER, OpenApiParameter("user_id", int, OpenApiParameter.PATH)]))
-class IncidentWatcherView(IncidentChildView, generics.GenericAPIView):
+class WatcherView(TicketChildView, generics.GenericAPIView):
     serializer_class = UserRefSerializer
 
     def delete(self, request: Request, number: str, user_id: int) -> Response:
-        incident = self.get_incident()
-        if self.end_user() and user_id != request.user.pk:
+        ticket = self.get_ticket()
+        if user_id != request.user.pk and not self.may("watch_others"):
             raise PermissionDenied("You can only remove yourself from the watchers.")
-        if not core.remove_watcher(incident, get_object_or_404(User, pk=user_id), request.user):
-            return Response({"detail": "This user does not watch the incident."}, status=status.HTTP_404_NOT_FOUND)
+        if not core.remove_watcher(ticket, get_object_or_404(User, pk=user_id), request.user):
+            return Response({"detail": f"This user does not watch this {self.kind.label.lower()}."},
+                            status=status.HTTP_404_NOT_FOUND)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def visible_links(ticket: Ticket, user: Any) -> QuerySet[TicketLink]:
+    """The ticket's links whose other end the user may see (both directions)."""
+    tickets = Ticket.objects.visible_to(user).values("pk")
+    return TicketLink.objects.filter(
+        Q(source_id=ticket.pk, target__in=tickets) | Q(target_id=ticket.pk, source__in=tickets)
+    ).defer("source__search", "target__search").select_related("source", "target")
 
 
 @extend_schema_view(
@@ -206,7 +220,7 @@ class IncidentWatcherView(IncidentChildView, generics.GenericAPIView):
     post=extend_schema(summary="Link to another ticket", parameters=[NUMBER], request=LinkInputSerializer,
                        responses={201: LinkSerializer}),
 )
-class IncidentLinksView(IncidentChildView, generics.ListCreateAPIView):
+class LinksView(TicketChildView, generics.ListCreateAPIView):
     """Typed links (related, duplicate of, caused by, parent of) to tickets the caller can see."""
 
     serializer_class = LinkSerializer
@@ -215,46 +229,50 @@ class IncidentLinksView(IncidentChildView, generics.ListCreateAPIView):
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()
         if not self.is_schema():
-            context["incident_id"] = self.get_incident().pk
+            context["ticket_id"] = self.get_ticket().pk
         return context
 
     def get_queryset(self) -> QuerySet[TicketLink]:
         if self.is_schema():
             return TicketLink.objects.none()
-        incident = self.get_incident()
-        self.require_desk()
-        tickets = Ticket.objects.visible_to(self.request.user).values("pk")
-        return (
-            TicketLink.objects.filter(Q(source_id=incident.pk, target__in=tickets) | Q(target_id=incident.pk,
-                                                                                        source__in=tickets))
-            .defer("source__search", "target__search").select_related("source", "target").order_by("created_at", "id")
-        )
+        ticket = self.get_ticket()
+        self.require("read_internal")
+        return visible_links(ticket, self.request.user).order_by("created_at", "id")
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        incident = self.get_incident()
-        self.require_desk()
+        ticket = self.get_ticket()
+        self.require("link")
         data = self.validated(LinkInputSerializer(data=request.data))
         number = data["target"].strip().upper()
         target = Ticket.objects.visible_to(request.user).filter(number=number).first()
         if target is None:
             raise ValidationError({"target": [f"No ticket {number} that you can see."]})
-        link = core.link_tickets(incident, target, data["kind"], request.user)
+        link = core.link_tickets(ticket, target, data["kind"], request.user)
         link = TicketLink.objects.select_related("source", "target").get(pk=link.pk)
-        return Response(LinkSerializer(link, context={"incident_id": incident.pk}).data, status=status.HTTP_201_CREATED)
+        return Response(LinkSerializer(link, context={"ticket_id": ticket.pk}).data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(delete=extend_schema(summary="Remove a link", parameters=[
     NUMBER, OpenApiParameter("link_id", int, OpenApiParameter.PATH)]))
-class IncidentLinkView(IncidentChildView, generics.GenericAPIView):
+class LinkView(TicketChildView, generics.GenericAPIView):
     serializer_class = LinkSerializer
 
     def delete(self, request: Request, number: str, link_id: int) -> Response:
-        incident = self.get_incident()
-        self.require_desk()
-        tickets = Ticket.objects.visible_to(request.user).values("pk")
-        link = get_object_or_404(
-            TicketLink.objects.select_related("source", "target"),
-            Q(source_id=incident.pk, target__in=tickets) | Q(target_id=incident.pk, source__in=tickets), pk=link_id,
-        )
+        ticket = self.get_ticket()
+        self.require("link")
+        link = get_object_or_404(visible_links(ticket, request.user), pk=link_id)
         core.unlink_tickets(link, request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def child_routes(kind: Kind, prefix: str) -> list[URLPattern]:
+    """The child endpoints of a kind under `{prefix}/{number}/`, named `{kind.key}-comments` and so on."""
+    base = f"{prefix}/<str:number>/"
+    routes = [
+        ("comments/", CommentsView, "comments"), ("history/", HistoryView, "history"),
+        ("attachments/", AttachmentsView, "attachments"), ("watchers/", WatchersView, "watchers"),
+        ("watchers/<int:user_id>/", WatcherView, "watcher"), ("links/", LinksView, "links"),
+        ("links/<int:link_id>/", LinkView, "link"),
+    ]
+    return [path(base + tail, view.as_view(kind_key=kind.key), name=f"{kind.key}-{name}")
+            for tail, view, name in routes]
