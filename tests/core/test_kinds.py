@@ -114,7 +114,8 @@ def chore_sla(db, always, make_definition, team_network):
 def raise_chore(requester, **fields) -> Ticket:
     ticket = Ticket.objects.create(
         number=next_number(TicketKind.TASK), kind=TicketKind.TASK, title="Water the plants", state="todo",
-        requester=requester, opened_at=clock.now(), updated_at=clock.now(), **fields,
+        requester=requester, organization=requester.organization, opened_at=clock.now(), updated_at=clock.now(),
+        **fields,
     )
     sla_services.on_ticket_change(ticket)
     return ticket
@@ -222,3 +223,28 @@ def test_seeding_twice_adds_nothing(settings, capsys):
     assert f"{count} new incidents" in first and count >= 20
     assert "0 new incidents" in second and Ticket.objects.count() == count
     assert SlaTimer.objects.filter(definition__target=Target.RESOLUTION).exists()
+
+
+# --- the API a kind gets by declaring itself ---------------------------------------------------------------
+
+@pytest.mark.django_db
+@pytest.mark.urls("tests.core.chore_urls")
+def test_a_new_kind_gets_the_child_endpoints_with_the_access_rule(chores, requester_a, requester_b, agent_a,
+                                                                   team_service_desk, token_client):
+    chore = raise_chore(requester_a, team=team_service_desk)  # agent_a's team
+    base = f"/api/v1/chores/{chore.number}"
+    agent, owner, stranger = token_client(agent_a), token_client(requester_a), token_client(requester_b)
+
+    note = agent.post(f"{base}/comments/", {"body": "Checked the soil.", "internal": True}, format="json")
+    reply = owner.post(f"{base}/comments/", {"body": "Thanks!"}, format="json")
+    assert note.status_code == 201 and reply.status_code == 201
+    assert [c["body"] for c in agent.get(f"{base}/comments/").json()["results"]] == ["Checked the soil.", "Thanks!"]
+    assert [c["body"] for c in owner.get(f"{base}/comments/").json()["results"]] == ["Thanks!"]  # no work notes
+    assert owner.post(f"{base}/comments/", {"body": "x", "internal": True}, format="json").status_code == 403
+    assert owner.get(f"{base}/watchers/").status_code == 403  # the desk's list
+    added = owner.post(f"{base}/watchers/", {}, format="json")
+    assert added.status_code == 201, added.json()  # oneself
+    assert stranger.get(f"{base}/comments/").status_code == 404  # another organization: it does not exist
+    history = agent.get(f"{base}/history/").json()["results"]
+    assert [(e["kind"], e["body"]) for e in history if e["kind"] != "field_change"][:2] == [
+        ("work_note", "Checked the soil."), ("comment", "Thanks!")]
