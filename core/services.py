@@ -1,7 +1,8 @@
 """Writes shared by every ticket kind: journal entries, comments, attachments, watchers, links.
 
 Each function runs in a transaction and writes its journal entry there, so the browser, the API and Celery
-leave the same trail. Practice-specific services (incidents.services...) call these.
+leave the same trail. Practice-specific services (incidents.services...) call these, and end every change of a
+ticket's fields or state with `commit` (version, journal, SLA through the `ticket_changed` signal).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
+from django.dispatch import Signal
 
 from accounts.roles import Role, has_role
 from core import clock, kept_uploads, limits
@@ -73,6 +75,34 @@ def record_changes(ticket: Ticket, actor, changes: Iterable[FieldChange], at=Non
         for c in changes
     ]
     return JournalEntry.objects.bulk_create(entries)
+
+
+# Sent inside the write's transaction after every change of a ticket's fields or state (and when it is raised),
+# with `ticket` (locked) and `at`: the SLA engine keeps the ticket's state history and timers in step with it.
+ticket_changed = Signal()
+
+
+def commit(ticket: Ticket, actor, changes: Iterable[FieldChange], *, at=None, created: bool = False) -> None:
+    """The commit step every write of a ticket's fields or state ends with, whatever its kind (inside the
+    write's transaction, the ticket row locked): bump the version and stamp `updated_at` (a ticket just created
+    keeps version 1), save the row, journal each change, and send `ticket_changed` (the SLA engine listens).
+    Notifications are the caller's, queued after commit (core.tasks.enqueue_on_commit)."""
+    at = at or clock.now()
+    if not created:
+        ticket.version += 1
+        ticket.updated_at = at
+        ticket.save()
+    record_changes(ticket, actor, changes, at=at)
+    ticket_changed.send(sender=type(ticket), ticket=ticket, at=at)
+
+
+def record_first_response(ticket: Ticket, at) -> None:
+    """The desk's first response (its first public reply): stamped once, it stops the response clocks."""
+    if ticket.responded_at is not None:
+        return
+    ticket.responded_at = at
+    Ticket.objects.filter(pk=ticket.pk).update(responded_at=at)
+    ticket_changed.send(sender=type(ticket), ticket=ticket, at=at)
 
 
 def touch(ticket: Ticket, at=None) -> None:

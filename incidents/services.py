@@ -36,7 +36,6 @@ from incidents.choices import (
     State,
 )
 from incidents.models import AssignmentRule, Category, Incident
-from sla import services as sla
 
 __all__ = [
     "BulkResult",
@@ -221,8 +220,7 @@ def create_incident(actor: User, data: Mapping[str, Any], *, channel: str | None
         changes.append(FieldChange("team", "", team.name))
     if assignee:
         changes.append(FieldChange("assignee", "", assignee.display_name))
-    core.record_changes(incident, actor, changes, at=now)
-    sla.on_ticket_change(incident, now)
+    core.commit(incident, actor, changes, at=now, created=True)
     for upload in uploads:
         core.add_attachment(incident, actor, upload)
     _notify("created", incident, actor)  # the requester's acknowledgement
@@ -288,11 +286,7 @@ def update_incident(
             incident.priority = priority
     now = clock.now()
     if changes:
-        incident.version += 1
-        incident.updated_at = now
-        incident.save()
-        core.record_changes(incident, actor, changes, at=now)
-        sla.on_ticket_change(incident, now)
+        core.commit(incident, actor, changes, at=now)
         if any(c.field == "assignee" and c.new for c in changes):
             _notify("assigned", incident, actor)
         if any(c.field == "team" for c in changes) and incident.assignee_id is None and incident.team_id:
@@ -302,10 +296,7 @@ def update_incident(
     elif transition_fields:
         extra = _apply(incident, transition_fields)
         if extra:
-            incident.version += 1
-            incident.updated_at = now
-            incident.save()
-            core.record_changes(incident, actor, extra, at=now)
+            core.commit(incident, actor, extra, at=now)
     return incident
 
 
@@ -411,11 +402,7 @@ def _transition_locked(
         incident.closed_at = now
     if target == State.IN_PROGRESS and incident.responded_at is None:
         incident.responded_at = now  # work started: the first response
-    incident.version += 1
-    incident.updated_at = now
-    incident.save()
-    core.record_changes(incident, actor, changes, at=now)
-    sla.on_ticket_change(incident, now)
+    core.commit(incident, actor, changes, at=now)
     if system_note:
         core.add_comment(incident, actor, system_note)
     _notify("state", incident, actor)
@@ -451,10 +438,8 @@ def add_comment(incident: Incident, actor: User, body: str, *, internal: bool = 
     entry = core.add_comment(incident, actor, body, internal=internal)
     if internal:
         return entry
-    if actor.pk != incident.requester_id and has_role(actor, Role.AGENT) and incident.responded_at is None:
-        incident.responded_at = entry.created_at  # the desk's first public reply
-        Incident.objects.filter(pk=incident.pk).update(responded_at=incident.responded_at)
-        sla.on_ticket_change(incident, entry.created_at)
+    if actor.pk != incident.requester_id and has_role(actor, Role.AGENT):
+        core.record_first_response(incident, entry.created_at)  # the desk's first public reply
     if actor.pk == incident.requester_id:
         if incident.state == State.RESOLVED:
             _transition_locked(incident, actor, State.IN_PROGRESS)

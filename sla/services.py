@@ -1,8 +1,9 @@
 """The SLA clock engine: record state spans, start/pause/resume/stop/cancel timers, compute due times.
 
-`on_ticket_change(ticket)` is called by the ticket's service functions in the same transaction as the
-change (after the ticket row is locked), so timers always agree with the ticket. Timers are locked after the
-ticket (lock order: ticket, then its timers), the same order the escalation step uses, so they never deadlock.
+`on_ticket_change(ticket)` runs in the same transaction as every change of a ticket (after the ticket row is
+locked): core.services.commit sends `ticket_changed`, which `follow_ticket_change` receives, so timers always
+agree with the ticket, whatever its kind. Timers are locked after the ticket (lock order: ticket, then its
+timers), the same order the escalation step uses, so they never deadlock.
 """
 
 from __future__ import annotations
@@ -81,6 +82,11 @@ def _workflow(ticket: Ticket) -> Workflow:
 
 def active_definitions(kind: str) -> list[SlaDefinition]:
     return list(SlaDefinition.objects.filter(active=True, ticket_kind=kind).select_related("schedule"))
+
+
+def follow_ticket_change(sender: type, ticket: Ticket, at: datetime, **kwargs: object) -> None:
+    """Receiver of core.services.ticket_changed: bring the ticket's timers in step, in the write's transaction."""
+    on_ticket_change(ticket, at)
 
 
 def on_ticket_change(ticket: Ticket, at: datetime | None = None) -> list[SlaTimer]:

@@ -79,6 +79,23 @@ def test_a_pause_for_another_reason_does_not_stop_the_clock(requester_a, agent_a
     assert timer(incident, "Resolution").stage == Stage.IN_PROGRESS
 
 
+def test_changing_the_hold_reason_while_on_hold_pauses_or_resumes_the_clock(requester_a, agent_a, make_incident,
+                                                                           always, make_definition):
+    """Every write of a ticket reaches the SLA engine (core.services.commit), not only state changes."""
+    make_definition("Resolution", schedule=always, hours=10)
+    with clock.frozen(datetime(2026, 11, 2, 8, tzinfo=UTC)):
+        incident = services.take(make_incident(requester_a), agent_a)
+    with clock.frozen(datetime(2026, 11, 2, 9, tzinfo=UTC)):
+        incident = services.transition(incident, agent_a, State.ON_HOLD, hold_reason="awaiting_vendor")
+    with clock.frozen(datetime(2026, 11, 2, 10, tzinfo=UTC)):
+        incident = services.update_incident(incident, agent_a, {"hold_reason": "awaiting_caller"})
+    assert timer(incident, "Resolution").stage == Stage.PAUSED
+    with clock.frozen(datetime(2026, 11, 2, 12, tzinfo=UTC)):
+        services.update_incident(incident, agent_a, {"hold_reason": "awaiting_vendor"})
+    t = timer(incident, "Resolution")
+    assert t.stage == Stage.IN_PROGRESS and t.due_at == datetime(2026, 11, 2, 20, tzinfo=UTC)  # 2 h paused
+
+
 def test_priority_change_mid_clock_switches_sla_and_keeps_paused_time(requester_a, agent_a, make_incident, always,
                                                                       make_definition):
     make_definition("P1 resolution", schedule=always, hours=4, priorities=[1], order=1)
