@@ -16,9 +16,10 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 from django.dispatch import Signal
 
-from accounts.roles import Role, has_role
-from core import clock, kept_uploads, limits
+from accounts.roles import Role, has_role, role_of
+from core import clock, kept_uploads, kinds, limits
 from core.models import Attachment, JournalEntry, JournalKind, LinkKind, Ticket, TicketLink, Watcher
+from core.workflow import TransitionError
 
 
 class ConflictError(Exception):
@@ -103,6 +104,43 @@ def record_first_response(ticket: Ticket, at) -> None:
     ticket.responded_at = at
     Ticket.objects.filter(pk=ticket.pk).update(responded_at=at)
     ticket_changed.send(sender=type(ticket), ticket=ticket, at=at)
+
+
+def check_move(ticket: Ticket, actor, target: str) -> None:
+    """Refuse (TransitionError, on `state`) a move the ticket kind's workflow does not allow, or one the actor
+    may not make: an end user makes only the requester's moves (core.workflow.Workflow.requester_moves), and
+    only on a ticket they raised. `actor` None is the system."""
+    kind = kinds.of(ticket)
+    workflow = kind.workflow
+    current = ticket.state
+    workflow.check(current, target)
+    if actor is None or role_of(actor) != Role.END_USER:
+        return
+    is_requester = ticket.requester_id == actor.pk
+    if is_requester and (current, target) in workflow.requester_moves:
+        return
+    allowed = sorted(t for (s, t) in workflow.requester_moves if s == current) if is_requester else []
+    raise TransitionError(
+        f"You cannot move this {kind.label.lower()} from {workflow.label(current)} to {workflow.label(target)}. "
+        f"Allowed for you: {workflow.labels_of(allowed) if allowed else 'none'}."
+    )
+
+
+def apply_move(ticket: Ticket, target: str, at) -> FieldChange:
+    """Set the state and what its meaning in the kind's workflow implies: `active` (open states), `resolved_at`
+    (stamped when the ticket becomes resolved, cleared when it is reopened), `closed_at` (final states). Returns
+    the journal's change; the caller commits (`commit`) after its own fields."""
+    workflow = kinds.of(ticket).workflow
+    current = ticket.state
+    ticket.state = target
+    ticket.active = workflow.is_open(target)
+    if workflow.is_resolved(target) and not workflow.is_resolved(current):
+        ticket.resolved_at = at
+    elif workflow.is_resolved(current) and not workflow.is_resolved(target):
+        ticket.resolved_at = None  # reopened
+    if target in workflow.final_states:
+        ticket.closed_at = at
+    return FieldChange("state", str(current), str(target))
 
 
 def touch(ticket: Ticket, at=None) -> None:

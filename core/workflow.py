@@ -21,7 +21,8 @@ class Workflow:
 
     `open_states`: the ticket is being worked (queues' "active"). `resolved_states`: the work is done and the
     resolution SLA clock stops (resolved, closed). `final_states`: nothing may follow. `cancelled_states`: the
-    ticket was withdrawn; its SLA timers are cancelled rather than met or breached.
+    ticket was withdrawn; its SLA timers are cancelled rather than met or breached. `requester_moves`: the
+    (from, to) moves an end user may make on a ticket they raised (reopen, confirm, withdraw); no other.
     """
 
     transitions: Mapping[str, Iterable[str]]
@@ -29,6 +30,7 @@ class Workflow:
     labels: Mapping[str, str] = field(default_factory=dict)
     resolved_states: frozenset[str] = frozenset()
     cancelled_states: frozenset[str] = frozenset()
+    requester_moves: frozenset[tuple[str, str]] = frozenset()
 
     @property
     def final_states(self) -> frozenset[str]:

@@ -42,6 +42,13 @@ class Channel(models.TextChoices):
 
 OPEN_STATES = frozenset({State.NEW, State.IN_PROGRESS, State.ON_HOLD})
 
+# What an end user may do to their own incident: reopen or confirm a resolution, withdraw a new one.
+REQUESTER_TRANSITIONS = {
+    (State.RESOLVED, State.IN_PROGRESS),
+    (State.RESOLVED, State.CLOSED),
+    (State.NEW, State.CANCELLED),
+}
+
 WORKFLOW = Workflow(
     transitions={
         State.NEW: [State.IN_PROGRESS, State.ON_HOLD, State.RESOLVED, State.CANCELLED],
@@ -55,14 +62,8 @@ WORKFLOW = Workflow(
     labels=dict(State.choices),
     resolved_states=frozenset({State.RESOLVED, State.CLOSED}),
     cancelled_states=frozenset({State.CANCELLED}),
+    requester_moves=frozenset(REQUESTER_TRANSITIONS),
 )
-
-# What an end user may do to their own incident: reopen or confirm a resolution, withdraw a new one.
-REQUESTER_TRANSITIONS = {
-    (State.RESOLVED, State.IN_PROGRESS),
-    (State.RESOLVED, State.CLOSED),
-    (State.NEW, State.CANCELLED),
-}
 
 # Plain-words urgency for the portal.
 URGENCY_PLAIN = [

@@ -28,8 +28,6 @@ from core.workflow import TransitionError
 from incidents import notifications
 from incidents.choices import (
     OPEN_STATES,
-    REQUESTER_TRANSITIONS,
-    WORKFLOW,
     Channel,
     HoldReason,
     ResolutionCode,
@@ -358,17 +356,7 @@ def _transition_locked(
     resolution_notes: str = "", system_note: str = "",
 ) -> Incident:
     current = incident.state
-    WORKFLOW.check(current, target)
-    is_requester = actor is not None and incident.requester_id == actor.pk
-    if (
-        actor is not None and role_of(actor) == Role.END_USER
-        and (not is_requester or (current, target) not in REQUESTER_TRANSITIONS)
-    ):
-        allowed = [t for (s, t) in REQUESTER_TRANSITIONS if s == current] if is_requester else []
-        raise TransitionError(
-            f"You cannot move this incident from {WORKFLOW.label(current)} to {WORKFLOW.label(target)}. "
-            f"Allowed for you: {WORKFLOW.labels_of(allowed) if allowed else 'none'}."
-        )
+    core.check_move(incident, actor, target)
     errors: dict[str, list[str]] = {}
     if target == State.ON_HOLD:
         hold_reason = hold_reason or incident.hold_reason
@@ -385,21 +373,15 @@ def _transition_locked(
         raise TransitionError("The target state needs more information.", field_errors=errors)
 
     now = clock.now()
-    changes = [_change(incident, "state", current, target)]
-    incident.state = target
-    incident.active = target in OPEN_STATES
+    changes = [core.apply_move(incident, target, now)]
     if target == State.ON_HOLD:
         changes += _apply(incident, {"hold_reason": hold_reason})
     elif incident.hold_reason:
         changes += _apply(incident, {"hold_reason": ""})
     if target == State.RESOLVED:
         changes += _apply(incident, {"resolution_code": resolution_code, "resolution_notes": resolution_notes})
-        incident.resolved_at = now
     if current == State.RESOLVED and target == State.IN_PROGRESS:  # reopened
-        incident.resolved_at = None
         changes += _apply(incident, {"resolution_code": "", "resolution_notes": ""})
-    if target in (State.CLOSED, State.CANCELLED):
-        incident.closed_at = now
     if target == State.IN_PROGRESS and incident.responded_at is None:
         incident.responded_at = now  # work started: the first response
     core.commit(incident, actor, changes, at=now)

@@ -77,12 +77,13 @@ class ChoreKind(Kind):
     label = "Chore"
     label_plural = "Chores"
     workflow = Workflow(
-        transitions={"todo": ["doing", "dropped"], "doing": ["done", "dropped"], "done": ["archived"],
+        transitions={"todo": ["doing", "dropped"], "doing": ["done", "dropped"], "done": ["archived", "doing"],
                      "archived": [], "dropped": []},
         open_states=frozenset({"todo", "doing"}),
         labels={"todo": "To do", "doing": "Doing", "done": "Done", "archived": "Archived", "dropped": "Dropped"},
         resolved_states=frozenset({"done", "archived"}),
         cancelled_states=frozenset({"dropped"}),
+        requester_moves=frozenset({("todo", "dropped")}),
     )
     agent_url_name = "agent-home"
     queue_url_name = "agent-home"
@@ -122,14 +123,11 @@ def raise_chore(requester, **fields) -> Ticket:
     return ticket
 
 
-def move(ticket: Ticket, state: str) -> Ticket:
-    """A state change through the core's commit step: the SLA engine follows it without being called."""
-    kinds.of(ticket).workflow.check(ticket.state, state)
-    old, ticket.state = ticket.state, state
-    ticket.active = kinds.of(ticket).workflow.is_open(state)
-    if kinds.of(ticket).workflow.is_resolved(state):
-        ticket.resolved_at = ticket.resolved_at or clock.now()
-    core_services.commit(ticket, None, [FieldChange("state", old, state)])
+def move(ticket: Ticket, state: str, actor=None) -> Ticket:
+    """A state change through the core's write path: check, apply, commit (the SLA engine follows it)."""
+    core_services.check_move(ticket, actor, state)
+    change = core_services.apply_move(ticket, state, clock.now())
+    core_services.commit(ticket, actor, [change])
     return ticket
 
 
@@ -145,6 +143,31 @@ def test_a_new_kinds_clock_stops_on_its_own_resolved_state(chores, chore_sla, re
     with clock.frozen(T0 + timedelta(hours=3)):
         move(chore, "done")
     assert SlaTimer.objects.get(ticket=chore).stage == Stage.ACHIEVED
+
+
+@pytest.mark.django_db
+def test_the_core_write_path_follows_the_kinds_workflow(chores, requester_a, agent_a):
+    from core.workflow import TransitionError
+
+    with clock.frozen(T0):
+        chore = raise_chore(requester_a)
+    with pytest.raises(TransitionError, match="Cannot move from To do to Done"):
+        move(chore, "done", agent_a)
+    with pytest.raises(TransitionError, match=r"You cannot move this chore from To do to Doing\. Allowed for you: "
+                                              r"Dropped\."):
+        move(chore, "doing", requester_a)
+    with clock.frozen(T0 + timedelta(hours=1)):
+        move(chore, "doing", agent_a)
+    with clock.frozen(T0 + timedelta(hours=2)):
+        move(chore, "done", agent_a)
+    assert not chore.active and chore.resolved_at == T0 + timedelta(hours=2) and chore.closed_at is None
+    with clock.frozen(T0 + timedelta(hours=3)):
+        move(chore, "doing", agent_a)  # reopened
+    assert chore.active and chore.resolved_at is None
+    fresh = Ticket.objects.get(pk=chore.pk)
+    assert (fresh.state, fresh.version) == ("doing", 4)
+    assert list(fresh.journal.filter(field="state").values_list("old_value", "new_value")) == [
+        ("", "todo"), ("todo", "doing"), ("doing", "done"), ("done", "doing")]
 
 
 @pytest.mark.django_db
