@@ -20,7 +20,7 @@ from django.db import models, transaction
 from accounts.models import Team, User
 from accounts.roles import Role, can, has_role, role_of
 from catalog.models import Service
-from core import clock, limits
+from core import access, clock, limits
 from core import services as core
 from core.models import Impact, TicketKind, Urgency, compute_priority, next_number
 from core.services import ConflictError, FieldChange, display
@@ -28,6 +28,7 @@ from core.workflow import TransitionError
 from incidents import notifications
 from incidents.choices import (
     OPEN_STATES,
+    WORKFLOW,
     Channel,
     HoldReason,
     ResolutionCode,
@@ -243,13 +244,12 @@ def update_incident(
     limits.check_texts(data)
     incident = _lock(incident)
     core.check_version(incident, expected_version)
-    if role_of(actor) == Role.END_USER and incident.requester_id != actor.pk:
-        raise PermissionDenied("Only the requester can edit this incident.")
-    if incident.state in (State.CLOSED, State.CANCELLED):
-        raise ValidationError(
-            {"non_field_errors": [f"{incident.number} is {incident.state}: it can no longer change."]}
-        )
-    if role_of(actor) == Role.END_USER and incident.state not in OPEN_STATES:
+    if not access.may(actor, "edit", incident):
+        if access.is_final(incident):
+            raise ValidationError({"non_field_errors": [
+                f"{incident.number} is {WORKFLOW.label(incident.state).lower()}: it can no longer change."]})
+        if incident.requester_id != actor.pk:
+            raise PermissionDenied("Only the requester can edit this incident.")
         raise ValidationError({"non_field_errors": ["This incident is no longer open: reopen it or add a comment."]})
     _validate_choices(data)
     data = _resolve_refs(data)
@@ -411,11 +411,10 @@ def _resolve_children(parent: Incident, actor: User | None, notes: str) -> None:
 def add_comment(incident: Incident, actor: User, body: str, *, internal: bool = False):
     """A public comment or (agents only) a work note. A requester's reply reopens a resolved incident and
     takes an incident awaiting the caller off hold; the other side is notified."""
-    is_end_user = role_of(actor) == Role.END_USER
-    if internal and is_end_user:
+    if internal and not access.may(actor, "work_note", incident):
         raise ValidationError({"internal": ["Only agents can add work notes."]})
     incident = _lock(incident)
-    if incident.state in (State.CLOSED, State.CANCELLED) and is_end_user:
+    if not access.may(actor, "comment", incident):
         raise ValidationError({"body": ["This incident is closed: raise a new one if the problem is back."]})
     entry = core.add_comment(incident, actor, body, internal=internal)
     if internal:

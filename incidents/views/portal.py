@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.roles import Role, role_of
-from core import journal
+from core import access, journal
 from core.models import Attachment, JournalEntry, JournalKind, Watcher
 from core.pagination import CappedPaginator
 from core.permissions import permission_required
@@ -35,7 +35,6 @@ from incidents.views.common import page_numbers, post_reply
 PAGE_SIZE = 20
 # Public field changes an end user sees as small events in the conversation.
 PORTAL_EVENT_FIELDS = ("state", "assignee", "team", "attachment")
-CLOSED_STATES = (State.CLOSED, State.CANCELLED)
 # What the requester's buttons say, per allowed transition.
 REQUESTER_ACTIONS = {
     State.CLOSED: "Yes, it is solved: close it",
@@ -134,7 +133,7 @@ def _detail_context(request: HttpRequest, incident: Incident, **overrides) -> di
         "attachments": attachments,
         "is_requester": is_requester,
         "status_text": status_text(incident),
-        "can_reply": incident.state not in CLOSED_STATES,
+        "can_reply": access.may(user, "comment", incident),
         "actions": actions,
         "reply_form": overrides.get("reply_form") or PortalReplyForm(),
         "transition_form": overrides.get("transition_form") or PortalTransitionForm(),
@@ -155,7 +154,7 @@ def reply(request: HttpRequest, number: str) -> HttpResponse:
     incident = _visible_incident(request, number)
     form = PortalReplyForm(request.POST, request.FILES)
     if form.is_valid():
-        if incident.state in CLOSED_STATES:
+        if not access.may(request.user, "comment", incident):
             form.add_error(None, f"{incident.number} is closed: report a new issue if the problem is back.")
         else:
             before = incident.state
