@@ -72,9 +72,14 @@ class Kind:
     def add_comment(self, ticket: Ticket, actor: Any, body: str, *, internal: bool = False) -> Any:
         """Add a public comment or (the desk) a work note, with what the kind does around it (reopen on a
         requester's reply, first response, notifications). The default writes the journal entry only."""
+        from django.core.exceptions import ValidationError
+
         from core import access, services
 
-        access.require(actor, "work_note" if internal else "comment", ticket)
+        if internal and not access.may(actor, "work_note", ticket):
+            raise ValidationError({"internal": [access.REFUSALS["work_note"]]})
+        if not access.may(actor, "comment", ticket):
+            raise ValidationError({"body": [access.REFUSALS["comment"]]})
         return services.add_comment(ticket, actor, body, internal=internal)
 
     def escalate(self, ticket: Ticket, action: str, escalation_team: Any = None) -> str:

@@ -1,0 +1,141 @@
+"""The role x object matrix of the child endpoints every kind gets from the core (core.api.children), written
+once and run for each kind: incidents, and the test-only "chore" kind of test_kinds.py.
+
+Each endpoint is a row: method and path under /api/v1/{kind}/{number}/, a body, the status a caller who may use
+it gets, the roles that get something else, and the journal entry a successful write leaves. Every row runs for
+every role against two tickets of the kind: one in the caller's sight and one outside it (404, and nothing
+changes), and anonymously (401). A new kind gets the whole matrix by adding a line to KINDS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.roles import Role
+from core import clock, kinds
+from core import services as core_services
+from core.models import JournalEntry, Ticket, TicketKind, next_number
+from core.services import FieldChange
+from tests.core.test_kinds import ChoreKind
+from tests.factories import UserFactory
+from tests.incidents.api_support import END_USERS, ROLES, VISIBLE, upload
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.core.chore_urls")]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str
+    method: str
+    path: str  # after /api/v1/{kind}/{number}/
+    ok: int
+    body: Callable[[], dict[str, Any]] | None = None
+    multipart: bool = False
+    overrides: dict[str, int] = field(default_factory=dict)  # roles that see the ticket but get another status
+    journal: tuple[str, str] | None = None  # (kind, field) of the entry a success leaves; None for reads
+
+
+END_USERS_403 = dict.fromkeys(END_USERS, 403)
+ENDPOINTS = [
+    Endpoint("comments", "get", "comments/", 200),
+    Endpoint("comment", "post", "comments/", 201, body=lambda: {"body": "Any news?"}, journal=("comment", "")),
+    Endpoint("note", "post", "comments/", 201, body=lambda: {"body": "Checked.", "internal": True},
+             overrides=dict.fromkeys(END_USERS, 400), journal=("work_note", "")),
+    Endpoint("history", "get", "history/", 200),
+    Endpoint("attachments", "get", "attachments/", 200),
+    Endpoint("attach", "post", "attachments/", 201, body=lambda: {"file": upload()}, multipart=True,
+             journal=("field_change", "attachment")),
+    Endpoint("watchers", "get", "watchers/", 200, overrides=END_USERS_403),
+    Endpoint("watch", "post", "watchers/", 201, body=lambda: {}, journal=("field_change", "watchers")),
+    Endpoint("links", "get", "links/", 200, overrides=END_USERS_403),
+    Endpoint("link", "post", "links/", 201, body=lambda: {"target": "PLACEHOLDER", "kind": "related"},
+             overrides=END_USERS_403, journal=("field_change", "link")),
+]
+
+
+def make_incident_pair(world: dict[str, Any]) -> dict[str, Ticket]:
+    make = world["make_incident"]
+    return {"a": make(world["requester_a"], title="Mailbox quota exceeded", service=world["service_email"]),
+            "b": make(world["requester_b"], title="VPN tunnel keeps dropping", service=world["service_vpn"])}
+
+
+def make_chore_pair(world: dict[str, Any]) -> dict[str, Ticket]:
+    def chore(requester, team, title) -> Ticket:
+        now = clock.now()
+        ticket = Ticket.objects.create(
+            number=next_number(TicketKind.TASK), kind=TicketKind.TASK, title=title, state="todo",
+            requester=requester, organization=requester.organization, team=team, opened_at=now, updated_at=now,
+        )
+        core_services.commit(ticket, requester, [FieldChange("state", "", "todo")], created=True)
+        return ticket
+
+    return {"a": chore(world["requester_a"], world["team_service_desk"], "Water the plants"),
+            "b": chore(world["requester_b"], world["team_network"], "Feed the fish")}
+
+
+# kind key -> (API prefix, the two tickets: "a" seen by Acme and Service Desk, "b" by Globex and Network)
+KINDS = {
+    "incident": ("incidents", make_incident_pair),
+    "chore": ("chores", make_chore_pair),
+}
+SEEN = {"a": VISIBLE["inc_a"], "b": VISIBLE["inc_b"]}
+
+
+@pytest.fixture
+def world(request, users, org_acme, org_globex, make_incident, service_email, service_vpn, team_service_desk,
+          team_network, token_client, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    chores = kinds.register(ChoreKind())
+    everyone = dict(users)
+    everyone["colleague_a"] = UserFactory(username="colleague_a", organization=org_acme, role=Role.END_USER)
+    everyone["colleague_b"] = UserFactory(username="colleague_b", organization=org_globex, role=Role.END_USER)
+    yield {**everyone, "make_incident": make_incident, "service_email": service_email, "service_vpn": service_vpn,
+           "team_service_desk": team_service_desk, "team_network": team_network, "token_client": token_client}
+    kinds.unregister(chores.key)
+
+
+def client(world: dict[str, Any], role: str) -> APIClient:
+    return APIClient() if role == "anonymous" else world["token_client"](world[role])
+
+
+@pytest.mark.parametrize("target", ["a", "b"])
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: e.name)
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_every_child_endpoint_for_every_role_and_kind(world, kind, endpoint, role, target):
+    prefix, make_pair = KINDS[kind]
+    tickets = make_pair(world)
+    ticket = tickets[target]
+    other = tickets["a" if target == "b" else "b"]
+    before = (ticket.version, JournalEntry.objects.filter(ticket_id=ticket.pk).count())
+    visible = role in SEEN[target]
+    body = endpoint.body() if endpoint.body else None
+    if body and body.get("target") == "PLACEHOLDER":
+        body["target"] = other.number if role in SEEN["a" if target == "b" else "b"] else ticket.number
+
+    url = f"/api/v1/{prefix}/{ticket.number}/{endpoint.path}"
+    caller = client(world, role)
+    if endpoint.method == "get":
+        response = caller.get(url)
+    else:
+        response = caller.post(url, body or {}, format="multipart" if endpoint.multipart else "json")
+
+    expected = 401 if role == "anonymous" else 404 if not visible else endpoint.overrides.get(role, endpoint.ok)
+    if endpoint.name == "link" and expected == 201 and body["target"] == ticket.number:
+        expected = 400  # the caller sees no other ticket to link to: linking to itself is refused
+    assert response.status_code == expected, response.content
+    assert response["Content-Type"].startswith("application/json")
+    after = Ticket.objects.get(pk=ticket.pk)
+    if expected >= 400 or endpoint.journal is None:  # a refusal (or a read) changes nothing and leaves no trace
+        assert (after.version, JournalEntry.objects.filter(ticket_id=ticket.pk).count()) == before
+    if expected == 404:
+        assert ticket.title not in response.content.decode()
+    if expected < 400 and endpoint.journal is not None:
+        entry_kind, name = endpoint.journal
+        assert JournalEntry.objects.filter(ticket_id=ticket.pk, kind=entry_kind, field=name,
+                                           actor=world[role]).exists()
