@@ -245,11 +245,11 @@ def update_incident(
     incident = _lock(incident)
     core.check_version(incident, expected_version)
     if not access.may(actor, "edit", incident):
+        if actor is not None and not has_role(actor, Role.AGENT) and incident.requester_id != actor.pk:
+            raise PermissionDenied("Only the requester can edit this incident.")
         if access.is_final(incident):
             raise ValidationError({"non_field_errors": [
                 f"{incident.number} is {WORKFLOW.label(incident.state).lower()}: it can no longer change."]})
-        if incident.requester_id != actor.pk:
-            raise PermissionDenied("Only the requester can edit this incident.")
         raise ValidationError({"non_field_errors": ["This incident is no longer open: reopen it or add a comment."]})
     _validate_choices(data)
     data = _resolve_refs(data)
@@ -382,8 +382,8 @@ def _transition_locked(
         changes += _apply(incident, {"resolution_code": resolution_code, "resolution_notes": resolution_notes})
     if current == State.RESOLVED and target == State.IN_PROGRESS:  # reopened
         changes += _apply(incident, {"resolution_code": "", "resolution_notes": ""})
-    if target == State.IN_PROGRESS and incident.responded_at is None:
-        incident.responded_at = now  # work started: the first response
+    if target == State.IN_PROGRESS and incident.responded_at is None and has_role(actor, Role.AGENT):
+        incident.responded_at = now  # the desk started work: the first response (not a caller's reply)
     core.commit(incident, actor, changes, at=now)
     if system_note:
         core.add_comment(incident, actor, system_note)

@@ -221,3 +221,15 @@ def test_the_migration_turns_old_labels_into_codes_and_titles_into_references(ui
     assert link.new_ticket_id == inc_b.pk
     activity = section(page(ui_world, "agent_a"), "activity")
     assert SECRET_TITLE not in activity and "“On hold”" in activity
+
+
+def test_an_agent_who_cannot_open_the_parent_still_saves_the_other_fields(linked):
+    """The parent the agent cannot open is kept as it is; it does not block saving the rest of the form."""
+    from tests.incidents.test_views_agent_ticket import field_data
+
+    inc_a = linked.refresh("inc_a")
+    response = linked.client("agent_a").post(reverse("agent-incident", args=[inc_a.number]),
+                                             field_data(inc_a, title="Mailbox quota exceeded again"))
+    assert response.status_code in (200, 302)
+    fresh = linked.refresh("inc_a")
+    assert fresh.title == "Mailbox quota exceeded again" and fresh.parent_id == linked.incidents["inc_b"].pk

@@ -188,3 +188,19 @@ def test_reopening_after_resolution_keeps_the_outcome(requester_a, agent_a, make
     with clock.frozen(datetime(2026, 11, 2, 10, tzinfo=UTC)):
         services.add_comment(incident, requester_a, "not fixed")
     assert timer(incident, "Resolution").stage == Stage.ACHIEVED
+
+
+def test_a_callers_reply_taking_the_ticket_off_hold_is_not_the_desks_response(requester_a, agent_a, make_incident,
+                                                                               always, make_definition):
+    """Only the desk responds: the system moving the incident back to work after the caller's reply does not stop
+    the response clock."""
+    make_definition("Response", Target.RESPONSE, schedule=always, hours=4)
+    with clock.frozen(datetime(2026, 11, 2, 8, tzinfo=UTC)):
+        incident = make_incident(requester_a)
+    with clock.frozen(datetime(2026, 11, 2, 9, tzinfo=UTC)):
+        incident = services.transition(incident, agent_a, State.ON_HOLD, hold_reason="awaiting_caller")
+    with clock.frozen(datetime(2026, 11, 2, 10, tzinfo=UTC)):
+        services.add_comment(incident, requester_a, "It is the laptop on my desk.")
+    incident.refresh_from_db()
+    assert incident.state == State.IN_PROGRESS and incident.responded_at is None
+    assert timer(incident, "Response").stage == Stage.IN_PROGRESS
