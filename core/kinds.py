@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.apps import apps
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from core.workflow import Workflow
 
@@ -129,6 +129,23 @@ def find(key: str) -> Kind | None:
 def of(ticket: Ticket) -> Kind:
     """The kind of a ticket (any row of core.Ticket or of a child model)."""
     return get(ticket.kind)
+
+
+def agent_url_of(ticket: Ticket) -> str:
+    """The agent page of any ticket, by its kind; "" when no installed app declares the kind (or its page)."""
+    kind = find(ticket.kind)
+    if kind is None:
+        return ""
+    try:
+        return kind.agent_url(ticket.number)
+    except NoReverseMatch:
+        return ""
+
+
+def state_label_of(ticket: Ticket) -> str:
+    """The label of a ticket's state, by its kind; the code made readable for a kind no app declares."""
+    kind = find(ticket.kind)
+    return kind.state_label(ticket.state) if kind else ticket.state.replace("_", " ").capitalize()
 
 
 def registered() -> list[Kind]:

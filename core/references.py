@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef
-from django.urls import NoReverseMatch
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
@@ -29,13 +28,7 @@ NUMBER_RE = re.compile(r"\b[A-Z]{2,5}\d{7}\b")
 
 def page_url(ticket: Ticket) -> str:
     """The agent page of `ticket`, or "" when no installed app declares its kind."""
-    kind = kinds.find(ticket.kind)
-    if kind is None:
-        return ""
-    try:
-        return kind.agent_url(ticket.number)
-    except NoReverseMatch:
-        return ""
+    return kinds.agent_url_of(ticket)
 
 
 def visible_ticket_ids(user, ids: Iterable[int | None]) -> set[int]:

@@ -39,20 +39,10 @@ def compose(event: SlaEvent, recipient: Recipient) -> tuple[str, str]:
     stage = "BREACHED" if event.kind == "breach" else f"warning {event.threshold}%"
     subject = f"[{ticket.number}] SLA {stage}: {definition.name} - {ticket.title}"
     context = {
-        "event": event, "timer": event.timer, "ticket": ticket, "state": _state_label(ticket),
-        "link": site_link(_ticket_path(ticket)),
+        "event": event, "timer": event.timer, "ticket": ticket, "state": kinds.state_label_of(ticket),
+        "link": site_link(kinds.agent_url_of(ticket) or reverse("agent-home")),
     }
     return subject, render_for(recipient, "sla/email/event.txt", context)
-
-
-def _state_label(ticket) -> str:
-    kind = kinds.find(ticket.kind)
-    return kind.state_label(ticket.state) if kind else ticket.state.replace("_", " ").capitalize()
-
-
-def _ticket_path(ticket) -> str:
-    kind = kinds.find(ticket.kind)
-    return kind.agent_url(ticket.number) if kind else reverse("agent-home")
 
 
 def send(event_id: int, action: str) -> int:

@@ -133,12 +133,6 @@ def breaches_series(user, period: report.Period) -> list[dict]:
     return series
 
 
-def _ticket_url(ticket) -> str:
-    """The agent page of a ticket, by its kind; none for a kind no installed app declares."""
-    kind = kinds.find(ticket.kind)
-    return kind.agent_url(ticket.number) if kind else ""
-
-
 def at_risk_rows(user, now: datetime, limit: int) -> list[dict]:
     """The running timers past their last warning, nearest due first, each with its ticket kind's page."""
     rows = []
@@ -146,7 +140,7 @@ def at_risk_rows(user, now: datetime, limit: int) -> list[dict]:
         ticket = timer.ticket
         left = (timer.due_at - now) if timer.due_at else None
         rows.append({
-            "number": ticket.number, "title": ticket.title, "url": _ticket_url(ticket),
+            "number": ticket.number, "title": ticket.title, "url": kinds.agent_url_of(ticket),
             "definition": timer.definition.name, "target": timer.definition.get_target_display(),
             "due_at": timer.due_at, "left": _duration_text(left),
             "assignee": ticket.assignee.display_name if ticket.assignee else "",
