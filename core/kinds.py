@@ -10,7 +10,7 @@ practice app; they look kinds up here by the ticket's `kind` code.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from django.apps import apps
 from django.urls import NoReverseMatch, reverse
@@ -18,7 +18,6 @@ from django.urls import NoReverseMatch, reverse
 from core.workflow import Workflow
 
 if TYPE_CHECKING:
-    from django.db.models import Model
 
     from core.models import Ticket
 
@@ -34,6 +33,13 @@ class Kind:
     - `agent_url_name`: the agent ticket page (reversed with the number); `queue_url_name`: the agent queue;
       `portal_url_name`: the end user's page of one ticket, or "" when end users never see this kind.
     - `choice_fields`: the choices of its own fields the journal stores as codes (`{"state": State.choices}`).
+    - `end_users_see`: whether end users may see tickets of this kind at all (problems: never; the access rule
+      leaves them out of an end user's sight whoever requested or watches them).
+    - Who writes what (core.writes): `end_user_create_fields` / `end_user_update_fields` (an end user raising /
+      editing their own), `agent_fields` (the desk), `privileged_fields` (also writable with the permission
+      `privileged_permission`, e.g. flagging an incident major). `transition_fields`: what a state change may
+      carry (a hold reason, resolution notes), taken by `transition_errors` / `on_move`.
+    - `internal_fields`: fields whose changes end users never read in the history.
     """
 
     key: ClassVar[str]
@@ -47,10 +53,21 @@ class Kind:
     portal_url_name: ClassVar[str] = ""
     # The labels of the kind's own choice fields that the journal keeps as codes (state, hold reason...).
     choice_fields: ClassVar[Mapping[str, Iterable[tuple[Any, str]]]] = {}
+    end_users_see: ClassVar[bool] = True
+    end_user_create_fields: ClassVar[frozenset[str]] = frozenset({"title", "description", "urgency", "service"})
+    end_user_update_fields: ClassVar[frozenset[str]] = frozenset({"title", "description", "urgency"})
+    agent_fields: ClassVar[frozenset[str]] = frozenset({
+        "title", "description", "impact", "urgency", "service", "team", "assignee", "requester", "state",
+    })
+    privileged_fields: ClassVar[frozenset[str]] = frozenset()
+    privileged_permission: ClassVar[str] = ""
+    transition_fields: ClassVar[frozenset[str]] = frozenset()
+    internal_fields: ClassVar[frozenset[str]] = frozenset({"impact", "priority"})
 
     @property
-    def model(self) -> type[Model]:
-        return apps.get_model(self.model_label)
+    def model(self) -> type[Ticket]:
+        """The kind's model, a multi-table child of core.Ticket."""
+        return cast("type[Ticket]", apps.get_model(self.model_label))
 
     def agent_url(self, number: str) -> str:
         """The agent's page of one ticket of this kind."""
@@ -81,6 +98,34 @@ class Kind:
         if not access.may(actor, "comment", ticket):
             raise ValidationError({"body": [access.REFUSALS["comment"]]})
         return services.add_comment(ticket, actor, body, internal=internal)
+
+    def clean(self, ticket: Ticket | None, actor: Any, data: dict[str, Any]) -> None:
+        """The kind's own checks of a create (`ticket` None) or an update, after references are resolved; may
+        adjust `data` (clear a subcategory that no longer fits). Raise ValidationError on a field."""
+
+    def route_team(self, data: Mapping[str, Any]) -> Any:
+        """The team of a new ticket nobody assigned: by default the support team of its service."""
+        service = data.get("service")
+        return service.support_team if service is not None and service.support_team_id else None
+
+    def create_defaults(self, actor: Any, data: Mapping[str, Any]) -> dict[str, Any]:
+        """Values of the kind's own fields for a new ticket when the input does not give them."""
+        return {}
+
+    def transition_errors(self, ticket: Ticket, target: str, fields: Mapping[str, Any]) -> dict[str, list[str]]:
+        """What moving to `target` still needs ({field: [message]}), given the `transition_fields` sent."""
+        return {}
+
+    def on_move(self, ticket: Ticket, current: str, target: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """The kind's fields a move sets (journaled with it): a hold reason, resolution notes, cleared on reopen."""
+        return {}
+
+    def after_transition(self, ticket: Ticket, actor: Any, current: str, target: str,
+                         fields: Mapping[str, Any]) -> None:
+        """What follows a move, in its transaction (resolve the children, the linked incidents...)."""
+
+    def notify(self, event: str, ticket: Ticket, actor: Any, entry_id: int | None = None) -> None:
+        """Ask for the e-mails of `event` (created, assigned, team, state, comment, reply), sent after commit."""
 
     def escalate(self, ticket: Ticket, action: str, escalation_team: Any = None) -> str:
         """Run an SLA escalation action that changes the ticket (raise priority, flag major, reassign) as the

@@ -23,6 +23,8 @@ class Workflow:
     resolution SLA clock stops (resolved, closed). `final_states`: nothing may follow. `cancelled_states`: the
     ticket was withdrawn; its SLA timers are cancelled rather than met or breached. `requester_moves`: the
     (from, to) moves an end user may make on a ticket they raised (reopen, confirm, withdraw); no other.
+    `start`: the state work starts in: taking a new ticket moves it there, and the desk moving a ticket there
+    is its first response.
     """
 
     transitions: Mapping[str, Iterable[str]]
@@ -31,6 +33,12 @@ class Workflow:
     resolved_states: frozenset[str] = frozenset()
     cancelled_states: frozenset[str] = frozenset()
     requester_moves: frozenset[tuple[str, str]] = frozenset()
+    start: str = ""
+
+    @property
+    def initial(self) -> str:
+        """The state a new ticket starts in (the first of the table)."""
+        return next(iter(self.transitions))
 
     @property
     def final_states(self) -> frozenset[str]:

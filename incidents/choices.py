@@ -63,6 +63,7 @@ WORKFLOW = Workflow(
     resolved_states=frozenset({State.RESOLVED, State.CLOSED}),
     cancelled_states=frozenset({State.CANCELLED}),
     requester_moves=frozenset(REQUESTER_TRANSITIONS),
+    start=State.IN_PROGRESS,
 )
 
 # Plain-words urgency for the portal.

@@ -54,7 +54,7 @@ class TicketChildView(generics.GenericAPIView):
 
     def get_ticket(self) -> Ticket:
         if not hasattr(self, "_ticket"):
-            visible = self.kind.model.objects.visible_to(self.request.user)  # type: ignore[attr-defined]
+            visible = self.kind.model.objects.visible_to(self.request.user)
             self._ticket = get_object_or_404(visible, number=self.kwargs["number"])
         return self._ticket
 
