@@ -30,6 +30,12 @@ from core.models import Priority, Ticket
 # catalog.Service, without importing the app
 Service = cast("type[models.Model]", Ticket._meta.get_field("service").related_model)
 
+# ?ordering= values of every ticket list (queue pages and API); end users do not see the SLA due time (it is
+# the nearest due time of every timer, the desk's OLAs included).
+ORDERING_FIELDS = ["priority", "updated_at", "opened_at", "number", "state", "sla_due_at"]
+END_USER_ORDERING_FIELDS = [f for f in ORDERING_FIELDS if f != "sla_due_at"]
+DEFAULT_ORDERING = ["priority", "-updated_at"]
+
 
 class TicketFilter(ScopedFilterSet):
     """Priority, people, team, service, open or not, times and text; `scope` keeps an end user's person filters

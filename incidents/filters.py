@@ -9,18 +9,13 @@ import django_filters
 
 from core import clock
 from core.filters import StrictBooleanFilter
-from core.ticket_filters import TicketFilter
+from core.ticket_filters import DEFAULT_ORDERING, ORDERING_FIELDS, TicketFilter
 from incidents.choices import State
 from incidents.models import Category, Incident
 from sla.filters import SlaFilters
 
-# ?ordering= values accepted by the UI and the API (the API's StrictOrderingFilter uses the same list).
-ORDERING_FIELDS = ["priority", "updated_at", "opened_at", "number", "state", "sla_due_at"]
-# End users do not see the SLA due time (it is the nearest due time of every timer, the desk's OLAs included).
-END_USER_ORDERING_FIELDS = [f for f in ORDERING_FIELDS if f != "sla_due_at"]
 # How far ahead the "Breaching soon" queue looks (overdue open tickets are in it too).
 BREACHING_SOON = timedelta(hours=2)
-DEFAULT_ORDERING = ["priority", "-updated_at"]
 # The filters end users may use: on the fields their serializers and pages show them (not `major`, `channel`,
 # the SLA due time or first response of the desk, nor SLA definition ids, at-risk warnings or stop times).
 END_USER_FILTERS = frozenset({
