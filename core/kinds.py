@@ -120,6 +120,11 @@ class Kind:
         """The kind's fields a move sets (journaled with it): a hold reason, resolution notes, cleared on reopen."""
         return {}
 
+    def derived(self, ticket: Ticket) -> dict[str, Any]:
+        """Fields that follow from the others, applied (and journaled) with every change: a problem becomes a
+        known error once it has a root cause and a workaround."""
+        return {}
+
     def after_transition(self, ticket: Ticket, actor: Any, current: str, target: str,
                          fields: Mapping[str, Any]) -> None:
         """What follows a move, in its transaction (resolve the children, the linked incidents...)."""

@@ -19,6 +19,7 @@ from django.db.models.functions import Left
 from django.utils import timezone
 
 from accounts.roles import Role, role_of
+from core import kinds
 from core.limits import SEARCH_TEXT_PREFIX, TITLE_MAX_LENGTH, long_text
 
 
@@ -150,7 +151,8 @@ class TicketQuerySet(models.QuerySet):
     def visible_to(self, user, *, subqueries: bool = False) -> TicketQuerySet:
         """THE access rule. Every view, API, export, search, count and dashboard starts from it.
 
-        - end user: tickets they requested, tickets they watch, and their organization's if it shares tickets;
+        - end user: tickets they requested, tickets they watch, and their organization's if it shares tickets,
+          never of a kind end users do not see (core.kinds.Kind.end_users_see: problems);
         - agent: tickets of their teams, assigned to them, or requested by them (and those they watch);
         - manager and admin: everything;
         - anonymous or inactive: nothing.
@@ -164,6 +166,11 @@ class TicketQuerySet(models.QuerySet):
             return self.none()
         if role in (Role.MANAGER, Role.ADMIN):
             return self
+        tickets = self
+        if role == Role.END_USER:
+            hidden = [kind.key for kind in kinds.registered() if not kind.end_users_see]
+            if hidden:  # problems: end users read only their incidents' conversations about them
+                tickets = self.exclude(kind__in=hidden)
         # Every branch is an indexed column, so PostgreSQL can combine them (BitmapOr) instead of scanning the
         # table: the watched tickets are fetched first (a user watches few tickets).
         watched_rows = Watcher.objects.filter(user_id=user.pk).values_list("ticket__number", flat=True)[:MAX_WATCHED]
@@ -186,7 +193,7 @@ class TicketQuerySet(models.QuerySet):
                 rule |= Q(organization_id__in=sharing.values("pk"))
             elif sharing.exists():
                 rule |= Q(organization_id=user.organization_id)
-        return self.filter(rule)
+        return tickets.filter(rule)
 
     def active(self) -> TicketQuerySet:
         return self.filter(active=True)

@@ -81,6 +81,10 @@ def record_changes(ticket: Ticket, actor, changes: Iterable[FieldChange], at=Non
 # Sent inside the write's transaction after every change of a ticket's fields or state (and when it is raised),
 # with `ticket` (locked) and `at`: the SLA engine keeps the ticket's state history and timers in step with it.
 ticket_changed = Signal()
+# Sent inside the write's transaction after a ticket moved from one state to another (core.writes.move), with
+# `ticket`, `actor`, `current` and `target`: another practice follows the tickets it cares about (a problem
+# hears that one of its incidents was reopened) without the kind importing it.
+ticket_moved = Signal()
 
 
 def commit(ticket: Ticket, actor, changes: Iterable[FieldChange], *, at=None, created: bool = False) -> None:
@@ -221,6 +225,9 @@ def watcher_refusal(
         return ValidationError(f"{user.display_name} is not an active user.", code="inactive")
     if not has_role(actor, Role.AGENT) and user.pk != actor.pk:
         return ValidationError("You can only add yourself as a watcher.", code="not_yourself")
+    if not has_role(user, Role.AGENT) and not kinds.of(ticket).end_users_see:
+        return ValidationError(f"{user.display_name} cannot watch a {kinds.of(ticket).label.lower()}: only the "
+                               "service desk sees them.", code="desk_only")
     if has_role(user, Role.AGENT) or user.organization_id == ticket.organization_id:
         return None
     if confirm_other_organization and has_role(actor, Role.AGENT):

@@ -260,6 +260,7 @@ def update(kind: Kind, ticket: Any, actor: Any, data: Mapping[str, Any], *,
         raise ValidationError({"service": ["This service is retired."]})
 
     changes = apply(kind, ticket, data)
+    changes += apply(kind, ticket, kind.derived(ticket))
     if "impact" in data or "urgency" in data:
         priority = compute_priority(ticket.impact, ticket.urgency)
         if priority != ticket.priority:
@@ -276,6 +277,7 @@ def update(kind: Kind, ticket: Any, actor: Any, data: Mapping[str, Any], *,
         ticket = move(kind, ticket, actor, target_state, move_fields)
     elif move_fields:
         extra = apply(kind, ticket, move_fields)
+        extra += apply(kind, ticket, kind.derived(ticket))
         if extra:
             core.commit(ticket, actor, extra, at=now)
     return ticket
@@ -313,6 +315,7 @@ def move(kind: Kind, ticket: Any, actor: Any, target: str, fields: Mapping[str, 
     now = clock.now()
     changes = [core.apply_move(ticket, target, now)]
     changes += apply(kind, ticket, kind.on_move(ticket, current, target, fields))
+    changes += apply(kind, ticket, kind.derived(ticket))
     if target == kind.workflow.start and ticket.responded_at is None and has_role(actor, Role.AGENT):
         ticket.responded_at = now  # the desk started work: the first response (not a requester's reply)
     core.commit(ticket, actor, changes, at=now)
@@ -320,6 +323,7 @@ def move(kind: Kind, ticket: Any, actor: Any, target: str, fields: Mapping[str, 
         core.add_comment(ticket, actor, system_note)
     kind.notify("state", ticket, actor)
     kind.after_transition(ticket, actor, current, target, fields)
+    core.ticket_moved.send(sender=type(ticket), ticket=ticket, actor=actor, current=current, target=target)
     return ticket
 
 

@@ -30,6 +30,7 @@ class ResolutionCode(models.TextChoices):
     NOT_REPRODUCIBLE = "not_reproducible", "Not reproducible"
     DUPLICATE = "duplicate", "Duplicate"
     RESOLVED_BY_PARENT = "resolved_by_parent", "Resolved by parent incident"
+    SOLVED_BY_PROBLEM = "solved_by_problem", "Solved by problem"
 
 
 class Channel(models.TextChoices):

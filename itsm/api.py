@@ -11,6 +11,8 @@ from catalog.api import ServiceViewSet
 from core.api.errors import api_not_found
 from incidents.api import urlpatterns as incident_urls
 from incidents.api.views import CategoryViewSet, IncidentViewSet
+from problems.api import ProblemViewSet
+from problems.api import urlpatterns as problem_urls
 from sla.api.views import ScheduleViewSet, SlaDefinitionViewSet, SlaReportView, TimerViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -19,6 +21,7 @@ router.register("users", UserViewSet, basename="user")
 router.register("services", ServiceViewSet, basename="service")
 router.register("categories", CategoryViewSet, basename="category")
 router.register("incidents", IncidentViewSet, basename="incident")
+router.register("problems", ProblemViewSet, basename="problem")
 router.register("sla/schedules", ScheduleViewSet, basename="sla-schedule")
 router.register("sla/definitions", SlaDefinitionViewSet, basename="sla-definition")
 router.register("sla/timers", TimerViewSet, basename="sla-timer")
@@ -33,6 +36,7 @@ urlpatterns = [
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("sla/report/", SlaReportView.as_view(), name="api-sla-report"),
     *incident_urls,
+    *problem_urls,
     *router.urls,
     re_path(r"^(?P<path>.*)$", api_not_found, name="api-not-found"),  # last: unknown API paths answer JSON 404
 ]

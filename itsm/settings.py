@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "core",
     "catalog",
     "incidents",
+    "problems",
     "sla",
 ]
 

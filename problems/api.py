@@ -1,0 +1,249 @@
+"""The problem REST API under /api/v1/problems/ (the desk only: end users get 403), on core.api.viewsets.
+
+Besides list, create, detail, PATCH, transition and take (with `resolve_incidents` on a move to resolved):
+- GET  /problems/{number}/incidents/          the incidents it causes; POST {"incident": id} links one;
+- POST /problems/ with "incidents": [ids] raises a problem for the incidents it causes;
+- POST /problems/{number}/publish-workaround/  {"public": bool}: push the workaround to its open incidents;
+- the child endpoints every kind has (comments, history, attachments, watchers, links).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.core.exceptions import ValidationError
+from django.urls import URLPattern
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import serializers, status
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from core.api.children import child_routes
+from core.api.idempotency import IDEMPOTENCY_KEY
+from core.api.permissions import role_permission
+from core.api.serializers import NamedRefSerializer, StrictInputMixin, UserRefSerializer, inline_choice_field
+from core.api.tickets import MAX_ID, LinkSerializer
+from core.api.viewsets import TicketViewSet, VersionSerializer
+from core.limits import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
+from core.models import Impact, Urgency
+from core.ticket_filters import TicketFilter
+from incidents.choices import State as IncidentState
+from incidents.models import Category, Incident
+from problems import services
+from problems.choices import State
+from problems.kind import PROBLEM
+from problems.models import Problem
+from sla.api.serializers import TicketSlaSerializer, ticket_sla
+from sla.filters import SlaFilters
+
+FIELDS = [
+    "id", "number", "title", "description", "state", "impact", "urgency", "priority", "category", "service",
+    "team", "assignee", "requester", "root_cause", "workaround", "fix", "related_change", "known_error",
+    "known_error_at", "workaround_published_at", "workaround_public", "incident_count", "opened_at",
+    "updated_at", "resolved_at", "closed_at", "version",
+]
+
+
+class ProblemFilter(SlaFilters, TicketFilter):
+    """The problem filters of the agent queue and the API list."""
+
+    number_prefix = "PRB"
+    state = django_filters.MultipleChoiceFilter(choices=State.choices, distinct=False)
+    category = django_filters.ModelMultipleChoiceFilter(queryset=Category.objects.filter(parent__isnull=True),
+                                                        distinct=False)
+    known_error = django_filters.BooleanFilter(label="Known error")
+
+    class Meta:
+        model = Problem
+        fields = ["state", "priority", "team", "assignee", "unassigned", "service", "category", "active",
+                  "known_error", "q"]
+
+
+class ProblemSerializer(serializers.ModelSerializer):
+    """A problem as the list reads it."""
+
+    state = serializers.ChoiceField(choices=State.choices, read_only=True)
+    impact = inline_choice_field(Impact.choices, read_only=True)
+    urgency = inline_choice_field(Urgency.choices, read_only=True)
+    category = NamedRefSerializer(read_only=True, allow_null=True)
+    service = NamedRefSerializer(read_only=True, allow_null=True)
+    team = NamedRefSerializer(read_only=True, allow_null=True)
+    assignee = UserRefSerializer(read_only=True, allow_null=True)
+    requester = UserRefSerializer(read_only=True)
+    incident_count = serializers.IntegerField(read_only=True, help_text="How many incidents it causes.")
+
+    class Meta:
+        model = Problem
+        fields = FIELDS
+        read_only_fields = fields
+
+
+class ProblemDetailSerializer(ProblemSerializer):
+    """The detail: the problem plus its watchers, links to tickets the caller can see, and its SLA timers."""
+
+    watchers = UserRefSerializer(many=True, read_only=True)
+    links = serializers.SerializerMethodField()
+    sla = serializers.SerializerMethodField()
+
+    class Meta(ProblemSerializer.Meta):
+        fields = [*FIELDS, "watchers", "links", "sla"]
+        read_only_fields = fields
+
+    @extend_schema_field(LinkSerializer(many=True))
+    def get_links(self, problem: Problem) -> list[dict[str, Any]]:
+        links = [*getattr(problem, "visible_links_out", []), *getattr(problem, "visible_links_in", [])]
+        links.sort(key=lambda link: (link.created_at, link.pk))
+        return LinkSerializer(links, many=True, context={"ticket_id": problem.pk}).data
+
+    @extend_schema_field(TicketSlaSerializer(many=True))
+    def get_sla(self, problem: Problem) -> list[dict[str, Any]]:
+        return ticket_sla(problem.pk, end_user=False)
+
+
+def _ref(label: str) -> serializers.IntegerField:
+    return serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID,
+                                    help_text=f"Id of the {label}; null clears it.")
+
+
+def _text() -> serializers.CharField:
+    return serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, max_length=TEXT_MAX_LENGTH)
+
+
+class ProblemWriteSerializer(StrictInputMixin, serializers.Serializer):
+    """What a create or a PATCH may carry (who may set what is core.writes' decision)."""
+
+    read_only_names = frozenset({"id", "number", "priority", "opened_at", "updated_at", "resolved_at", "closed_at",
+                                 "known_error", "known_error_at", "workaround_published_at", "workaround_public",
+                                 "incident_count", "watchers", "links", "sla", "requester"})
+
+    title = serializers.CharField(required=False, max_length=TITLE_MAX_LENGTH)
+    description = _text()
+    impact = inline_choice_field(Impact.choices, required=False)
+    urgency = inline_choice_field(Urgency.choices, required=False)
+    category = _ref("top-level category (GET /api/v1/categories/)")
+    service = _ref("service (GET /api/v1/services/)")
+    team = _ref("assignment group (GET /api/v1/teams/)")
+    assignee = _ref("problem manager or analyst (GET /api/v1/users/), a member of `team`")
+    root_cause = _text()
+    workaround = _text()
+    fix = _text()
+    related_change = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    state = serializers.ChoiceField(required=False, choices=State.choices,
+                                    help_text="Prefer POST .../transition/ to change the state.")
+    version = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+
+
+class ProblemCreateSerializer(ProblemWriteSerializer):
+    incidents = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False,
+                                      max_length=500, help_text="Ids of incidents this problem causes.")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields.pop("version")
+
+
+class ProblemTransitionSerializer(StrictInputMixin, serializers.Serializer):
+    """A state change; resolving needs the permanent fix, and may resolve the open incidents too."""
+
+    state = serializers.ChoiceField(choices=State.choices)
+    fix = serializers.CharField(allow_blank=True, default="", trim_whitespace=False, max_length=TEXT_MAX_LENGTH)
+    resolve_incidents = serializers.BooleanField(default=False, help_text="With `resolved`: resolve its open "
+                                                 "incidents too (\"Solved by problem\"), telling their requesters.")
+    comment = serializers.CharField(allow_blank=True, default="", trim_whitespace=False, max_length=TEXT_MAX_LENGTH)
+    version = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+
+
+class LinkIncidentSerializer(StrictInputMixin, serializers.Serializer):
+    incident = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="Id of an incident you can see.")
+
+
+class PublishSerializer(StrictInputMixin, serializers.Serializer):
+    public = serializers.BooleanField(help_text="True: the requesters read it in their incidents; false: a work "
+                                      "note for the desk.")
+
+
+class IncidentRefSerializer(serializers.ModelSerializer):
+    state = serializers.ChoiceField(choices=IncidentState.choices, read_only=True)
+
+    class Meta:
+        model = Incident
+        fields = ["id", "number", "title", "state", "opened_at"]
+        read_only_fields = fields
+
+
+def visible_incidents(user: Any, ids: list[int], field: str = "incidents") -> list[Incident]:
+    """The incidents of `ids`, each one the caller can see (else an error naming it on `field`)."""
+    found = {i.pk: i for i in Incident.objects.visible_to(user).filter(pk__in=ids)}
+    missing = [str(pk) for pk in ids if pk not in found]
+    if missing:
+        raise ValidationError({field: [f"No incident with id {', '.join(missing)} that you can see."]})
+    return [found[pk] for pk in ids]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Problems (the service desk only)", responses=ProblemSerializer),
+    retrieve=extend_schema(summary="One problem", responses=ProblemDetailSerializer),
+    create=extend_schema(summary="Raise a problem", request=ProblemCreateSerializer, parameters=[IDEMPOTENCY_KEY],
+                         responses={201: ProblemDetailSerializer}),
+    partial_update=extend_schema(summary="Change fields of a problem", request=ProblemWriteSerializer,
+                                 responses={200: ProblemDetailSerializer}),
+    transition=extend_schema(summary="Change the state", request=ProblemTransitionSerializer,
+                             responses={200: ProblemDetailSerializer}),
+    take=extend_schema(summary="Take the problem", request=VersionSerializer, responses={200: ProblemDetailSerializer}),
+)
+class ProblemViewSet(TicketViewSet):
+    """Problems, addressed by number; the service desk only."""
+
+    kind = PROBLEM
+    related = (*TicketViewSet.related, "category")
+    permission_classes = [IsAuthenticated, role_permission("tickets.work")]
+    filterset_class = ProblemFilter
+    list_serializer = ProblemSerializer
+    detail_serializer = ProblemDetailSerializer
+    create_serializer = ProblemCreateSerializer
+    write_serializer = ProblemWriteSerializer
+    transition_serializer = ProblemTransitionSerializer
+
+    def with_related(self, queryset: Any, *, visible: Any = None, detail: bool = False) -> Any:
+        return super().with_related(queryset, visible=visible, detail=detail).defer("search").annotate(
+            incident_count=services.incident_count())
+
+    def perform_create_ticket(self, data: dict[str, Any]) -> Problem:
+        incidents = visible_incidents(self.request.user, data.pop("incidents", []))
+        return services.create_problem(self.request.user, data, incidents=incidents)
+
+    def perform_transition(self, ticket: Any, data: dict[str, Any]) -> Problem:
+        return services.transition(ticket, self.request.user, data["state"], expected_version=data.get("version"),
+                                   fix=data["fix"], comment=data["comment"],
+                                   resolve_incidents=data["resolve_incidents"])
+
+    @extend_schema(summary="The incidents this problem causes", request=LinkIncidentSerializer,
+                   responses={200: IncidentRefSerializer(many=True), 201: IncidentRefSerializer(many=True)})
+    @action(detail=True, methods=["get", "post"])
+    def incidents(self, request: Request, number: str | None = None) -> Response:
+        """GET: the linked incidents the caller can see. POST {"incident": id}: link one more."""
+        problem = self.lookup_ticket()
+        code = status.HTTP_200_OK
+        if request.method == "POST":
+            incident_id = self.validated(LinkIncidentSerializer(data=request.data))["incident"]
+            services.link_incident(problem, visible_incidents(request.user, [incident_id], "incident")[0],
+                                   request.user)
+            code = status.HTTP_201_CREATED
+        incidents = services.linked_incidents(problem).filter(
+            pk__in=Incident.objects.visible_to(request.user).values("pk"))
+        return Response(IncidentRefSerializer(incidents, many=True).data, status=code)
+
+    @extend_schema(summary="Publish the workaround to the open incidents", request=PublishSerializer,
+                   responses={200: ProblemDetailSerializer})
+    @action(detail=True, methods=["post"], url_path="publish-workaround")
+    def publish_workaround(self, request: Request, number: str | None = None) -> Response:
+        problem = self.lookup_ticket()
+        public = self.validated(PublishSerializer(data=request.data))["public"]
+        services.publish_workaround(problem, request.user, public=public)
+        return self.ticket_response(problem.pk)
+
+
+urlpatterns: list[URLPattern] = child_routes(PROBLEM, "problems")

@@ -1,0 +1,87 @@
+"""The problem kind as the core sees it: workflow, field rules, pages, and its hooks (a root cause before the
+fix, the permanent fix to resolve, the known-error flag). End users never see problems."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.urls import reverse
+
+from accounts.roles import Role, has_role
+from core import clock
+from core.kinds import Kind
+from core.models import Ticket, TicketKind
+from core.pagination import COUNT_CAP, capped_count
+from problems.choices import WORKFLOW, State
+
+FIELDS = frozenset({
+    "title", "description", "impact", "urgency", "category", "service", "team", "assignee", "state",
+    "root_cause", "workaround", "fix", "related_change",
+})
+
+
+class ProblemKind(Kind):
+    key = TicketKind.PROBLEM
+    prefix = "PRB"
+    model_label = "problems.Problem"
+    label = "Problem"
+    label_plural = "Problems"
+    workflow = WORKFLOW
+    agent_url_name = "agent-problem"
+    queue_url_name = "agent-problems"
+    choice_fields = {"state": State.choices}
+    end_users_see = False
+    end_user_create_fields = frozenset()
+    end_user_update_fields = frozenset()
+    agent_fields = FIELDS
+    transition_fields = frozenset({"fix"})
+    internal_fields = FIELDS | {"priority", "known_error"}
+
+    def may(self, user: Any, action: str, ticket: Ticket) -> bool | None:
+        """Only the service desk works on problems."""
+        if user is not None and not has_role(user, Role.AGENT):
+            return False
+        return None
+
+    def transition_errors(self, ticket: Any, target: str, fields: Mapping[str, Any]) -> dict[str, list[str]]:
+        errors: dict[str, list[str]] = {}
+        if target == State.FIX_IN_PROGRESS and not ticket.root_cause.strip():
+            errors["root_cause"] = ["Record the root cause before working on the fix."]
+        if target == State.RESOLVED and not str(fields.get("fix") or ticket.fix).strip():
+            errors["fix"] = ["Resolving needs the permanent fix: what was changed so that it does not come back."]
+        return errors
+
+    def on_move(self, ticket: Any, current: str, target: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+        return {"fix": fields["fix"]} if target == State.RESOLVED and str(fields.get("fix") or "").strip() else {}
+
+    def derived(self, ticket: Any) -> dict[str, Any]:
+        """A known error: its root cause and a workaround are recorded (stamped when it becomes one)."""
+        known = bool(ticket.root_cause.strip() and ticket.workaround.strip())
+        if known and not ticket.known_error:
+            ticket.known_error_at = clock.now()
+        return {"known_error": known}
+
+    def queue_summaries(self, user: Any) -> list[dict[str, Any]]:
+        """Open problems, known errors, and problems assigned to the agent (counts through the access rule)."""
+        from problems.models import Problem
+
+        visible = Problem.objects.visible_to(user).filter(active=True).order_by("-updated_at")
+        url = reverse(self.queue_url_name)
+        queues = [
+            ("problems-mine", "My problems", "Open problems assigned to you.", visible.filter(assignee_id=user.pk),
+             f"{url}?active=true&assignee={user.pk}"),
+            ("problems-open", "Open problems", "Problems under analysis or being fixed.", visible,
+             f"{url}?active=true"),
+            ("known-errors", "Known errors", "Open problems with a root cause and a workaround.",
+             visible.filter(known_error=True), reverse("agent-known-errors")),
+        ]
+        out = []
+        for slug, label, description, queryset, link in queues:
+            count = capped_count(queryset)
+            out.append({"queue": {"slug": slug, "label": label, "description": description}, "url": link,
+                        "count": count if count <= COUNT_CAP else f"{COUNT_CAP}+"})
+        return out
+
+
+PROBLEM = ProblemKind()

@@ -1,0 +1,155 @@
+"""Every write on problems: raise (also from incidents), link incidents, publish the workaround, resolve with the
+incidents, and the flag raised when an incident of a fixed problem comes back.
+
+Fields and states go through the core write path (core.writes with the problem kind); an incident is linked to
+its problem by a core.TicketLink (incident "caused by" problem), and what reaches an incident goes through the
+incident's own services, so its requester hears of it as of any other comment or resolution.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from core import clock, kinds, writes
+from core import services as core
+from core.models import JournalEntry, LinkKind, TicketKind, TicketLink
+from core.writes import BulkResult
+from incidents import services as incident_services
+from incidents.choices import ResolutionCode
+from incidents.choices import State as IncidentState
+from incidents.models import Incident
+from problems.choices import State
+from problems.kind import PROBLEM
+from problems.models import Problem
+
+
+def linked_incidents(problem: Problem) -> QuerySet[Incident]:
+    """The incidents caused by this problem (linked to it), newest first."""
+    ids = TicketLink.objects.filter(target_id=problem.pk, kind=LinkKind.CAUSED_BY).values("source_id")
+    return Incident.objects.filter(pk__in=ids).order_by("-opened_at")
+
+
+def problems_of(incident: Incident) -> QuerySet[Problem]:
+    """The problems an incident is linked to (it is caused by them)."""
+    ids = TicketLink.objects.filter(source_id=incident.pk, kind=LinkKind.CAUSED_BY).values("target_id")
+    return Problem.objects.filter(pk__in=ids)
+
+
+def incident_count() -> Coalesce:
+    """An annotation: how many incidents a problem causes (one subquery, whatever the page size)."""
+    links = (TicketLink.objects.filter(target_id=OuterRef("pk"), kind=LinkKind.CAUSED_BY,
+                                       source__kind=TicketKind.INCIDENT)
+             .order_by().values("target_id").annotate(n=Count("pk")).values("n"))
+    return Coalesce(Subquery(links, output_field=IntegerField()), 0)
+
+
+@transaction.atomic
+def create_problem(actor: Any, data: Mapping[str, Any], *, incidents: Iterable[Incident] = ()) -> Problem:
+    """Raise a problem (the desk only), optionally for incidents it causes."""
+    problem = writes.create(PROBLEM, actor, data)
+    for incident in incidents:
+        link_incident(problem, incident, actor)
+    return problem
+
+
+def from_incident_data(incident: Incident) -> dict[str, Any]:
+    """A new problem's fields, taken from the incident it is raised from."""
+    return {
+        "title": incident.title, "description": incident.description, "service": incident.service,
+        "category": incident.category, "impact": incident.impact, "urgency": incident.urgency,
+    }
+
+
+def update_problem(problem: Problem | int, actor: Any, data: Mapping[str, Any], *,
+                   expected_version: int | None = None) -> Problem:
+    return writes.update(PROBLEM, problem, actor, data, expected_version=expected_version)
+
+
+def transition(problem: Problem | int, actor: Any, target: str, *, expected_version: int | None = None,
+               fix: str = "", comment: str = "", resolve_incidents: bool = False) -> Problem:
+    """Move the problem; resolving it with `resolve_incidents` also resolves its open incidents."""
+    with transaction.atomic():
+        problem = writes.transition(PROBLEM, problem, actor, target, expected_version=expected_version,
+                                    comment=comment, fields={"fix": fix})
+        if target == State.RESOLVED and resolve_incidents:
+            resolve_incidents_of(problem, actor)
+    return problem
+
+
+def take(problem: Problem | int, agent: Any, *, expected_version: int | None = None) -> Problem:
+    return writes.take(PROBLEM, problem, agent, expected_version=expected_version)
+
+
+def resolve_incidents_of(problem: Problem, actor: Any) -> BulkResult:
+    """Resolve the open incidents of a resolved problem ("Solved by problem", its fix as the notes); their
+    requesters are told as of any resolution. An incident refused (closed meanwhile) is reported, not fatal."""
+    notes = f"Solved by problem {problem.number}: {problem.fix}".strip()
+    incidents = linked_incidents(problem).filter(active=True)
+    return incident_services.bulk_transition(
+        incidents, actor, IncidentState.RESOLVED, resolution_code=ResolutionCode.SOLVED_BY_PROBLEM,
+        resolution_notes=notes,
+    )
+
+
+@transaction.atomic
+def link_incident(problem: Problem, incident: Incident, actor: Any) -> TicketLink:
+    """Link an incident to the problem that causes it; an open problem only. An incident linked to a problem
+    whose workaround is published gets it at once."""
+    if problem.state not in PROBLEM.workflow.open_states:
+        raise ValidationError({"problem": [
+            f"{problem.number} is {problem.get_state_display().lower()}: link incidents to an open problem."]})
+    link = core.link_tickets(incident, problem, LinkKind.CAUSED_BY, actor)
+    if problem.workaround_published_at and incident.active:
+        push_workaround(problem, incident, actor)
+    return link
+
+
+def workaround_text(problem: Problem) -> str:
+    return f"Workaround from problem {problem.number} ({problem.title}):\n\n{problem.workaround.strip()}"
+
+
+def push_workaround(problem: Problem, incident: Incident, actor: Any) -> JournalEntry:
+    """The workaround as a comment on the incident: public (the requester reads it, and hears of it) when the
+    desk published it so, else a work note."""
+    return writes.comment(incident, actor, workaround_text(problem), internal=not problem.workaround_public)
+
+
+@transaction.atomic
+def publish_workaround(problem: Problem | int, actor: Any, *, public: bool) -> list[str]:
+    """Publish the problem's workaround to its open incidents (and those linked later); returns their numbers.
+    `public`: the requesters read it in their incident's conversation; otherwise a work note for the desk."""
+    problem = writes.lock(PROBLEM, problem)
+    if not problem.workaround.strip():
+        raise ValidationError({"workaround": ["Write the workaround before publishing it."]})
+    if problem.state not in PROBLEM.workflow.open_states:
+        raise ValidationError({"non_field_errors": [
+            f"{problem.number} is {problem.get_state_display().lower()}: its workaround can no longer be published."]})
+    now = clock.now()
+    problem.workaround_published_at, problem.workaround_public = now, public
+    audience = "the requesters of its incidents" if public else "the service desk only"
+    core.commit(problem, actor, [core.FieldChange("workaround", "", f"published to {audience}", internal=True)],
+                at=now)
+    pushed = []
+    for incident in linked_incidents(problem).filter(active=True):
+        push_workaround(problem, incident, actor)
+        pushed.append(incident.number)
+    return pushed
+
+
+def flag_reopened_incident(sender: type, ticket: Any, actor: Any, current: str, target: str, **kwargs: Any) -> None:
+    """Receiver of core.services.ticket_moved: an incident reopened while a problem it is linked to is resolved
+    (the fix did not hold) is flagged to the problem's team by a work note on the problem."""
+    if ticket.kind != TicketKind.INCIDENT:
+        return
+    incident_kind = kinds.of(ticket).workflow
+    if not (incident_kind.is_resolved(current) and incident_kind.is_open(target)):
+        return
+    for problem in problems_of(ticket).filter(state__in=PROBLEM.workflow.resolved_states):
+        core.add_comment(problem, None, f"Incident {ticket.number} was reopened after this problem was resolved: "
+                                        "check whether the fix holds.", internal=True)
