@@ -138,6 +138,11 @@ class Kind:
         event's record. Kinds without such an action say so."""
         return f"skipped: {self.label_plural.lower()} have no such action"
 
+    def side_panels(self, ticket: Ticket, user: Any) -> list[dict[str, Any]]:
+        """Panels this kind adds to the agent page of a ticket of another kind (`{"template": ..., ...}` with
+        the template's context): the problems of an incident, with the known errors that may explain it."""
+        return []
+
     def queue_summaries(self, user: Any) -> list[dict[str, Any]]:
         """The queues of this kind on the agent's workspace home, with counts through the access rule."""
         return []

@@ -16,6 +16,7 @@ urlpatterns = [
     path("attachments/<int:pk>/download/", attachment_download, name="attachment-download"),
     path("people/search/", people_search, name="people-search"),
     path("", include("incidents.urls")),
+    path("", include("problems.urls")),
     path("", include("sla.urls")),
     path("accounts/", include("accounts.urls")),
     path("api/v1/", include("itsm.api")),

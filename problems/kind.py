@@ -62,6 +62,19 @@ class ProblemKind(Kind):
             ticket.known_error_at = clock.now()
         return {"known_error": known}
 
+    def side_panels(self, ticket: Ticket, user: Any) -> list[dict[str, Any]]:
+        """On an incident's page: its problems (with their workarounds), the known errors that may explain it,
+        and the forms that raise a problem from it or link it to an open one."""
+        if ticket.kind != TicketKind.INCIDENT or not has_role(user, Role.AGENT):
+            return []
+        from problems import services
+
+        problems = list(services.problems_of(ticket).filter(  # type: ignore[arg-type]
+            pk__in=self.model.objects.visible_to(user).values("pk")))
+        return [{"template": "problems/_incident_panel.html", "problems": problems,
+                 "known_errors": services.known_errors_for(ticket, user),  # type: ignore[arg-type]
+                 "incident_number": ticket.number}]
+
     def queue_summaries(self, user: Any) -> list[dict[str, Any]]:
         """Open problems, known errors, and problems assigned to the agent (counts through the access rule)."""
         from problems.models import Problem

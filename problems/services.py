@@ -8,12 +8,14 @@ incident's own services, so its requester hears of it as of any other comment or
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from core import clock, kinds, writes
@@ -39,6 +41,29 @@ def problems_of(incident: Incident) -> QuerySet[Problem]:
     """The problems an incident is linked to (it is caused by them)."""
     ids = TicketLink.objects.filter(source_id=incident.pk, kind=LinkKind.CAUSED_BY).values("target_id")
     return Problem.objects.filter(pk__in=ids)
+
+
+def similar(queryset: QuerySet, text: str, *, service_id: int | None = None,
+            category_id: int | None = None) -> QuerySet:
+    """Tickets of `queryset` that look alike: the same service or category, or any word of `text` in their title
+    and description (full text)."""
+    condition = Q()
+    if service_id:
+        condition |= Q(service_id=service_id)
+    if category_id:
+        condition |= Q(category_id=category_id)
+    words = list(dict.fromkeys(re.findall(r"[^\W_]{3,}", text.lower())))[:8]
+    if words:
+        condition |= Q(search=SearchQuery(" | ".join(words), config="english", search_type="raw"))
+    return queryset.filter(condition) if condition else queryset.none()
+
+
+def known_errors_for(incident: Incident, user: Any, limit: int = 5) -> list[Problem]:
+    """Open known errors that may explain an incident (by service, category and text), newest first."""
+    known = Problem.objects.visible_to(user).filter(active=True, known_error=True).exclude(
+        pk__in=problems_of(incident).values("pk"))
+    return list(similar(known, incident.title, service_id=incident.service_id, category_id=incident.category_id)
+                .order_by("-known_error_at")[:limit])
 
 
 def incident_count() -> Coalesce:
@@ -133,8 +158,7 @@ def publish_workaround(problem: Problem | int, actor: Any, *, public: bool) -> l
     now = clock.now()
     problem.workaround_published_at, problem.workaround_public = now, public
     audience = "the requesters of its incidents" if public else "the service desk only"
-    core.commit(problem, actor, [core.FieldChange("workaround", "", f"published to {audience}", internal=True)],
-                at=now)
+    core.commit(problem, actor, [core.FieldChange("workaround_published", "", audience, internal=True)], at=now)
     pushed = []
     for incident in linked_incidents(problem).filter(active=True):
         push_workaround(problem, incident, actor)

@@ -22,7 +22,7 @@ from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import can
-from core import journal, references
+from core import journal, kinds, references
 from core import services as core_services
 from core.models import JournalEntry, Ticket, TicketLink, Watcher
 from core.permissions import permission_required
@@ -114,6 +114,9 @@ def page_context(request: HttpRequest, incident: Incident, **overrides: Any) -> 
         .order_by("created_at"),
         "links": SimpleLazyObject(lambda: links_panel(incident, user)),
         "sla_timers": SimpleLazyObject(lambda: timer_views(incident.pk)),
+        # what other kinds add to an incident's page (its problems and the known errors that may explain it)
+        "extra_panels": SimpleLazyObject(lambda: [
+            panel for kind in kinds.registered() for panel in kind.side_panels(incident, user)]),
         "status_message": "",
         "conflict": False,
         "response_error": False,

@@ -243,8 +243,10 @@ def test_seeding_twice_adds_nothing(settings, capsys):
     count = Ticket.objects.count()
     call_command("seed_demo")
     second = capsys.readouterr().out
-    assert f"{count} new incidents" in first and count >= 20
-    assert "0 new incidents" in second and Ticket.objects.count() == count
+    incidents = Ticket.objects.filter(kind="incident").count()
+    assert f"{incidents} new incidents" in first and incidents >= 20
+    assert "2 new problems" in first and Ticket.objects.filter(kind="problem").count() == 2
+    assert "0 new incidents, 0 new problems" in second and Ticket.objects.count() == count
     assert SlaTimer.objects.filter(definition__target=Target.RESOLUTION).exists()
 
 

@@ -1,0 +1,104 @@
+"""The forms of the problem pages (the desk only). Who may set what is core.writes' decision."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from accounts.models import Team, User
+from accounts.roles import Role
+from core.limits import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
+from core.models import Impact, Urgency
+from incidents.models import Category, Incident
+from problems.choices import State
+from problems.models import Problem
+
+TEXTS = ("description", "root_cause", "workaround", "fix")
+FIELDS = ("title", "description", "impact", "urgency", "category", "service", "team", "assignee", "root_cause",
+          "workaround", "fix", "related_change")
+
+
+def text_field(label: str, rows: int = 4) -> forms.CharField:
+    return forms.CharField(label=label, required=False, max_length=TEXT_MAX_LENGTH, strip=False,
+                           widget=forms.Textarea(attrs={"rows": rows}))
+
+
+class ProblemForm(forms.Form):
+    """The problem's fields, with the version the page was rendered with."""
+
+    title = forms.CharField(max_length=TITLE_MAX_LENGTH)
+    description = text_field("Description (symptoms)")
+    impact = forms.TypedChoiceField(choices=Impact.choices, coerce=int)
+    urgency = forms.TypedChoiceField(choices=Urgency.choices, coerce=int)
+    category = forms.ModelChoiceField(Category.objects.filter(parent__isnull=True, active=True), required=False)
+    service = forms.ModelChoiceField(Problem._meta.get_field("service").related_model._default_manager.filter(
+        active=True), required=False)
+    team = forms.ModelChoiceField(Team.objects.order_by("name"), required=False, label="Assignment group")
+    assignee = forms.ModelChoiceField(User.objects.none(), required=False, label="Problem manager / analyst")
+    root_cause = text_field("Root cause")
+    workaround = text_field("Workaround")
+    fix = text_field("Permanent fix", rows=3)
+    related_change = forms.CharField(max_length=100, required=False, label="Related change")
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, problem: Problem | None = None, **kwargs: Any) -> None:
+        if problem is not None and not args:
+            kwargs.setdefault("initial", {**{name: getattr(problem, name) for name in FIELDS},
+                                          "version": problem.version})
+        super().__init__(*args, **kwargs)
+        self.problem = problem
+        # only the members of the chosen team: an assignee picker of a team, never every agent of the desk
+        team_id = self.data.get("team") or (problem.team_id if problem else None)
+        members = User.objects.filter(role__in=[Role.AGENT, Role.MANAGER, Role.ADMIN], is_active=True)
+        self.fields["assignee"].queryset = members.filter(teams=team_id).order_by("first_name", "last_name") \
+            if team_id and str(team_id).isdigit() else members.none()
+        self.fields["assignee"].label_from_instance = lambda user: user.display_name
+        if problem is None:
+            for name in ("root_cause", "workaround", "fix", "related_change", "version"):
+                self.fields.pop(name)
+
+    def changes(self) -> dict[str, Any]:
+        """The fields that differ from the problem (all of them for a new one)."""
+        data = {name: self.cleaned_data[name] for name in FIELDS if name in self.cleaned_data}
+        if self.problem is None:
+            return data
+        return {name: value for name, value in data.items() if value != getattr(self.problem, name)
+                and not (value in (None, "") and getattr(self.problem, name) in (None, ""))}
+
+
+class TransitionForm(forms.Form):
+    state = forms.ChoiceField(choices=State.choices)
+    fix = text_field("Permanent fix", rows=3)
+    resolve_incidents = forms.BooleanField(required=False, initial=True,
+                                           label="Also resolve its open incidents and tell their requesters")
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class PublishForm(forms.Form):
+    public = forms.TypedChoiceField(
+        choices=[("0", "As a work note on each incident (the desk only)"),
+                 ("1", "As a comment the requesters read")],
+        coerce=lambda value: value == "1", initial="0", widget=forms.RadioSelect, label="Publish the workaround",
+    )
+
+
+class LinkIncidentForm(forms.Form):
+    incident = forms.CharField(max_length=20, label="Incident number")
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_incident(self) -> Incident:
+        number = self.cleaned_data["incident"].strip().upper()
+        incident = Incident.objects.visible_to(self.user).filter(number=number).first()
+        if incident is None:
+            raise ValidationError(f"No incident {number} that you can see.")
+        return incident
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(max_length=TEXT_MAX_LENGTH, strip=True, label="Work note",
+                           widget=forms.Textarea(attrs={"rows": 3}))

@@ -1,0 +1,249 @@
+"""The problem pages of the agent workspace: the queue, the problem page, the known-error database, and the
+actions that raise or link a problem from an incident page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from core import journal, writes
+from core.models import JournalEntry
+from core.pagination import InvalidCursor, paginate_html
+from core.permissions import permission_required
+from core.services import ConflictError
+from core.ticket_filters import DEFAULT_ORDERING
+from core.workflow import TransitionError
+from incidents.models import Incident
+from incidents.views.common import page_numbers
+from problems import services
+from problems.api import ProblemFilter
+from problems.choices import State
+from problems.forms import LinkIncidentForm, NoteForm, ProblemForm, PublishForm, TransitionForm
+from problems.kind import PROBLEM
+from problems.models import Problem
+from sla.display import timer_views
+
+PAGE_SIZE = 50
+ACTION_LABELS = {State.ASSESSMENT: "Start assessment", State.ROOT_CAUSE_ANALYSIS: "Analyse root cause",
+                 State.FIX_IN_PROGRESS: "Start fix", State.RESOLVED: "Resolve", State.CLOSED: "Close",
+                 State.CANCELLED: "Cancel problem"}
+
+
+def errors_of(exc: ValidationError | TransitionError) -> str:
+    if isinstance(exc, TransitionError):
+        return " ".join(m for messages_ in exc.field_errors.values() for m in messages_)
+    return " ".join(exc.messages)
+
+
+def problems_for(user: Any) -> QuerySet[Problem]:
+    return Problem.objects.visible_to(user).select_related("team", "assignee", "service", "category").annotate(
+        incident_count=services.incident_count())
+
+
+@permission_required("tickets.work")
+def queue(request: HttpRequest) -> HttpResponse:
+    """Problems the agent can see, filtered by the kind's FilterSet (open ones first by default)."""
+    params = request.GET.copy()
+    if not params:
+        params["active"] = "true"
+    filterset = ProblemFilter(params, queryset=problems_for(request.user), request=request)
+    rows = filterset.qs.order_by(*DEFAULT_ORDERING, "-id") if filterset.is_valid() else Problem.objects.none()
+    try:
+        page = paginate_html(rows, request.GET, PAGE_SIZE)
+    except InvalidCursor as exc:
+        return render(request, "problems/queue.html", {"error": str(exc), "form": filterset.form}, status=400)
+    return render(request, "problems/queue.html", {
+        "page": page, "page_numbers": page_numbers(page), "form": filterset.form, "states": State.choices,
+        "status": 200 if filterset.is_valid() else 400,
+    }, status=200 if filterset.is_valid() else 400)
+
+
+@permission_required("tickets.work")
+def known_errors(request: HttpRequest) -> HttpResponse:
+    """The known-error database: open known errors, searchable by symptom text, service and category."""
+    params = request.GET.copy()
+    params.setdefault("known_error", "true")
+    filterset = ProblemFilter(params, queryset=problems_for(request.user).filter(active=True), request=request)
+    rows = filterset.qs.order_by("-known_error_at", "-id") if filterset.is_valid() else Problem.objects.none()
+    page = paginate_html(rows, {"page": request.GET.get("page")}, PAGE_SIZE)
+    return render(request, "problems/known_errors.html", {"page": page, "page_numbers": page_numbers(page),
+                                                          "form": filterset.form},
+                  status=200 if filterset.is_valid() else 400)
+
+
+def load(request: HttpRequest, number: str) -> Problem:
+    return get_object_or_404(problems_for(request.user), number=number)
+
+
+def page(request: HttpRequest, problem: Problem, status: int = 200, **forms_: Any) -> HttpResponse:
+    entries = journal.present(journal.with_references(
+        JournalEntry.objects.filter(ticket_id=problem.pk).select_related("actor").prefetch_related("attachments")
+        .order_by("-created_at", "-id"), request.user), request.user, problem.kind)
+    incidents = services.linked_incidents(problem).filter(
+        pk__in=Incident.objects.visible_to(request.user).values("pk")).select_related("assignee")
+    context = {
+        "problem": problem, "incident": problem, "entries": entries, "incidents": incidents,
+        "actions": [{"state": target, "label": ACTION_LABELS.get(target, PROBLEM.state_label(target))}
+                    for target in PROBLEM.workflow.allowed_from(problem.state)],
+        "is_open": problem.state in PROBLEM.workflow.open_states,
+        "fields_form": forms_.get("fields_form") or ProblemForm(problem=problem),
+        "transition_form": forms_.get("transition_form") or TransitionForm(initial={"version": problem.version}),
+        "publish_form": forms_.get("publish_form") or PublishForm(),
+        "link_form": forms_.get("link_form") or LinkIncidentForm(),
+        "note_form": forms_.get("note_form") or NoteForm(),
+        "failed_state": forms_.get("failed_state", ""),
+        "similar": similar_open_incidents(problem, request.user),
+        "sla_timers": timer_views(problem.pk),
+    }
+    return render(request, "problems/detail.html", context, status=status)
+
+
+def similar_open_incidents(problem: Problem, user: Any, limit: int = 10) -> QuerySet[Incident]:
+    """Open incidents not linked yet that look like this problem: same service or category, or matching its
+    title's words (full text), the most recent first."""
+    linked = services.linked_incidents(problem).values("pk")
+    base = Incident.objects.visible_to(user).filter(active=True).exclude(pk__in=linked)
+    return services.similar(base, problem.title, service_id=problem.service_id,
+                            category_id=problem.category_id).order_by("-opened_at")[:limit]
+
+
+@permission_required("tickets.work")
+def detail(request: HttpRequest, number: str) -> HttpResponse:
+    """GET: the problem page. POST: save its fields (with the version the form was rendered with)."""
+    problem = load(request, number)
+    if request.method != "POST":
+        return page(request, problem)
+    form = ProblemForm(request.POST, problem=problem)
+    if form.is_valid():
+        try:
+            changes = form.changes()
+            services.update_problem(problem, request.user, changes, expected_version=form.cleaned_data["version"])
+        except ConflictError:
+            messages.error(request, "Not saved: someone else changed this problem meanwhile. Your input is kept.")
+            return page(request, load(request, number), status=409, fields_form=form)
+        except ValidationError as exc:
+            for name, errors in exc.message_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+        else:
+            messages.success(request, "Saved." if changes else "Nothing to save: no field was changed.")
+            return redirect("agent-problem", number)
+    messages.error(request, "Not saved: correct the fields marked below.")
+    return page(request, problem, status=400, fields_form=form)
+
+
+@require_POST
+@permission_required("tickets.work")
+def take(request: HttpRequest, number: str) -> HttpResponse:
+    problem = load(request, number)
+    try:
+        services.take(problem, request.user)
+    except ValidationError as exc:
+        messages.error(request, errors_of(exc))
+    else:
+        messages.success(request, f"You took {problem.number}.")
+    return redirect("agent-problem", number)
+
+
+@require_POST
+@permission_required("tickets.work")
+def change_state(request: HttpRequest, number: str) -> HttpResponse:
+    """Move the problem; resolving takes the permanent fix and may resolve its open incidents."""
+    problem = load(request, number)
+    form = TransitionForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.transition(problem, request.user, data["state"], expected_version=data["version"],
+                                fix=data["fix"], resolve_incidents=data["resolve_incidents"])
+        except ConflictError:
+            messages.error(request, "This problem changed since you opened it, so nothing was done.")
+            return redirect("agent-problem", number)
+        except (ValidationError, TransitionError) as exc:
+            messages.error(request, f"{problem.number} was not changed: {errors_of(exc)}")
+            return page(request, problem, status=400, transition_form=form, failed_state=data["state"])
+        problem = load(request, number)
+        messages.success(request, f"{problem.number} is now {problem.get_state_display().lower()}.")
+        return redirect("agent-problem", number)
+    messages.error(request, "Choose a valid state.")
+    return page(request, problem, status=400, transition_form=form)
+
+
+@require_POST
+@permission_required("tickets.work")
+def publish(request: HttpRequest, number: str) -> HttpResponse:
+    problem = load(request, number)
+    form = PublishForm(request.POST)
+    if form.is_valid():
+        try:
+            pushed = services.publish_workaround(problem, request.user, public=form.cleaned_data["public"])
+        except ValidationError as exc:
+            messages.error(request, errors_of(exc))
+        else:
+            messages.success(request, f"Workaround published to {len(pushed)} open incident"
+                                      f"{'s' if len(pushed) != 1 else ''}.")
+        return redirect("agent-problem", number)
+    return page(request, problem, status=400, publish_form=form)
+
+
+@require_POST
+@permission_required("tickets.work")
+def link(request: HttpRequest, number: str) -> HttpResponse:
+    """Link an incident (by number) to this problem."""
+    problem = load(request, number)
+    form = LinkIncidentForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            services.link_incident(problem, form.cleaned_data["incident"], request.user)
+        except ValidationError as exc:
+            form.add_error("incident", errors_of(exc))
+        else:
+            messages.success(request, f"{form.cleaned_data['incident'].number} is linked to {problem.number}.")
+            return redirect(reverse("agent-problem", args=[number]) + "#incidents")
+    return page(request, problem, status=400, link_form=form)
+
+
+@require_POST
+@permission_required("tickets.work")
+def note(request: HttpRequest, number: str) -> HttpResponse:
+    problem = load(request, number)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            writes.comment(problem, request.user, form.cleaned_data["body"], internal=True)
+        except ValidationError as exc:
+            form.add_error("body", errors_of(exc))
+        else:
+            messages.success(request, "Work note added.")
+            return redirect(reverse("agent-problem", args=[number]) + "#activity")
+    return page(request, problem, status=400, note_form=form)
+
+
+@require_POST
+@permission_required("tickets.work")
+def from_incident(request: HttpRequest, number: str) -> HttpResponse:
+    """Raise a problem from an incident page (its fields taken from the incident), or link the incident to an
+    open problem given by number."""
+    incident = get_object_or_404(Incident.objects.visible_to(request.user), number=number)
+    target = request.POST.get("problem", "").strip().upper()
+    try:
+        if target:
+            problem = Problem.objects.visible_to(request.user).filter(number=target).first()
+            if problem is None:
+                raise ValidationError(f"No problem {target} that you can see.")
+            services.link_incident(problem, incident, request.user)
+            messages.success(request, f"{incident.number} is linked to {problem.number}.")
+        else:
+            problem = services.create_problem(request.user, services.from_incident_data(incident),
+                                              incidents=[incident])
+            messages.success(request, f"{problem.number} raised from {incident.number}.")
+    except ValidationError as exc:
+        messages.error(request, f"{incident.number} was not linked: {errors_of(exc)}")
+        return redirect("agent-incident", number)
+    return redirect("agent-problem", problem.number)

@@ -1,0 +1,101 @@
+"""The problem pages: raised from an incident page, analysed, published, resolved; the queue and the known-error
+database; end users never reach them."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from core.models import JournalEntry
+from problems.models import Problem
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def incident(make_incident, requester_a):
+    return make_incident(requester_a, title="Printer queue stalls every morning")
+
+
+def test_an_agent_raises_a_problem_from_an_incident_and_works_it_to_resolution(client, agent_a, incident):
+    client.force_login(agent_a)
+    page = client.get(reverse("agent-incident", args=[incident.number]))
+    assert b"Raise a problem from this incident" in page.content
+
+    raised = client.post(reverse("agent-incident-problem", args=[incident.number]))
+    problem = Problem.objects.get()
+    assert raised.status_code == 302 and raised["Location"] == reverse("agent-problem", args=[problem.number])
+    assert (problem.title, problem.service_id) == (incident.title, incident.service_id)
+
+    detail = client.get(raised["Location"])
+    assert detail.status_code == 200
+    text = detail.content.decode()
+    assert incident.number in text and "Similar open incidents" in text and "root_cause" not in text.split(
+        "<form")[0]
+
+    client.post(reverse("agent-problem-take", args=[problem.number]))
+    problem.refresh_from_db()
+    saved = client.post(reverse("agent-problem", args=[problem.number]), {
+        "title": problem.title, "description": "Stalls at 8:00.", "impact": 2, "urgency": 2,
+        "service": problem.service_id, "team": problem.team_id or "", "assignee": agent_a.pk,
+        "root_cause": "The spooler restarts during the backup.", "workaround": "Restart the spooler service.",
+        "fix": "", "related_change": "", "version": problem.version,
+    })
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    problem.refresh_from_db()
+    assert problem.known_error and problem.priority == 3
+
+    known = client.get(reverse("agent-known-errors"), {"q": "spooler"})
+    assert problem.number in known.content.decode()
+    assert "Restart the spooler service." in client.get(reverse("agent-incident", args=[incident.number])).content.decode()
+
+    client.post(reverse("agent-problem-publish", args=[problem.number]), {"public": "1"})
+    assert JournalEntry.objects.filter(ticket_id=incident.pk, internal=False,
+                                       body__contains="Restart the spooler service.").exists()
+
+    refused = client.post(reverse("agent-problem-state", args=[problem.number]),
+                          {"state": "resolved", "fix": "", "version": Problem.objects.get().version})
+    assert refused.status_code == 400 and "permanent fix" in refused.content.decode()
+    done = client.post(reverse("agent-problem-state", args=[problem.number]),
+                       {"state": "resolved", "fix": "Backup moved to 02:00.", "resolve_incidents": "on",
+                        "version": Problem.objects.get().version})
+    assert done.status_code == 302
+    incident.refresh_from_db()
+    assert (incident.state, incident.resolution_code) == ("resolved", "solved_by_problem")
+    history = client.get(reverse("agent-problem", args=[problem.number])).content.decode()
+    assert "the root cause" in history and "root_cause" not in history.split('id="activity"')[1].split("</section>")[0]
+
+
+def test_the_queue_lists_problems_with_their_incident_counts_in_constant_queries(
+        client, agent_a, incident, make_incident, requester_a, django_assert_max_num_queries):
+    from problems import services
+
+    for n in range(3):
+        services.create_problem(agent_a, {"title": f"Problem {n}"}, incidents=[incident])
+    client.force_login(agent_a)
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("agent-problems"))
+    assert page.status_code == 200 and page.content.decode().count('data-testid="problem-row"') == 3
+    for n in range(5):
+        services.create_problem(agent_a, {"title": f"More {n}"})
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("agent-problems")).content.decode().count('data-testid="problem-row"') == 8
+
+
+def test_end_users_get_no_problem_page(client, requester_a, agent_a, incident):
+    from problems import services
+
+    problem = services.create_problem(agent_a, {"title": "Hidden"}, incidents=[incident])
+    client.force_login(requester_a)
+    for url in (reverse("agent-problems"), reverse("agent-problem", args=[problem.number]),
+                reverse("agent-known-errors")):
+        assert client.get(url).status_code == 403
+    portal = client.get(reverse("portal-incident", args=[incident.number])).content.decode()
+    assert problem.number not in portal
+
+
+def test_linking_an_unknown_or_closed_problem_says_why(client, agent_a, incident):
+    client.force_login(agent_a)
+    response = client.post(reverse("agent-incident-problem", args=[incident.number]), {"problem": "PRB9999999"},
+                           follow=True)
+    assert "No problem PRB9999999 that you can see." in response.content.decode()
