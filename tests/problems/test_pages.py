@@ -47,7 +47,8 @@ def test_an_agent_raises_a_problem_from_an_incident_and_works_it_to_resolution(c
 
     known = client.get(reverse("agent-known-errors"), {"q": "spooler"})
     assert problem.number in known.content.decode()
-    assert "Restart the spooler service." in client.get(reverse("agent-incident", args=[incident.number])).content.decode()
+    incident_page = client.get(reverse("agent-incident", args=[incident.number])).content.decode()
+    assert "Restart the spooler service." in incident_page  # the known error is offered on the incident
 
     client.post(reverse("agent-problem-publish", args=[problem.number]), {"public": "1"})
     assert JournalEntry.objects.filter(ticket_id=incident.pk, internal=False,
