@@ -143,6 +143,11 @@ class Kind:
         the template's context): the problems of an incident, with the known errors that may explain it."""
         return []
 
+    def bulk_actions(self, kind_key: str, user: Any) -> list[dict[str, str]]:
+        """Actions this kind offers on the ticked rows of another kind's queue (`{"label", "url"}`; the URL takes
+        the rows' `numbers` and `next` by POST): raise a problem from the selected incidents."""
+        return []
+
     def queue_summaries(self, user: Any) -> list[dict[str, Any]]:
         """The queues of this kind on the agent's workspace home, with counts through the access rule."""
         return []

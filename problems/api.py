@@ -27,6 +27,7 @@ from core.api.permissions import role_permission
 from core.api.serializers import NamedRefSerializer, StrictInputMixin, UserRefSerializer, inline_choice_field
 from core.api.tickets import MAX_ID, LinkSerializer
 from core.api.viewsets import TicketViewSet, VersionSerializer
+from core.filters import StrictBooleanFilter
 from core.limits import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
 from core.models import Impact, Urgency
 from core.ticket_filters import TicketFilter
@@ -54,7 +55,7 @@ class ProblemFilter(SlaFilters, TicketFilter):
     state = django_filters.MultipleChoiceFilter(choices=State.choices, distinct=False)
     category = django_filters.ModelMultipleChoiceFilter(queryset=Category.objects.filter(parent__isnull=True),
                                                         distinct=False)
-    known_error = django_filters.BooleanFilter(label="Known error")
+    known_error = StrictBooleanFilter(label="Known error")
 
     class Meta:
         model = Problem

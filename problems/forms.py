@@ -80,7 +80,8 @@ class PublishForm(forms.Form):
     public = forms.TypedChoiceField(
         choices=[("0", "As a work note on each incident (the desk only)"),
                  ("1", "As a comment the requesters read")],
-        coerce=lambda value: value == "1", initial="0", widget=forms.RadioSelect, label="Publish the workaround",
+        coerce=lambda value: value == "1", initial="0", label="Publish the workaround",
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
     )
 
 

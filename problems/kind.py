@@ -62,6 +62,11 @@ class ProblemKind(Kind):
             ticket.known_error_at = clock.now()
         return {"known_error": known}
 
+    def notify(self, event: str, ticket: Ticket, actor: Any, entry_id: int | None = None) -> None:
+        from problems import notifications
+
+        notifications.notify(event, ticket, actor, entry_id)
+
     def side_panels(self, ticket: Ticket, user: Any) -> list[dict[str, Any]]:
         """On an incident's page: its problems (with their workarounds), the known errors that may explain it,
         and the forms that raise a problem from it or link it to an open one."""
@@ -74,6 +79,11 @@ class ProblemKind(Kind):
         return [{"template": "problems/_incident_panel.html", "problems": problems,
                  "known_errors": services.known_errors_for(ticket, user),  # type: ignore[arg-type]
                  "incident_number": ticket.number}]
+
+    def bulk_actions(self, kind_key: str, user: Any) -> list[dict[str, str]]:
+        if kind_key != TicketKind.INCIDENT or not has_role(user, Role.AGENT):
+            return []
+        return [{"label": "Raise a problem from the selected incidents", "url": reverse("agent-problems-new")}]
 
     def queue_summaries(self, user: Any) -> list[dict[str, Any]]:
         """Open problems, known errors, and problems assigned to the agent (counts through the access rule)."""

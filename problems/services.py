@@ -175,5 +175,6 @@ def flag_reopened_incident(sender: type, ticket: Any, actor: Any, current: str, 
     if not (incident_kind.is_resolved(current) and incident_kind.is_open(target)):
         return
     for problem in problems_of(ticket).filter(state__in=PROBLEM.workflow.resolved_states):
-        core.add_comment(problem, None, f"Incident {ticket.number} was reopened after this problem was resolved: "
-                                        "check whether the fix holds.", internal=True)
+        entry = core.add_comment(problem, None, f"Incident {ticket.number} was reopened after this problem was "
+                                                "resolved: check whether the fix holds.", internal=True)
+        PROBLEM.notify("incident_reopened", problem, actor, entry.pk)

@@ -6,6 +6,7 @@ from problems import views
 
 urlpatterns = [
     path("agent/problems/", views.queue, name="agent-problems"),
+    path("agent/problems/new/", views.from_incidents, name="agent-problems-new"),
     path("agent/known-errors/", views.known_errors, name="agent-known-errors"),
     path("agent/problems/<str:number>/", views.detail, name="agent-problem"),
     path("agent/problems/<str:number>/take/", views.take, name="agent-problem-take"),

@@ -20,8 +20,9 @@ from core.permissions import permission_required
 from core.services import ConflictError
 from core.ticket_filters import DEFAULT_ORDERING
 from core.workflow import TransitionError
+from incidents.forms import ListSelect
 from incidents.models import Incident
-from incidents.views.common import page_numbers
+from incidents.views.common import page_numbers, safe_next
 from problems import services
 from problems.api import ProblemFilter
 from problems.choices import State
@@ -47,6 +48,20 @@ def problems_for(user: Any) -> QuerySet[Problem]:
         incident_count=services.incident_count())
 
 
+def style_filters(form: Any) -> None:
+    """Single selects with words ("Any", "Open"), never a multi-select box or "Unknown"."""
+    for name in ("team", "service", "category"):
+        if name in form.fields:
+            field = form.fields[name]
+            field.widget = ListSelect(choices=[("", "Any"), *field.choices])
+    words = {"active": ("Open", "Closed or cancelled"), "known_error": ("Known errors only", "Not known errors")}
+    for name, (yes, no) in words.items():
+        if name in form.fields:
+            form.fields[name].widget.choices = [("unknown", "Any"), ("true", yes), ("false", no)]
+    form.fields["q"].label = "Text or number"
+    form.fields["q"].widget.attrs.update({"type": "search", "placeholder": "e.g. spooler, PRB0001001"})
+
+
 @permission_required("tickets.work")
 def queue(request: HttpRequest) -> HttpResponse:
     """Problems the agent can see, filtered by the kind's FilterSet (open ones first by default)."""
@@ -54,6 +69,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     if not params:
         params["active"] = "true"
     filterset = ProblemFilter(params, queryset=problems_for(request.user), request=request)
+    style_filters(filterset.form)
     rows = filterset.qs.order_by(*DEFAULT_ORDERING, "-id") if filterset.is_valid() else Problem.objects.none()
     try:
         page = paginate_html(rows, request.GET, PAGE_SIZE)
@@ -71,6 +87,7 @@ def known_errors(request: HttpRequest) -> HttpResponse:
     params = request.GET.copy()
     params.setdefault("known_error", "true")
     filterset = ProblemFilter(params, queryset=problems_for(request.user).filter(active=True), request=request)
+    style_filters(filterset.form)
     rows = filterset.qs.order_by("-known_error_at", "-id") if filterset.is_valid() else Problem.objects.none()
     page = paginate_html(rows, {"page": request.GET.get("page")}, PAGE_SIZE)
     return render(request, "problems/known_errors.html", {"page": page, "page_numbers": page_numbers(page),
@@ -246,4 +263,33 @@ def from_incident(request: HttpRequest, number: str) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, f"{incident.number} was not linked: {errors_of(exc)}")
         return redirect("agent-incident", number)
+    return redirect("agent-problem", problem.number)
+
+
+MAX_INCIDENTS = 500
+
+
+@require_POST
+@permission_required("tickets.work")
+def from_incidents(request: HttpRequest) -> HttpResponse:
+    """Raise one problem for the incidents ticked in the incident queue (its fields from the oldest of them)."""
+    back = safe_next(request, reverse("agent-incidents"))
+    numbers = list(dict.fromkeys(n.strip().upper() for n in request.POST.getlist("numbers") if n.strip()))
+    if not numbers or len(numbers) > MAX_INCIDENTS:
+        messages.error(request, "Tick at least one incident." if not numbers
+                       else f"Tick at most {MAX_INCIDENTS} incidents at once.")
+        return redirect(back)
+    incidents = list(Incident.objects.visible_to(request.user).filter(number__in=numbers).order_by("opened_at"))
+    missing = sorted(set(numbers) - {i.number for i in incidents})
+    if missing:
+        messages.error(request, f"No problem was raised: no incident {', '.join(missing)} that you can see.")
+        return redirect(back)
+    try:
+        problem = services.create_problem(request.user, services.from_incident_data(incidents[0]),
+                                          incidents=incidents)
+    except ValidationError as exc:
+        messages.error(request, f"No problem was raised: {errors_of(exc)}")
+        return redirect(back)
+    messages.success(request, f"{problem.number} raised for {len(incidents)} incident"
+                              f"{'s' if len(incidents) != 1 else ''}: {', '.join(i.number for i in incidents)}.")
     return redirect("agent-problem", problem.number)

@@ -16,13 +16,14 @@ from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
 from django.views.decorators.http import require_POST
 
-from core import clock
+from core import clock, kinds
 from core.filters import DateOrDateTimeInput, describe_value
 from core.pagination import COUNT_CAP, CappedPaginator, InvalidCursor, capped_count, paginate_html
 from core.permissions import permission_required
 from incidents import services
 from incidents.filters import QUEUES, QUEUES_BY_SLUG, IncidentFilter, Queue, parse_ordering
 from incidents.forms import BulkForm, ListSelect
+from incidents.kind import INCIDENT
 from incidents.models import Incident
 from incidents.views.common import page_numbers, safe_next
 
@@ -163,6 +164,8 @@ def queue_list(request: HttpRequest) -> HttpResponse:
         "sort": sort_links(request, ordering),
         "ordering": raw_ordering,  # kept by the filter form (only when valid)
         "bulk_form": BulkForm(auto_id="bulk_%s", initial=selection["choices"]),
+        "other_bulk_actions": [action for kind in kinds.registered()
+                               for action in kind.bulk_actions(INCIDENT.key, request.user)],
         "selection": selection,
         "next_url": request.get_full_path(),
         "now": clock.now(),

@@ -1,5 +1,6 @@
 """The role x object matrix of the child endpoints every kind gets from the core (core.api.children), written
-once and run for each kind: incidents, and the test-only "chore" kind of test_kinds.py.
+once and run for each kind: incidents, problems (which end users never see), and the test-only "chore" kind of
+test_kinds.py.
 
 Each endpoint is a row: method and path under /api/v1/{kind}/{number}/, a body, the status a caller who may use
 it gets, the roles that get something else, and the journal entry a successful write leaves. Every row runs for
@@ -78,12 +79,25 @@ def make_chore_pair(world: dict[str, Any]) -> dict[str, Ticket]:
             "b": chore(world["requester_b"], world["team_network"], "Feed the fish")}
 
 
-# kind key -> (API prefix, the two tickets: "a" seen by Acme and Service Desk, "b" by Globex and Network)
-KINDS = {
-    "incident": ("incidents", make_incident_pair),
-    "chore": ("chores", make_chore_pair),
-}
+def make_problem_pair(world: dict[str, Any]) -> dict[str, Ticket]:
+    from problems import services
+
+    a = services.create_problem(world["agent_a"], {"title": "Mailbox quotas fill up",
+                                                   "team": world["team_service_desk"]})
+    Ticket.objects.filter(pk=a.pk).update(requester=world["requester_a"])  # end users still never see problems
+    return {"a": a, "b": services.create_problem(world["agent_b"], {"title": "Tunnels drop",
+                                                                    "team": world["team_network"]})}
+
+
 SEEN = {"a": VISIBLE["inc_a"], "b": VISIBLE["inc_b"]}
+DESK_SEEN = {"a": {"agent_a", "manager", "admin"}, "b": {"agent_b", "manager", "admin"}}
+# kind key -> (API prefix, the two tickets: "a" seen by Acme and Service Desk, "b" by Globex and Network; who sees
+# each)
+KINDS = {
+    "incident": ("incidents", make_incident_pair, SEEN),
+    "chore": ("chores", make_chore_pair, SEEN),
+    "problem": ("problems", make_problem_pair, DESK_SEEN),
+}
 
 
 @pytest.fixture
@@ -108,15 +122,15 @@ def client(world: dict[str, Any], role: str) -> APIClient:
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: e.name)
 @pytest.mark.parametrize("kind", list(KINDS))
 def test_every_child_endpoint_for_every_role_and_kind(world, kind, endpoint, role, target):
-    prefix, make_pair = KINDS[kind]
+    prefix, make_pair, seen = KINDS[kind]
     tickets = make_pair(world)
     ticket = tickets[target]
     other = tickets["a" if target == "b" else "b"]
     before = (ticket.version, JournalEntry.objects.filter(ticket_id=ticket.pk).count())
-    visible = role in SEEN[target]
+    visible = role in seen[target]
     body = endpoint.body() if endpoint.body else None
     if body and body.get("target") == "PLACEHOLDER":
-        body["target"] = other.number if role in SEEN["a" if target == "b" else "b"] else ticket.number
+        body["target"] = other.number if role in seen["a" if target == "b" else "b"] else ticket.number
 
     url = f"/api/v1/{prefix}/{ticket.number}/{endpoint.path}"
     caller = client(world, role)

@@ -143,3 +143,27 @@ def test_bad_input_names_the_field(token_client, agent_a):
     assert response.status_code == 400
     assert {"title", "impact", "incidents"} <= set(response.json())
     assert client.post(API, {"title": "T", "known_error": True}, format="json").status_code == 400
+
+
+def test_the_desk_hears_of_its_problems_and_end_users_never_do(
+        token_client, agent_a, manager, incidents, team_service_desk, requester_a, eager,
+        django_capture_on_commit_callbacks):
+    client = token_client(manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        number = raise_problem(client, incidents[:1], team=team_service_desk.pk)["number"]
+    assert [m.to for m in mail.outbox] == [[team_service_desk.email]]  # the team: nobody is assigned yet
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.patch(f"{API}{number}/", {"assignee": agent_a.pk}, format="json")
+    assert [m.to for m in mail.outbox] == [[agent_a.email]]
+    assert mail.outbox[0].subject == f"[{number}] Assigned to you: Outlook hangs when the mailbox is over quota"
+    client.post(f"{API}{number}/transition/", {"state": "assessment"}, format="json")
+    client.post(f"{API}{number}/transition/", {"state": "resolved", "fix": "Patched.", "resolve_incidents": True},
+                format="json")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        token_client(requester_a).post(f"/api/v1/incidents/{incidents[0].number}/transition/",
+                                       {"state": "in_progress"}, format="json")
+    to_agent = [m for m in mail.outbox if agent_a.email in m.to and number in m.subject]
+    assert to_agent and "was reopened" in to_agent[0].body
+    assert not any(number in m.subject for m in mail.outbox if requester_a.email in m.to)

@@ -100,3 +100,31 @@ def test_linking_an_unknown_or_closed_problem_says_why(client, agent_a, incident
     response = client.post(reverse("agent-incident-problem", args=[incident.number]), {"problem": "PRB9999999"},
                            follow=True)
     assert "No problem PRB9999999 that you can see." in response.content.decode()
+
+
+def test_a_problem_is_raised_for_incidents_ticked_in_the_incident_queue(
+        client, agent_a, make_incident, requester_a, requester_b, service_vpn):
+    first = make_incident(requester_a, title="Wi-Fi drops in room 4")
+    second = make_incident(requester_a, title="Wi-Fi drops in room 5")
+    hidden = make_incident(requester_b, title="Not for agent_a", service=service_vpn)
+    client.force_login(agent_a)
+    queue = client.get(reverse("agent-incidents")).content.decode()
+    assert "Raise a problem from the selected incidents" in queue
+
+    refused = client.post(reverse("agent-problems-new"), {"numbers": [first.number, hidden.number]}, follow=True)
+    assert f"no incident {hidden.number} that you can see" in refused.content.decode()
+    assert not Problem.objects.exists()
+
+    raised = client.post(reverse("agent-problems-new"), {"numbers": [first.number, second.number]})
+    problem = Problem.objects.get()
+    assert raised["Location"] == reverse("agent-problem", args=[problem.number])
+    assert problem.title == first.title
+    page = client.get(raised["Location"]).content.decode()
+    assert first.number in page and second.number in page
+
+
+def test_end_users_are_offered_no_problem_action(client, requester_a, incident):
+    client.force_login(requester_a)
+    assert client.post(reverse("agent-problems-new"), {"numbers": [incident.number]}).status_code == 403
+    assert client.post(reverse("agent-incident-problem", args=[incident.number])).status_code == 403
+    assert not Problem.objects.exists()
