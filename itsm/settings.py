@@ -303,6 +303,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # each kind's own states under its own name (incidents keep "StateEnum", as before problems existed)
+    "ENUM_NAME_OVERRIDES": {"StateEnum": "incidents.choices.State", "ProblemStateEnum": "problems.choices.State"},
 }
 
 # --- Celery --------------------------------------------------------------------------------------------

@@ -166,7 +166,7 @@ class PublishSerializer(StrictInputMixin, serializers.Serializer):
                                       "note for the desk.")
 
 
-class IncidentRefSerializer(serializers.ModelSerializer):
+class LinkedIncidentSerializer(serializers.ModelSerializer):
     state = serializers.ChoiceField(choices=IncidentState.choices, read_only=True)
 
     class Meta:
@@ -222,7 +222,7 @@ class ProblemViewSet(TicketViewSet):
                                    resolve_incidents=data["resolve_incidents"])
 
     @extend_schema(summary="The incidents this problem causes", request=LinkIncidentSerializer,
-                   responses={200: IncidentRefSerializer(many=True), 201: IncidentRefSerializer(many=True)})
+                   responses={200: LinkedIncidentSerializer(many=True), 201: LinkedIncidentSerializer(many=True)})
     @action(detail=True, methods=["get", "post"])
     def incidents(self, request: Request, number: str | None = None) -> Response:
         """GET: the linked incidents the caller can see. POST {"incident": id}: link one more."""
@@ -235,7 +235,7 @@ class ProblemViewSet(TicketViewSet):
             code = status.HTTP_201_CREATED
         incidents = services.linked_incidents(problem).filter(
             pk__in=Incident.objects.visible_to(request.user).values("pk"))
-        return Response(IncidentRefSerializer(incidents, many=True).data, status=code)
+        return Response(LinkedIncidentSerializer(incidents, many=True).data, status=code)
 
     @extend_schema(summary="Publish the workaround to the open incidents", request=PublishSerializer,
                    responses={200: ProblemDetailSerializer})

@@ -31,6 +31,7 @@ from core import writes
 from core.api.filters import StableOrderingFilter
 from core.api.idempotency import idempotent_create
 from core.api.permissions import role_permission
+from core.api.serializers import StrictInputMixin
 from core.kinds import Kind
 from core.models import Ticket, TicketLink
 from core.ticket_filters import DEFAULT_ORDERING, END_USER_ORDERING_FIELDS, ORDERING_FIELDS
@@ -64,7 +65,9 @@ class TextSearchFilter(BaseFilterBackend):
         }]
 
 
-class VersionSerializer(serializers.Serializer):
+class VersionSerializer(StrictInputMixin, serializers.Serializer):
+    """The version the client read (optional): a stale one is answered 409 and changes nothing."""
+
     version = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
 
 

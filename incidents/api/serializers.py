@@ -23,6 +23,7 @@ from core.api.serializers import (
     inline_choice_field,
 )
 from core.api.tickets import MAX_ID, LinkSerializer
+from core.api.viewsets import VersionSerializer
 from core.limits import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
 from core.models import Impact, Urgency
 from incidents.choices import Channel, HoldReason, ResolutionCode, State
@@ -166,10 +167,6 @@ class TransitionSerializer(StrictInputMixin, serializers.Serializer):
                                              max_length=TEXT_MAX_LENGTH)
     comment = serializers.CharField(allow_blank=True, default="", trim_whitespace=False, max_length=TEXT_MAX_LENGTH,
                                     help_text="An optional public comment added with the change.")
-    version = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
-
-
-class VersionSerializer(StrictInputMixin, serializers.Serializer):
     version = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
 
