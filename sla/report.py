@@ -14,8 +14,9 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.roles import Role, has_role
-from core import clock
+from core import clock, kinds
 from core.filters import utc_instant
+from core.kinds import Kind
 from core.models import Ticket
 from sla.models import BREACH, SlaTimer, Stage, Target
 
@@ -68,11 +69,26 @@ def parse_period(value: str | None, since: str | None = None, until: str | None 
     raise ValueError(f"Unknown period {value!r}: use 7d, 30d, 90d or custom.")
 
 
-def _scoped(qs: QuerySet, user, ticket_field: str = "ticket") -> QuerySet:
-    """Restrict to tickets the user may see. Managers and admins see all: no subquery for them."""
+def report_kinds() -> list[Kind]:
+    """The kinds the SLA figures are reported for, one at a time (those with an agent queue to drill into); the
+    first is the default."""
+    return [kind for kind in kinds.registered() if kind.queue_url_name]
+
+
+def _scoped(qs: QuerySet, user, kind: str | None = None, ticket_field: str = "ticket") -> QuerySet:
+    """Restrict to tickets the user may see (of one kind when `kind` is given). Managers and admins see all: no
+    subquery for them."""
+    if kind is not None:
+        qs = qs.filter(**{f"{ticket_field}__kind": kind})
     if has_role(user, Role.MANAGER):
         return qs
     return qs.filter(**{f"{ticket_field}__in": Ticket.objects.visible_to(user).values("pk")})
+
+
+def _tickets(user, kind: str | None) -> QuerySet:
+    """The tickets the user may see, of one kind when `kind` is given."""
+    tickets = Ticket.objects.visible_to(user) if not has_role(user, Role.MANAGER) else Ticket.objects.all()
+    return tickets.filter(kind=kind) if kind is not None else tickets
 
 
 def _compliance_rows(qs: QuerySet, key: str, label: str) -> list[dict]:
@@ -100,12 +116,12 @@ def _compliance_rows(qs: QuerySet, key: str, label: str) -> list[dict]:
     return out
 
 
-def completed_timers(user, period: Period) -> QuerySet:
+def completed_timers(user, period: Period, kind: str | None = None) -> QuerySet:
     """Timers that reached their outcome (achieved or breached) within the period."""
     qs = SlaTimer.objects.filter(
         stopped_at__gte=period.since, stopped_at__lt=period.until, stage__in=[Stage.ACHIEVED, Stage.BREACHED]
     )
-    return _scoped(qs, user)
+    return _scoped(qs, user, kind)
 
 
 # The groupings of the compliance figures: name -> (key, label) columns of the timers' query.
@@ -117,46 +133,47 @@ COMPLIANCE_DIMENSIONS = {
 }
 
 
-def compliance(user, period: Period, dimensions: list[str] | None = None) -> dict[str, list[dict]]:
+def compliance(user, period: Period, dimensions: list[str] | None = None, kind: str | None = None
+               ) -> dict[str, list[dict]]:
     """Met / total completed timers of the period per grouping (one query per grouping asked for)."""
-    qs = completed_timers(user, period)
+    qs = completed_timers(user, period, kind)
     names = list(COMPLIANCE_DIMENSIONS) if dimensions is None else dimensions
     return {name: _compliance_rows(qs, *COMPLIANCE_DIMENSIONS[name]) for name in names}
 
 
-def breached_timers(user, period: Period) -> QuerySet:
+def breached_timers(user, period: Period, kind: str | None = None) -> QuerySet:
     """Timers whose breach moment (`breached_at`) falls in the period, whatever happened to them since.
 
     Read from the timers, not from the sweep's breach events: a timer stopped late before the sweep saw it
     (or while the sweep was down) is breached without an event, and the compliance figures count it.
     """
     qs = SlaTimer.objects.filter(breached=True, breached_at__gte=period.since, breached_at__lt=period.until)
-    return _scoped(qs, user)
+    return _scoped(qs, user, kind)
 
 
-def completed_summary(user, period: Period) -> dict[str, int]:
+def completed_summary(user, period: Period, kind: str | None = None) -> dict[str, int]:
     """The compliance tables' population in one row: completed timers, those met, their distinct tickets, and
     the breached ones whose breach came before the period (the breaches chart counts them in an earlier one)."""
-    return completed_timers(user, period).aggregate(
+    return completed_timers(user, period, kind).aggregate(
         total=Count("id"), met=Count("id", filter=Q(stage=Stage.ACHIEVED)), tickets=Count("ticket_id", distinct=True),
         breached_earlier=Count("id", filter=Q(stage=Stage.BREACHED, breached_at__lt=period.since)),
     )
 
 
-def breach_summary(user, period: Period) -> dict[str, int]:
+def breach_summary(user, period: Period, kind: str | None = None) -> dict[str, int]:
     """The breaches chart's population in one row: timers breached in the period, their distinct tickets, how
     many still run, and how many the compliance tables count too (those that also completed in the period)."""
-    return breached_timers(user, period).aggregate(
+    return breached_timers(user, period, kind).aggregate(
         timers=Count("id"), tickets=Count("ticket_id", distinct=True),
         running=Count("id", filter=Q(stopped_at__isnull=True)),
         in_tables=Count("id", filter=Q(stage__in=[Stage.ACHIEVED, Stage.BREACHED], stopped_at__lt=period.until)),
     )
 
 
-def breaches_over_time(user, period: Period) -> list[dict]:
+def breaches_over_time(user, period: Period, kind: str | None = None) -> list[dict]:
     """Breached timers per day (of the current time zone) of their breach; days without a breach are left out."""
     rows = (
-        breached_timers(user, period).annotate(day=TruncDate("breached_at"))
+        breached_timers(user, period, kind).annotate(day=TruncDate("breached_at"))
         .values("day").annotate(count=Count("id")).order_by("day")
     )
     return [{"day": r["day"].isoformat(), "count": r["count"]} for r in rows]
@@ -165,27 +182,27 @@ def breaches_over_time(user, period: Period) -> list[dict]:
 AT_RISK = Q(stage=Stage.IN_PROGRESS, breached=False, next_threshold=BREACH)
 
 
-def at_risk(user, limit: int = 50) -> QuerySet:
+def at_risk(user, limit: int = 50, kind: str | None = None) -> QuerySet:
     """Running timers past their last warning (next event: the breach) and not yet breached, nearest first."""
     qs = SlaTimer.objects.filter(AT_RISK)
-    return _scoped(qs, user).select_related("definition", "ticket", "ticket__team", "ticket__assignee") \
+    return _scoped(qs, user, kind).select_related("definition", "ticket", "ticket__team", "ticket__assignee") \
         .defer("ticket__search", "ticket__description").order_by("due_at", "id")[:limit]
 
 
-def at_risk_count(user) -> int:
-    return _scoped(SlaTimer.objects.filter(AT_RISK), user).count()
+def at_risk_count(user, kind: str | None = None) -> int:
+    return _scoped(SlaTimer.objects.filter(AT_RISK), user, kind).count()
 
 
-def at_risk_summary(user) -> dict[str, int]:
+def at_risk_summary(user, kind: str | None = None) -> dict[str, int]:
     """How many timers are at risk, and on how many tickets (one query)."""
-    return _scoped(SlaTimer.objects.filter(AT_RISK), user).aggregate(
+    return _scoped(SlaTimer.objects.filter(AT_RISK), user, kind).aggregate(
         timers=Count("id"), tickets=Count("ticket_id", distinct=True)
     )
 
 
-def mean_times(user, period: Period) -> dict[str, float | None]:
+def mean_times(user, period: Period, kind: str | None = None) -> dict[str, float | None]:
     """Mean time to acknowledge and to resolve, in hours: wall-clock (tickets) and business (timers)."""
-    tickets = Ticket.objects.visible_to(user) if not has_role(user, Role.MANAGER) else Ticket.objects.all()
+    tickets = _tickets(user, kind)
     responded = Q(responded_at__gte=period.since, responded_at__lt=period.until)
     resolved = Q(resolved_at__gte=period.since, resolved_at__lt=period.until)
     wall = tickets.filter(responded | resolved).aggregate(
@@ -195,7 +212,7 @@ def mean_times(user, period: Period) -> dict[str, float | None]:
                  filter=resolved),
         mtta_n=Count("id", filter=responded), mttr_n=Count("id", filter=resolved),
     )
-    timers = completed_timers(user, period)
+    timers = completed_timers(user, period, kind)
     response, resolution = Q(definition__target=Target.RESPONSE), Q(definition__target=Target.RESOLUTION)
     business = timers.aggregate(
         mtta=Avg("elapsed", filter=response), mttr=Avg("elapsed", filter=resolution),
@@ -214,7 +231,7 @@ def mean_times(user, period: Period) -> dict[str, float | None]:
     }
 
 
-def backlog_by_age(user, now=None) -> list[dict]:
+def backlog_by_age(user, now=None, kind: str | None = None) -> list[dict]:
     """Open tickets by age (since opening), one SQL query.
 
     A bucket holds the ages low <= age < high: opened_at <= now - low and opened_at > now - high (the youngest
@@ -232,7 +249,7 @@ def backlog_by_age(user, now=None) -> list[dict]:
         if high is not None:
             condition &= Q(opened_at__gt=now - timedelta(days=high))
         whens.append(When(condition, then=index))
-    tickets = Ticket.objects.visible_to(user).filter(active=True)
+    tickets = _tickets(user, kind).filter(active=True)
     rows = dict(
         tickets.annotate(bucket=Case(*whens, default=len(AGE_BUCKETS) - 1, output_field=IntegerField()))
         .values("bucket").annotate(n=Count("id")).values_list("bucket", "n")
@@ -247,13 +264,14 @@ def backlog_by_age(user, now=None) -> list[dict]:
     return out
 
 
-def report(user, period: Period) -> dict:
-    """Every figure of the dashboard, as plain data (the page and GET /api/v1/sla/report/ share it)."""
+def report(user, period: Period, kind: str | None = None) -> dict:
+    """Every figure of the dashboard, as plain data (the page and GET /api/v1/sla/report/ share it), for the
+    tickets of one kind when `kind` is given."""
     return {
         "period": {"since": period.since.isoformat(), "until": period.until.isoformat()},
-        "compliance": compliance(user, period),
-        "breaches_over_time": breaches_over_time(user, period),
-        "at_risk_count": at_risk_count(user),
-        "mean_times": mean_times(user, period),
-        "backlog_by_age": backlog_by_age(user),
+        "compliance": compliance(user, period, kind=kind),
+        "breaches_over_time": breaches_over_time(user, period, kind),
+        "at_risk_count": at_risk_count(user, kind),
+        "mean_times": mean_times(user, period, kind),
+        "backlog_by_age": backlog_by_age(user, kind=kind),
     }

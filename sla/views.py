@@ -2,7 +2,8 @@
 the open backlog by age, for a period, with a CSV download of each table.
 
 Every figure comes from sla.report (counted in SQL: the page's queries do not grow with tickets or timers) and
-links to the agent queue filtered to exactly the incidents behind it (the SLA filters of incidents.filters).
+links to the queue of the kind reported on (incidents, problems...: `?kind=`), filtered to exactly the tickets behind
+it (the filters every kind's FilterSet shares: core.ticket_filters and sla.filters).
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ from urllib.parse import urlencode
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils import timezone
 
 from core import clock, kinds
 from core.csv_export import csv_response
+from core.kinds import Kind
 from core.models import Priority
 from core.permissions import permission_required
 from sla import report
@@ -70,11 +71,15 @@ class PeriodForm(forms.Form):
         return data
 
 
-def queue_url(**params: Any) -> str:
-    """The agent queue (every incident the user can see) narrowed by IncidentFilter parameters."""
+def queue_url(kind: Kind, **params: Any) -> str:
+    """The kind's agent queue (every ticket of it the user can see) narrowed by its FilterSet's parameters (the
+    filters every kind shares: core.ticket_filters and sla.filters)."""
     query = {"queue": "recent"}
     query.update({key: value for key, value in params.items() if value is not None})
-    return f"{reverse('agent-incidents')}?{urlencode(query, doseq=True)}"
+    return f"{kind.queue_url()}?{urlencode(query, doseq=True)}"
+
+
+
 
 
 def _iso(value: datetime) -> str:
@@ -88,9 +93,9 @@ def completed_params(period: report.Period, **extra: Any) -> dict[str, Any]:
             "sla_stopped_before": _iso(period.until), **extra}
 
 
-def compliance_tables(user, period: report.Period, names: list[str] | None = None) -> list[dict]:
+def compliance_tables(user, kind: Kind, period: report.Period, names: list[str] | None = None) -> list[dict]:
     """The compliance tables (one per grouping), each row with its drill-down links."""
-    data = report.compliance(user, period, names)
+    data = report.compliance(user, period, names, kind=kind.key)
     tables = []
     for name, rows in data.items():
         heading, param, title = DIMENSIONS[name]
@@ -99,9 +104,9 @@ def compliance_tables(user, period: report.Period, names: list[str] | None = Non
             if name == "priority" and row["key"] in Priority.values:
                 row["label"] = Priority(row["key"]).label
             base = completed_params(period, **{param: key})
-            row["total_url"] = queue_url(**base)
-            row["met_url"] = queue_url(**{**base, "sla_stage": Stage.ACHIEVED})
-            row["breached_url"] = queue_url(**{**base, "sla_stage": Stage.BREACHED})
+            row["total_url"] = queue_url(kind, **base)
+            row["met_url"] = queue_url(kind, **{**base, "sla_stage": Stage.ACHIEVED})
+            row["breached_url"] = queue_url(kind, **{**base, "sla_stage": Stage.BREACHED})
         tables.append({"name": name, "heading": heading, "title": title, "rows": rows,
                        "export": f"compliance_{name}"})
     return tables
@@ -115,9 +120,9 @@ def _day_bounds(day: date, period: report.Period) -> tuple[datetime, datetime]:
     return max(start, period.since), min(end, period.until)
 
 
-def breaches_series(user, period: report.Period) -> list[dict]:
+def breaches_series(user, kind: Kind, period: report.Period) -> list[dict]:
     """Breached timers per local day of the period, days without a breach included (for the chart)."""
-    counts = {row["day"]: row["count"] for row in report.breaches_over_time(user, period)}
+    counts = {row["day"]: row["count"] for row in report.breaches_over_time(user, period, kind.key)}
     tz = timezone.get_current_timezone()
     first = timezone.localtime(period.since, tz).date()
     last = timezone.localtime(period.until - timedelta(microseconds=1), tz).date()
@@ -127,16 +132,16 @@ def breaches_series(user, period: report.Period) -> list[dict]:
         start, end = _day_bounds(day, period)
         series.append({
             "day": day.isoformat(), "count": counts.get(day.isoformat(), 0),
-            "url": queue_url(sla_breached="true", sla_breached_after=_iso(start), sla_breached_before=_iso(end)),
+            "url": queue_url(kind, sla_breached="true", sla_breached_after=_iso(start), sla_breached_before=_iso(end)),
         })
         day += timedelta(days=1)
     return series
 
 
-def at_risk_rows(user, now: datetime, limit: int) -> list[dict]:
+def at_risk_rows(user, kind: Kind, now: datetime, limit: int) -> list[dict]:
     """The running timers past their last warning, nearest due first, each with its ticket kind's page."""
     rows = []
-    for timer in report.at_risk(user, limit):
+    for timer in report.at_risk(user, limit, kind.key):
         ticket = timer.ticket
         left = (timer.due_at - now) if timer.due_at else None
         rows.append({
@@ -162,9 +167,9 @@ def _duration_text(value: timedelta | None) -> str:
     return f"in {hours} h {minutes:02d} min" if hours else f"in {minutes} min"
 
 
-def mean_time_rows(user, period: report.Period) -> list[dict]:
+def mean_time_rows(user, kind: Kind, period: report.Period) -> list[dict]:
     """Mean time to acknowledge and to resolve, business (SLA timers) and wall-clock (incidents), with links."""
-    means = report.mean_times(user, period)
+    means = report.mean_times(user, period, kind.key)
     since, until = _iso(period.since), _iso(period.until)
     rows = []
     for key, label, target, wall_filter in (("mtta", "Time to acknowledge", Target.RESPONSE, "responded"),
@@ -172,76 +177,83 @@ def mean_time_rows(user, period: report.Period) -> list[dict]:
         rows.append({
             "key": key, "label": label,
             "business_hours": means[f"{key}_business_hours"], "business_count": means[f"{key}_business_count"],
-            "business_url": queue_url(**completed_params(period, sla_target=target)),
+            "business_url": queue_url(kind, **completed_params(period, sla_target=target)),
             "wall_hours": means[f"{key}_wall_hours"], "wall_count": means[f"{key}_wall_count"],
-            "wall_url": queue_url(**{f"{wall_filter}_after": since, f"{wall_filter}_before": until}),
+            "wall_url": queue_url(kind, **{f"{wall_filter}_after": since, f"{wall_filter}_before": until}),
         })
     return rows
 
 
-def backlog_rows(user, now: datetime) -> list[dict]:
+def backlog_rows(user, kind: Kind, now: datetime) -> list[dict]:
     """Open incidents by age bucket, each with the link to exactly those incidents."""
-    rows = report.backlog_by_age(user, now)
+    rows = report.backlog_by_age(user, now, kind.key)
     for row in rows:
-        row["url"] = queue_url(active="true", opened_after=row["opened_after"], opened_before=row["opened_before"])
+        row["url"] = queue_url(kind, active="true", opened_after=row["opened_after"],
+                               opened_before=row["opened_before"])
     return rows
 
 
-def _summary(user, period: report.Period) -> dict[str, Any]:
+def _summary(user, kind: Kind, period: report.Period) -> dict[str, Any]:
     """The headline figures, each over the same timers as the table below it and its drill-down link.
 
     Compliance: the completed timers of the compliance tables (any table's rows add up to it). Breaches: the
     timers of the breaches chart (its days add up to it), running or stopped, which is why it can exceed the
     tables' "Breached" column. Each also says on how many incidents, the number of rows its link lists.
     """
-    completed = report.completed_summary(user, period)
-    breached = report.breach_summary(user, period)
+    completed = report.completed_summary(user, period, kind.key)
+    breached = report.breach_summary(user, period, kind.key)
     met, total = completed["met"], completed["total"]
     return {
         "met": met, "total": total, "compliance": round(100.0 * met / total, 1) if total else None,
         "breached_completed": total - met, "total_tickets": completed["tickets"],
         "breached_earlier": completed["breached_earlier"],
-        "total_url": queue_url(**completed_params(period)),
+        "total_url": queue_url(kind, **completed_params(period)),
         "breaches": breached["timers"], "breach_tickets": breached["tickets"],
         "breaches_running": breached["running"],
         "breaches_not_completed": breached["timers"] - breached["in_tables"],
-        "breaches_url": queue_url(sla_breached="true", sla_breached_after=_iso(period.since),
+        "breaches_url": queue_url(kind, sla_breached="true", sla_breached_after=_iso(period.since),
                                   sla_breached_before=_iso(period.until)),
     }
 
 
-def _export(name: str, user, period: report.Period, now: datetime) -> HttpResponse:
+def _export(name: str, user, kind: Kind, period: report.Period, now: datetime) -> HttpResponse:
     """One table as a CSV attachment named after the table and the period."""
     last = timezone.localtime(period.until - timedelta(microseconds=1))  # the last day the period includes
     stamp = f"{timezone.localtime(period.since):%Y%m%d}-{last:%Y%m%d}"
     filename = f"sla-{name.replace('_', '-')}-{stamp}.csv"
     if name.startswith("compliance_"):
-        table = compliance_tables(user, period, [name.removeprefix("compliance_")])[0]
-        header = [table["heading"], "Met", "Breached", "Total", "Compliance %", "Incidents"]
+        table = compliance_tables(user, kind, period, [name.removeprefix("compliance_")])[0]
+        header = [table["heading"], "Met", "Breached", "Total", "Compliance %", kind.label_plural]
         rows = ([r["label"], r["met"], r["breached"], r["total"], r["compliance"], r["tickets"]]
                 for r in table["rows"])
     elif name == "breaches":
         header = ["Day", "Breached timers"]
-        rows = ([b["day"], b["count"]] for b in breaches_series(user, period))
+        rows = ([b["day"], b["count"]] for b in breaches_series(user, kind, period))
     elif name == "at_risk":
-        header = ["Incident", "Title", "SLA definition", "Target", "Due at", "Assignee", "Assignment group"]
+        header = [kind.label, "Title", "SLA definition", "Target", "Due at", "Assignee", "Assignment group"]
         rows = ([r["number"], r["title"], r["definition"], r["target"],
                  timezone.localtime(r["due_at"]).isoformat() if r["due_at"] else "", r["assignee"], r["team"]]
-                for r in at_risk_rows(user, now, AT_RISK_EXPORT_ROWS))
+                for r in at_risk_rows(user, kind, now, AT_RISK_EXPORT_ROWS))
     elif name == "mean_times":
-        header = ["Measure", "Business hours", "Timers", "Wall-clock hours", "Incidents"]
+        header = ["Measure", "Business hours", "Timers", "Wall-clock hours", kind.label_plural]
         rows = ([r["label"], r["business_hours"], r["business_count"], r["wall_hours"], r["wall_count"]]
-                for r in mean_time_rows(user, period))
+                for r in mean_time_rows(user, kind, period))
     else:  # backlog
-        header = ["Age", "Open incidents", "Opened from", "Opened before"]
+        header = ["Age", f"Open {kind.label_plural.lower()}", "Opened from", "Opened before"]
         rows = ([r["label"], r["count"], r["opened_after"] or "", r["opened_before"] or ""]
-                for r in backlog_rows(user, now))
+                for r in backlog_rows(user, kind, now))
     return csv_response(filename, header, rows)
+
+
+def _with_kind(request: HttpRequest, kind: Kind) -> str:
+    """This page for another kind, with the same period."""
+    params = {key: request.GET[key] for key in ("period", "since", "until") if request.GET.get(key)}
+    return f"?{urlencode({**params, 'kind': kind.key})}"
 
 
 def _export_links(request: HttpRequest) -> dict[str, str]:
     """The CSV URL of each table: the page's own period parameters plus `export`."""
-    params = {key: request.GET[key] for key in ("period", "since", "until") if request.GET.get(key)}
+    params = {key: request.GET[key] for key in ("kind", "period", "since", "until") if request.GET.get(key)}
     return {name: f"?{urlencode({**params, 'export': name})}" for name in EXPORTS}
 
 
@@ -254,37 +266,45 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if export is not None and export not in EXPORTS:
         return HttpResponse(f"Unknown export {export!r}. Known: {', '.join(EXPORTS)}.", status=400,
                             content_type="text/plain; charset=utf-8")
+    choices = report.report_kinds()
+    kind = next((k for k in choices if k.key == request.GET.get("kind")), None)
+    if request.GET.get("kind") and kind is None:
+        return HttpResponse(f"Unknown kind {request.GET['kind']!r}. Known: {', '.join(k.key for k in choices)}.",
+                            status=400, content_type="text/plain; charset=utf-8")
+    kind = kind or choices[0]
     valid = form.is_valid() if form.is_bound else True
     period = form.cleaned_data["range"] if form.is_bound and valid else report.parse_period(DEFAULT_PERIOD, now=now)
     if export is not None:
         if not valid:
             problems = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())
             return HttpResponse(f"Bad period: {problems}", status=400, content_type="text/plain; charset=utf-8")
-        return _export(export, request.user, period, now)
+        return _export(export, request.user, kind, period, now)
     if not form.is_bound:
         form = PeriodForm(initial={"period": DEFAULT_PERIOD})
-    context: dict[str, Any] = {"form": form, "valid": valid, "period": period, "now": now}
+    context: dict[str, Any] = {"form": form, "valid": valid, "period": period, "now": now, "kind": kind,
+                               "kind_tabs": [{"kind": k, "url": _with_kind(request, k), "active": k is kind}
+                                             for k in choices]}
     if valid:
-        tables = compliance_tables(request.user, period)
+        tables = compliance_tables(request.user, kind, period)
         exports = _export_links(request)
         for table in tables:
             table["export_url"] = exports[table["export"]]
             table["export_label"] = f"compliance {table['title'].lower()}"
-        breaches = breaches_series(request.user, period)
-        at_risk = report.at_risk_summary(request.user)
-        backlog = backlog_rows(request.user, now)
+        breaches = breaches_series(request.user, kind, period)
+        at_risk = report.at_risk_summary(request.user, kind.key)
+        backlog = backlog_rows(request.user, kind, now)
         context.update({
-            "summary": _summary(request.user, period),
+            "summary": _summary(request.user, kind, period),
             "compliance_tables": tables,
             "breaches": breaches,
             "breach_days": [b for b in breaches if b["count"]],
             "at_risk": at_risk,
-            "at_risk_rows": at_risk_rows(request.user, now, AT_RISK_ROWS),
-            "at_risk_url": queue_url(sla_at_risk="true"),
-            "mean_times": mean_time_rows(request.user, period),
+            "at_risk_rows": at_risk_rows(request.user, kind, now, AT_RISK_ROWS),
+            "at_risk_url": queue_url(kind, sla_at_risk="true"),
+            "mean_times": mean_time_rows(request.user, kind, period),
             "backlog": backlog,
             "backlog_total": sum(r["count"] for r in backlog),
-            "backlog_url": queue_url(active="true"),
+            "backlog_url": queue_url(kind, active="true"),
             "exports": exports,
             "chart_data": {
                 "breaches": {"labels": [b["day"] for b in breaches], "counts": [b["count"] for b in breaches],

@@ -36,6 +36,7 @@ from sla.models import (
     Target,
     WorkingHours,
 )
+from sla.report import report_kinds
 
 MIDNIGHT = time(0)
 MINUTES_PER_DAY = 24 * 60
@@ -464,10 +465,18 @@ class ReportQuerySerializer(serializers.Serializer):
     """
 
     period = serializers.ChoiceField(choices=["7d", "30d", "90d", "custom"], default="30d")
+    kind = serializers.CharField(required=False, max_length=16, help_text="The kind of tickets reported on "
+                                 "(`incident`, `problem`...); the first kind (incidents) when left out.")
     since = serializers.CharField(required=False, allow_blank=True, max_length=40,
                                   help_text="First day (YYYY-MM-DD, or an ISO date-time) of a custom period.")
     until = serializers.CharField(required=False, allow_blank=True, max_length=40,
                                   help_text="Last day, included (YYYY-MM-DD, or an ISO date-time) of a custom period.")
+
+    def validate_kind(self, value: str) -> str:
+        known = [kind.key for kind in report_kinds()]
+        if value not in known:
+            raise serializers.ValidationError(f"Unknown kind “{value}”. Known: {', '.join(known)}.")
+        return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["period"] != "custom":

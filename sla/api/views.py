@@ -41,7 +41,7 @@ from sla.api.serializers import (
 )
 from sla.filters import DEFAULT_ORDERING, ORDERING_FIELDS, TimerFilter
 from sla.models import AgreementType, Schedule, SlaDefinition, SlaTimer, Target
-from sla.report import parse_period, report
+from sla.report import parse_period, report, report_kinds
 
 CONFLICT = OpenApiResponse(description="In use: the body's `detail` says by what.")
 
@@ -246,4 +246,4 @@ class SlaReportView(APIView):
         except (ValueError, OverflowError) as exc:  # OverflowError: a date whose next day does not exist
             field = "until" if params["period"] == "custom" else "period"
             raise serializers.ValidationError({field: [str(exc)]}) from exc
-        return Response(report(request.user, period))
+        return Response(report(request.user, period, params.get("kind") or report_kinds()[0].key))

@@ -1,0 +1,69 @@
+"""A problem's life in the browser: an agent raises it from an incident page, records the root cause and the
+workaround (a known error), publishes the workaround to the requesters, and resolves it with its incidents."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from accounts.models import User
+from core.models import JournalEntry
+from incidents.models import Incident
+from problems.models import Problem
+from tests.e2e.conftest import screenshot
+from tests.e2e.test_incident_journey import sign_in
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def incident(settings) -> Incident:
+    """An open incident of user1's, worked by agent1 and linked to no problem yet."""
+    settings.ALLOW_DEMO_DATA = True
+    call_command("seed_demo", verbosity=0)
+    agent = User.objects.get(username="agent1")
+    return (Incident.objects.visible_to(agent).filter(active=True, requester__username="user1")
+            .exclude(links_out__kind="caused_by").order_by("id").first())
+
+
+def test_an_agent_takes_a_problem_from_an_incident_to_its_resolution(page, incident):
+    sign_in(page, "agent1")
+    page.goto(f"/agent/incidents/{incident.number}/")
+    panel = page.get_by_test_id("problems-panel")
+    expect(panel).to_contain_text("Not linked to a problem.")
+    panel.get_by_role("button", name="Raise a problem from this incident").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text(incident.title)
+    problem = Problem.objects.get(title=incident.title)
+    expect(page.get_by_test_id("incidents-panel")).to_contain_text(incident.number)
+    page.get_by_role("button", name="Take").click()
+    expect(page.get_by_test_id("problem-header")).to_contain_text("Assessment")
+
+    form = page.get_by_test_id("problem-form")
+    form.get_by_label("Root cause").fill("A stale cached credential after the password change.")
+    form.get_by_label("Workaround").fill("Remove the entry in Credential Manager, then sign in again.")
+    form.get_by_role("button", name="Save").click()
+    expect(page.get_by_test_id("problem-header").get_by_test_id("known-error")).to_be_visible()
+
+    publish = page.get_by_test_id("publish-panel")
+    publish.get_by_label("As a comment the requesters read").check()
+    publish.get_by_role("button", name="Publish to open incidents").click()
+    expect(page.locator(".alert-success")).to_contain_text("Workaround published to 1 open incident")
+    assert JournalEntry.objects.filter(ticket_id=incident.pk, internal=False,
+                                       body__contains="Credential Manager").exists()
+
+    page.get_by_text("Resolve…").click()
+    resolve = page.get_by_test_id("resolve-form")
+    resolve.get_by_role("button", name=f"Resolve {problem.number}").click()
+    expect(resolve).to_contain_text("Resolving needs the permanent fix")
+    page.get_by_test_id("resolve-form").get_by_label("Permanent fix").fill("Password sync agent updated.")
+    page.get_by_test_id("resolve-form").get_by_role("button", name=f"Resolve {problem.number}").click()
+    expect(page.get_by_test_id("problem-header")).to_contain_text("Resolved")
+    screenshot(page, "problem-resolved")
+    incident.refresh_from_db()
+    assert (incident.state, incident.resolution_code) == ("resolved", "solved_by_problem")
+
+    page.goto(f"/agent/incidents/{incident.number}/")
+    expect(page.get_by_test_id("linked-problem")).to_contain_text(problem.number)
+    screenshot(page, "incident-with-problem")
