@@ -110,6 +110,7 @@ def page(request: HttpRequest, problem: Problem, status: int = 200, **forms_: An
         "actions": [{"state": target, "label": ACTION_LABELS.get(target, PROBLEM.state_label(target))}
                     for target in PROBLEM.workflow.allowed_from(problem.state)],
         "is_open": problem.state in PROBLEM.workflow.open_states,
+        "editable": problem.state not in PROBLEM.workflow.final_states,
         "fields_form": forms_.get("fields_form") or ProblemForm(problem=problem),
         "transition_form": forms_.get("transition_form") or TransitionForm(initial={"version": problem.version}),
         "publish_form": forms_.get("publish_form") or PublishForm(),
@@ -146,7 +147,8 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
             messages.error(request, "Not saved: someone else changed this problem meanwhile. Your input is kept.")
             return page(request, load(request, number), status=409, fields_form=form)
         except ValidationError as exc:
-            for name, errors in exc.message_dict.items():
+            errors_by_field = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+            for name, errors in errors_by_field.items():
                 form.add_error(name if name in form.fields else None, errors)
         else:
             messages.success(request, "Saved." if changes else "Nothing to save: no field was changed.")
@@ -184,6 +186,10 @@ def change_state(request: HttpRequest, number: str) -> HttpResponse:
             return redirect("agent-problem", number)
         except (ValidationError, TransitionError) as exc:
             messages.error(request, f"{problem.number} was not changed: {errors_of(exc)}")
+            field_errors = exc.field_errors if isinstance(exc, TransitionError) else (
+                exc.message_dict if hasattr(exc, "error_dict") else {"state": exc.messages})
+            for name, errors in field_errors.items():
+                form.add_error(name if name in form.fields and name != "state" else None, errors)
             return page(request, problem, status=400, transition_form=form, failed_state=data["state"])
         problem = load(request, number)
         messages.success(request, f"{problem.number} is now {problem.get_state_display().lower()}.")
