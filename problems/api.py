@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters
 from django.core.exceptions import ValidationError
 from django.urls import URLPattern
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -24,21 +23,26 @@ from rest_framework.response import Response
 from core.api.children import child_routes
 from core.api.idempotency import IDEMPOTENCY_KEY
 from core.api.permissions import role_permission
-from core.api.serializers import NamedRefSerializer, StrictInputMixin, UserRefSerializer, inline_choice_field
-from core.api.tickets import MAX_ID, LinkSerializer
+from core.api.serializers import NamedRefSerializer, StrictInputMixin
+from core.api.ticket_serializers import (
+    READ_ONLY_NAMES,
+    TicketDetailMixin,
+    TicketSerializer,
+    TicketWriteSerializer,
+    long_text_field,
+    reference_field,
+)
+from core.api.tickets import MAX_ID
 from core.api.viewsets import TicketViewSet, VersionSerializer
-from core.filters import StrictBooleanFilter
-from core.limits import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
-from core.models import Impact, Urgency
-from core.ticket_filters import TicketFilter
+from core.limits import TEXT_MAX_LENGTH
 from incidents.choices import State as IncidentState
-from incidents.models import Category, Incident
+from incidents.models import Incident
 from problems import services
 from problems.choices import State
+from problems.filters import ProblemFilter
 from problems.kind import PROBLEM
 from problems.models import Problem
-from sla.api.serializers import TicketSlaSerializer, ticket_sla
-from sla.filters import SlaFilters
+from sla.api.serializers import TicketSlaMixin
 
 FIELDS = [
     "id", "number", "title", "description", "state", "impact", "urgency", "priority", "category", "service",
@@ -48,32 +52,11 @@ FIELDS = [
 ]
 
 
-class ProblemFilter(SlaFilters, TicketFilter):
-    """The problem filters of the agent queue and the API list."""
-
-    number_prefix = "PRB"
-    state = django_filters.MultipleChoiceFilter(choices=State.choices, distinct=False)
-    category = django_filters.ModelMultipleChoiceFilter(queryset=Category.objects.filter(parent__isnull=True),
-                                                        distinct=False)
-    known_error = StrictBooleanFilter(label="Known error")
-
-    class Meta:
-        model = Problem
-        fields = ["state", "priority", "team", "assignee", "unassigned", "service", "category", "active",
-                  "known_error", "q"]
-
-
-class ProblemSerializer(serializers.ModelSerializer):
+class ProblemSerializer(TicketSerializer):
     """A problem as the list reads it."""
 
     state = serializers.ChoiceField(choices=State.choices, read_only=True)
-    impact = inline_choice_field(Impact.choices, read_only=True)
-    urgency = inline_choice_field(Urgency.choices, read_only=True)
     category = NamedRefSerializer(read_only=True, allow_null=True)
-    service = NamedRefSerializer(read_only=True, allow_null=True)
-    team = NamedRefSerializer(read_only=True, allow_null=True)
-    assignee = UserRefSerializer(read_only=True, allow_null=True)
-    requester = UserRefSerializer(read_only=True)
     incident_count = serializers.IntegerField(read_only=True, help_text="How many incidents it causes.")
 
     class Meta:
@@ -82,59 +65,27 @@ class ProblemSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ProblemDetailSerializer(ProblemSerializer):
+class ProblemDetailSerializer(TicketDetailMixin, TicketSlaMixin, ProblemSerializer):
     """The detail: the problem plus its watchers, links to tickets the caller can see, and its SLA timers."""
-
-    watchers = UserRefSerializer(many=True, read_only=True)
-    links = serializers.SerializerMethodField()
-    sla = serializers.SerializerMethodField()
 
     class Meta(ProblemSerializer.Meta):
         fields = [*FIELDS, "watchers", "links", "sla"]
         read_only_fields = fields
 
-    @extend_schema_field(LinkSerializer(many=True))
-    def get_links(self, problem: Problem) -> list[dict[str, Any]]:
-        links = [*getattr(problem, "visible_links_out", []), *getattr(problem, "visible_links_in", [])]
-        links.sort(key=lambda link: (link.created_at, link.pk))
-        return LinkSerializer(links, many=True, context={"ticket_id": problem.pk}).data
 
-    @extend_schema_field(TicketSlaSerializer(many=True))
-    def get_sla(self, problem: Problem) -> list[dict[str, Any]]:
-        return ticket_sla(problem.pk, end_user=False)
-
-
-def _ref(label: str) -> serializers.IntegerField:
-    return serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID,
-                                    help_text=f"Id of the {label}; null clears it.")
-
-
-def _text() -> serializers.CharField:
-    return serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, max_length=TEXT_MAX_LENGTH)
-
-
-class ProblemWriteSerializer(StrictInputMixin, serializers.Serializer):
+class ProblemWriteSerializer(TicketWriteSerializer):
     """What a create or a PATCH may carry (who may set what is core.writes' decision)."""
 
-    read_only_names = frozenset({"id", "number", "priority", "opened_at", "updated_at", "resolved_at", "closed_at",
-                                 "known_error", "known_error_at", "workaround_published_at", "workaround_public",
-                                 "incident_count", "watchers", "links", "sla", "requester"})
+    read_only_names = READ_ONLY_NAMES | {"known_error", "known_error_at", "workaround_published_at",
+                                         "workaround_public", "incident_count", "requester"}
 
-    title = serializers.CharField(required=False, max_length=TITLE_MAX_LENGTH)
-    description = _text()
-    impact = inline_choice_field(Impact.choices, required=False)
-    urgency = inline_choice_field(Urgency.choices, required=False)
-    category = _ref("top-level category (GET /api/v1/categories/)")
-    service = _ref("service (GET /api/v1/services/)")
-    team = _ref("assignment group (GET /api/v1/teams/)")
-    assignee = _ref("problem manager or analyst (GET /api/v1/users/), a member of `team`")
-    root_cause = _text()
-    workaround = _text()
-    fix = _text()
+    category = reference_field("top-level category (GET /api/v1/categories/)")
+    root_cause = long_text_field()
+    workaround = long_text_field()
+    fix = long_text_field()
     related_change = serializers.CharField(required=False, allow_blank=True, max_length=100)
     state = serializers.ChoiceField(required=False, choices=State.choices,
                                     help_text="Prefer POST .../transition/ to change the state.")
-    version = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
 
 class ProblemCreateSerializer(ProblemWriteSerializer):
@@ -142,8 +93,7 @@ class ProblemCreateSerializer(ProblemWriteSerializer):
                                       max_length=500, help_text="Ids of incidents this problem causes.")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields.pop("version")
+        super().__init__(*args, creating=True, **kwargs)
 
 
 class ProblemTransitionSerializer(StrictInputMixin, serializers.Serializer):

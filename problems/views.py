@@ -24,8 +24,8 @@ from incidents.forms import ListSelect
 from incidents.models import Incident
 from incidents.views.common import page_numbers, safe_next
 from problems import services
-from problems.api import ProblemFilter
 from problems.choices import State
+from problems.filters import ProblemFilter
 from problems.forms import LinkIncidentForm, NoteForm, ProblemForm, PublishForm, TransitionForm
 from problems.kind import PROBLEM
 from problems.models import Problem

@@ -1,9 +1,8 @@
 """Serializers of the incident API.
 
-Reading: references come back as objects (`{"id", "name"}`; the parent as `{"id", "number", "title"}`).
-Writing: references go in by id, and every write goes through incidents.services. The input serializers only
-check types and shapes; who may set which field is the services' decision. They refuse unknown and
-read-only keys by name (StrictInputMixin) rather than silently dropping them.
+On the fields every ticket has (core.api.ticket_serializers): the incident adds its category, parent, channel,
+major flag, hold and resolution. The parent reads as `{"id", "number", "title"}` (its title only for a caller
+who may see it).
 
 End users get the same endpoints with fewer fields: END_USER_HIDDEN_FIELDS never reach them.
 """
@@ -15,20 +14,20 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.serializers import (
-    NamedRefSerializer,
-    RoleDependentFieldsMixin,
-    StrictInputMixin,
-    UserRefSerializer,
-    inline_choice_field,
+from core.api.serializers import NamedRefSerializer, StrictInputMixin
+from core.api.ticket_serializers import (
+    TicketDetailMixin,
+    TicketSerializer,
+    TicketWriteSerializer,
+    long_text_field,
+    reference_field,
 )
-from core.api.tickets import MAX_ID, LinkSerializer
+from core.api.tickets import MAX_ID
 from core.api.viewsets import VersionSerializer
-from core.limits import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
-from core.models import Impact, Urgency
+from core.limits import TEXT_MAX_LENGTH
 from incidents.choices import Channel, HoldReason, ResolutionCode, State
 from incidents.models import Category, Incident
-from sla.api.serializers import TicketSlaSerializer, ticket_sla
+from sla.api.serializers import TicketSlaMixin
 
 INCIDENT_FIELDS = [
     "id", "number", "title", "description", "state", "hold_reason", "impact", "urgency", "priority", "category",
@@ -38,11 +37,6 @@ INCIDENT_FIELDS = [
 DETAIL_FIELDS = [*INCIDENT_FIELDS, "watchers", "links", "sla"]
 # The desk's own assessment and bookkeeping: not shown to end users (nor who else watches, nor linked tickets).
 END_USER_HIDDEN_FIELDS = frozenset({"impact", "channel", "major", "parent", "watchers", "links"})
-# Shown by the API but never accepted in a write.
-READ_ONLY_NAMES = frozenset(
-    {"id", "number", "priority", "opened_at", "updated_at", "resolved_at", "closed_at", "watchers", "links",
-     "kind", "active", "organization", "sla"}
-)
 
 
 class IncidentRefSerializer(serializers.Serializer):
@@ -51,18 +45,12 @@ class IncidentRefSerializer(serializers.Serializer):
     title = serializers.CharField(read_only=True, allow_null=True)
 
 
-class IncidentSerializer(RoleDependentFieldsMixin, serializers.ModelSerializer):
+class IncidentSerializer(TicketSerializer):
     """An incident as read by the list (and, with watchers and links, by the detail)."""
 
     state = serializers.ChoiceField(choices=State.choices, read_only=True)
-    impact = inline_choice_field(Impact.choices, read_only=True)
-    urgency = inline_choice_field(Urgency.choices, read_only=True)
     category = NamedRefSerializer(read_only=True, allow_null=True)
     subcategory = NamedRefSerializer(read_only=True, allow_null=True)
-    service = NamedRefSerializer(read_only=True, allow_null=True)
-    team = NamedRefSerializer(read_only=True, allow_null=True)
-    assignee = UserRefSerializer(read_only=True, allow_null=True)
-    requester = UserRefSerializer(read_only=True)
     parent = serializers.SerializerMethodField()
 
     class Meta:
@@ -81,57 +69,21 @@ class IncidentSerializer(RoleDependentFieldsMixin, serializers.ModelSerializer):
         return {"id": parent.pk, "number": parent.number, "title": parent.title if visible else None}
 
 
-class IncidentDetailSerializer(IncidentSerializer):
+class IncidentDetailSerializer(TicketDetailMixin, TicketSlaMixin, IncidentSerializer):
     """The detail: the incident plus its watchers, its links to tickets the caller can see, and its SLA timers."""
-
-    watchers = UserRefSerializer(many=True, read_only=True)
-    links = serializers.SerializerMethodField()
-    sla = serializers.SerializerMethodField(
-        help_text="The incident's SLA timers (cancelled ones left out), with `percent` computed now. End users see "
-        "only agreements of type SLA, without the definition id or type."
-    )
 
     class Meta(IncidentSerializer.Meta):
         fields = DETAIL_FIELDS
         read_only_fields = fields
 
-    @extend_schema_field(LinkSerializer(many=True))
-    def get_links(self, incident: Incident) -> list[dict[str, Any]]:
-        links = [*getattr(incident, "visible_links_out", []), *getattr(incident, "visible_links_in", [])]
-        links.sort(key=lambda link: (link.created_at, link.pk))
-        return LinkSerializer(links, many=True, context={"ticket_id": incident.pk}).data
 
-    @extend_schema_field(TicketSlaSerializer(many=True))
-    def get_sla(self, incident: Incident) -> list[dict[str, Any]]:
-        return ticket_sla(incident.pk, end_user=bool(self.context.get("end_user")))
+class IncidentWriteSerializer(TicketWriteSerializer):
+    """What a create or a PATCH may carry. Role rules (who may set what) are checked by core.writes."""
 
-
-def _ref_field(label: str) -> serializers.IntegerField:
-    return serializers.IntegerField(
-        required=False, allow_null=True, min_value=1, max_value=MAX_ID, help_text=f"Id of the {label}; null clears it."
-    )
-
-
-class IncidentWriteSerializer(StrictInputMixin, serializers.Serializer):
-    """What a create or a PATCH may carry. Role rules (who may set what) are checked by incidents.services.
-
-    `version` (PATCH only) is the version the client read: a stale one is answered 409 and changes nothing.
-    """
-
-    read_only_names = READ_ONLY_NAMES
-
-    title = serializers.CharField(required=False, max_length=TITLE_MAX_LENGTH)
-    description = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False,
-                                        max_length=TEXT_MAX_LENGTH)
-    impact = inline_choice_field(Impact.choices, required=False)
-    urgency = inline_choice_field(Urgency.choices, required=False)
-    category = _ref_field("top-level category (GET /api/v1/categories/)")
-    subcategory = _ref_field("subcategory (a category whose parent is `category`)")
-    service = _ref_field("service (GET /api/v1/services/)")
-    team = _ref_field("assignment group (GET /api/v1/teams/)")
-    assignee = _ref_field("assigned agent (GET /api/v1/users/), a member of `team`")
-    requester = _ref_field("user the incident is raised for")
-    parent = _ref_field("parent incident (its `id`)")
+    category = reference_field("top-level category (GET /api/v1/categories/)")
+    subcategory = reference_field("subcategory (a category whose parent is `category`)")
+    requester = reference_field("user the incident is raised for")
+    parent = reference_field("parent incident (its `id`)")
     channel = serializers.ChoiceField(required=False, choices=Channel.choices)
     major = serializers.BooleanField(required=False)
     state = serializers.ChoiceField(
@@ -139,15 +91,7 @@ class IncidentWriteSerializer(StrictInputMixin, serializers.Serializer):
     )
     hold_reason = serializers.ChoiceField(required=False, choices=HoldReason.choices, allow_blank=True)
     resolution_code = serializers.ChoiceField(required=False, choices=ResolutionCode.choices, allow_blank=True)
-    resolution_notes = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False,
-                                             max_length=TEXT_MAX_LENGTH)
-    version = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
-
-    def __init__(self, *args: Any, creating: bool = False, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if creating:  # a new incident has no version to compare with
-            self.fields.pop("version")
-            self.read_only_names = READ_ONLY_NAMES | {"version"}
+    resolution_notes = long_text_field()
 
 
 class IncidentCreateSerializer(IncidentWriteSerializer):

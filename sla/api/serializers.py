@@ -181,6 +181,19 @@ class TicketSlaSerializer(RoleDependentFieldsMixin, LiveFiguresMixin, serializer
         return timer.stage == Stage.PAUSED
 
 
+class TicketSlaMixin(serializers.Serializer):
+    """The `sla` of a ticket's detail (any kind): its timers, cancelled ones left out."""
+
+    sla = serializers.SerializerMethodField(
+        help_text="The ticket's SLA timers (cancelled ones left out), with `percent` computed now. End users see "
+        "only agreements of type SLA, without the definition id or type."
+    )
+
+    @extend_schema_field(TicketSlaSerializer(many=True))
+    def get_sla(self, ticket: Any) -> list[dict[str, Any]]:
+        return ticket_sla(ticket.pk, end_user=bool(self.context.get("end_user")))
+
+
 def ticket_sla(ticket_id: int, *, end_user: bool, now: datetime | None = None) -> list[dict[str, Any]]:
     """The `sla` list of a ticket's detail: every timer but the cancelled ones, in the definitions' order.
 
