@@ -429,7 +429,8 @@ class AgentIncidentForm(forms.Form):
 class AgentCommentForm(forms.Form):
     """A work note (internal) or a public comment, with optional files."""
 
-    body = forms.CharField(label="Comment or work note", widget=forms.Textarea(attrs={"rows": 3}), required=False,
+    body = forms.CharField(label="Comment or work note", widget=forms.Textarea(attrs={"rows": 3, "data-shortcut": "c"}),
+                           required=False,
                            max_length=TEXT_MAX_LENGTH)
     visibility = forms.ChoiceField(
         label="Who can see it", initial="internal",

@@ -102,4 +102,4 @@ class LinkIncidentForm(forms.Form):
 
 class NoteForm(forms.Form):
     body = forms.CharField(max_length=TEXT_MAX_LENGTH, strip=True, label="Work note",
-                           widget=forms.Textarea(attrs={"rows": 3}))
+                           widget=forms.Textarea(attrs={"rows": 3, "data-shortcut": "c"}))

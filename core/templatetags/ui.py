@@ -29,3 +29,17 @@ def widget(field: BoundField) -> str:
     if described:
         attrs["aria-describedby"] = " ".join(described)
     return field.as_widget(attrs=attrs)
+
+
+AVATAR_HUES = 8
+
+
+@register.inclusion_tag("components/avatar.html")
+def avatar(user: object, size: str = "sm") -> dict[str, object]:
+    """A person's initials in a coloured circle (the colour follows the person, so a face is recognised down a
+    long activity stream); "System" for an action without a person. Decorative: the name is written next to it."""
+    name = str(getattr(user, "display_name", "") or "System") if user is not None else "System"
+    words = [w for w in name.replace(".", " ").split() if w[:1].isalnum()]
+    initials = "".join(w[0] for w in words[:2]).upper() or "?"
+    hue = int(getattr(user, "pk", 0) or 0) % AVATAR_HUES if user is not None else "system"
+    return {"initials": initials, "name": name, "hue": hue, "size": size}

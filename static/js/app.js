@@ -142,3 +142,89 @@
     showError("The service desk could not be reached. Check your connection and try again.");
   });
 })();
+
+// Keyboard shortcuts of the agent's pages (templates/components/shortcuts.html lists them): an element marked
+// data-shortcut="<key>" is clicked (a button), focused (a field) or opened (a <details>); j / k walk the tickets of
+// the last queue the agent opened (its links are marked data-ticket-link). Never while typing or with a modifier.
+(function () {
+  "use strict";
+  var LIST_KEY = "itsm.ticket-list";
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var links = Array.prototype.map.call(document.querySelectorAll("a[data-ticket-link]"), function (a) {
+      return a.pathname;
+    });
+    if (links.length) {
+      try { sessionStorage.setItem(LIST_KEY, JSON.stringify(links)); } catch (e) { /* private mode: no list */ }
+    }
+  });
+
+  function walk(step) {
+    var list;
+    try { list = JSON.parse(sessionStorage.getItem(LIST_KEY) || "[]"); } catch (e) { list = []; }
+    if (!list.length) { return; }
+    var index = list.indexOf(window.location.pathname);
+    var next = index === -1 ? (step > 0 ? 0 : -1) : index + step;
+    if (next >= 0 && next < list.length) { window.location.assign(list[next]); }
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) { return; }
+    var typing = event.target.closest && event.target.closest("input, textarea, select, [contenteditable='true']");
+    if (typing) {
+      if (event.key === "Escape") { event.target.blur(); }
+      return;
+    }
+    var help = document.getElementById("shortcut-help");
+    if (event.key === "?" && help && help.showModal) {
+      event.preventDefault();
+      if (help.open) { help.close(); } else { help.showModal(); }
+      return;
+    }
+    if (event.key === "j" || event.key === "k") {
+      if (document.querySelector("a[data-ticket-link], [data-presence]")) {
+        event.preventDefault();
+        walk(event.key === "j" ? 1 : -1);
+      }
+      return;
+    }
+    var target = document.querySelector("[data-shortcut='" + event.key + "']");
+    if (!target) { return; }
+    event.preventDefault();
+    if (target.tagName === "DETAILS") {
+      target.open = true;
+      var first = target.querySelector("textarea, select, input:not([type='hidden'])");
+      if (first) { first.focus(); }
+    } else if (target.matches("textarea, input, select")) {
+      target.focus();
+    } else {
+      target.click();
+    }
+  });
+})();
+
+// Presence on a ticket page (templates/components/ticket_presence.html): tell the others at once when this
+// agent starts typing in one of the page's forms, and that they left when the page goes away.
+(function () {
+  "use strict";
+  document.addEventListener("input", function (event) {
+    var beat = document.querySelector("form[data-presence]");
+    if (!beat || !event.target.form || event.target.form === beat) { return; }
+    var editing = beat.querySelector("input[name='editing']");
+    if (editing.value !== "1") {
+      editing.value = "1";
+      if (window.htmx) { window.htmx.trigger(beat, "presence-edit"); }
+    }
+  });
+  document.addEventListener("submit", function (event) {
+    var beat = document.querySelector("form[data-presence]");
+    if (beat && event.target !== beat) { beat.querySelector("input[name='editing']").value = "0"; }
+  });
+  window.addEventListener("pagehide", function () {
+    var beat = document.querySelector("form[data-presence]");
+    if (!beat || !navigator.sendBeacon) { return; }
+    var data = new FormData(beat);
+    data.set("leaving", "1");
+    navigator.sendBeacon(beat.getAttribute("action"), data);
+  });
+})();

@@ -37,8 +37,14 @@ def test_an_agent_takes_a_problem_from_an_incident_to_its_resolution(page, incid
     expect(page.get_by_role("heading", level=1)).to_have_text(incident.title)
     problem = Problem.objects.get(title=incident.title)
     expect(page.get_by_test_id("incidents-panel")).to_contain_text(incident.number)
-    page.get_by_role("button", name="Take").click()
+    page.keyboard.press("?")  # the shortcuts: listed on "?", then "a" assigns to me, "c" goes to the work note
+    expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
+    page.keyboard.press("Escape")
+    page.keyboard.press("a")
     expect(page.get_by_test_id("problem-header")).to_contain_text("Assessment")
+    page.keyboard.press("c")
+    expect(page.get_by_role("textbox", name="Work note")).to_be_focused()
+    page.keyboard.press("Escape")
 
     form = page.get_by_test_id("problem-form")
     form.get_by_label("Root cause").fill("A stale cached credential after the password change.")
@@ -53,7 +59,7 @@ def test_an_agent_takes_a_problem_from_an_incident_to_its_resolution(page, incid
     assert JournalEntry.objects.filter(ticket_id=incident.pk, internal=False,
                                        body__contains="Credential Manager").exists()
 
-    page.get_by_text("Resolve…").click()
+    page.get_by_test_id("problem-header").get_by_text("Resolve…").click()
     resolve = page.get_by_test_id("resolve-form")
     resolve.get_by_role("button", name=f"Resolve {problem.number}").click()
     expect(resolve).to_contain_text("Resolving needs the permanent fix")
