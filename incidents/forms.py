@@ -325,9 +325,9 @@ class AgentIncidentForm(forms.Form):
 
     LAYOUT = [
         ("title", "col-12"), ("description", "col-12"),
-        ("service", "col-md-4"), ("category", "col-md-4"), ("subcategory", "col-md-4"),
-        ("impact", "col-md-4"), ("urgency", "col-md-4"), ("channel", "col-md-4"),
-        ("team", "col-md-4"), ("assignee", "col-md-4"), ("parent", "col-md-4"),
+        ("service", "col-sm-6"), ("category", "col-sm-6"), ("subcategory", "col-sm-6"),
+        ("impact", "col-sm-6"), ("urgency", "col-sm-6"), ("channel", "col-sm-6"),
+        ("team", "col-sm-6"), ("assignee", "col-sm-6"), ("parent", "col-sm-6"),
         ("major", "col-12"),
     ]
 

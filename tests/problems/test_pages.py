@@ -128,3 +128,16 @@ def test_end_users_are_offered_no_problem_action(client, requester_a, incident):
     assert client.post(reverse("agent-problems-new"), {"numbers": [incident.number]}).status_code == 403
     assert client.post(reverse("agent-incident-problem", args=[incident.number])).status_code == 403
     assert not Problem.objects.exists()
+
+
+def test_page_titles_read_as_the_problem(client, agent_a, incident):
+    import re
+
+    from problems import services
+
+    problem = services.create_problem(agent_a, {"title": "Spooler hangs"}, incidents=[incident])
+    client.force_login(agent_a)
+    for url, expected in ((reverse("agent-problem", args=[problem.number]), f"{problem.number} · Spooler hangs"),
+                          (reverse("agent-problems"), "Problems")):
+        title = re.search(r"<title>(.*?)</title>", client.get(url).content.decode(), re.S).group(1)
+        assert " ".join(title.split()) == f"{expected} · Service Desk"
