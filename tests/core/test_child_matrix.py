@@ -100,8 +100,8 @@ KINDS = {
 }
 
 
-@pytest.fixture
-def world(request, users, org_acme, org_globex, make_incident, service_email, service_vpn, team_service_desk,
+@pytest.fixture(name="world")
+def world_fixture(request, users, org_acme, org_globex, make_incident, service_email, service_vpn, team_service_desk,
           team_network, token_client, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     chores = kinds.register(ChoreKind())

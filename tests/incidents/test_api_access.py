@@ -1,10 +1,6 @@
-"""The role x object matrix of the incident API, declared once and run over every endpoint.
-
-Each endpoint is a row: its method and path, a body, the status a caller who may use it gets, the roles that
-get something else, and the journal entry a successful write leaves. Every row runs for every role against
-two incidents: one in the caller's sight and one outside it (404, and nothing changes), anonymously (401).
-A new endpoint gets the whole matrix by adding a row.
-"""
+"""What the incident API lets each role see and do beyond the generic matrices of every kind
+(tests/core/test_ticket_matrix.py, tests/core/test_child_matrix.py): searches and filters that leak nothing,
+watchers of another organization, the desk's fields, and OPTIONS/HEAD/HTML reads."""
 
 from __future__ import annotations
 
@@ -14,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from core.models import JournalEntry
 from incidents.models import Incident
 from tests.incidents.api_support import API, END_USERS, ROLES, VISIBLE, World, history, upload, world_fixture  # noqa: F401
 
@@ -37,82 +32,17 @@ class Endpoint:
     journal: tuple[str, str] | None = None
 
 
-END_USERS_400 = dict.fromkeys(END_USERS, 400)
 END_USERS_403 = dict.fromkeys(END_USERS, 403)
 
-ENDPOINTS = [
-    Endpoint("detail", "get", "", 200),
-    Endpoint("patch", "patch", "", 200, body=lambda w, i: {"title": "Renamed", "version": i.version},
-             overrides={"colleague_a": 403, "colleague_b": 403}, journal=("field_change", "title")),
-    Endpoint("transition", "post", "transition/", 200, body=lambda w, i: {"state": "in_progress"},
-             overrides=END_USERS_400, journal=("field_change", "state")),
-    Endpoint("take", "post", "take/", 200, refused=frozenset(END_USERS),
-             overrides={"manager": 400, "admin": 400},  # they belong to no team
-             journal=("field_change", "assignee")),
-]
-# The child endpoints (comments, history, attachments, watchers, links) are the core's: their matrix runs for
-# every kind in tests/core/test_child_matrix.py. Here they are only read with OPTIONS, HEAD and as HTML.
+# The detail, PATCH, transition and take of every kind (incidents included) are the core's: their role x object
+# matrix, the list's contents and the query counts run for every kind in tests/core/test_ticket_matrix.py; the
+# child endpoints (comments, history, attachments, watchers, links) in tests/core/test_child_matrix.py. Here they
+# are only read with OPTIONS, HEAD and as HTML, with the incident's own rules below.
+ENDPOINTS = [Endpoint("detail", "get", "", 200)]
 CHILD_READS = [
     Endpoint(name, "get", f"{name}/", 200, overrides=END_USERS_403 if name in ("watchers", "links") else {})
     for name in ("comments", "history", "attachments", "watchers", "links")
 ]
-
-
-def expected_status(endpoint: Endpoint, role: str, visible: bool) -> int:
-    if role == "anonymous":
-        return 401
-    if role in endpoint.refused:
-        return 403
-    if not visible:
-        return 404
-    return endpoint.overrides.get(role, endpoint.ok)
-
-
-def call(world: World, role: str, endpoint: Endpoint, incident: Incident):
-    client = world.client(role)
-    url = f"{API}{incident.number}/{endpoint.path}"
-    body = endpoint.body(world, incident) if endpoint.body else None
-    if endpoint.method == "get":
-        return client.get(url)
-    return getattr(client, endpoint.method)(url, body or {}, format="multipart" if endpoint.multipart else "json")
-
-
-@pytest.mark.parametrize("target", ["inc_a", "inc_b"])
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: e.name)
-def test_every_endpoint_for_every_role(world, endpoint, role, target):
-    incident = world.incidents[target]
-    before_version = incident.version
-    before_journal = JournalEntry.objects.filter(ticket_id=incident.pk).count()
-    visible = role in VISIBLE[target]
-
-    response = call(world, role, endpoint, incident)
-
-    expected = expected_status(endpoint, role, visible)
-    assert response.status_code == expected, response.content
-    assert response["Content-Type"].startswith("application/json")
-    after = world.refresh(target)
-    if expected >= 400 or endpoint.journal is None:
-        # a refusal (or a read) changes nothing and leaves no trace
-        assert after.version == before_version
-        assert JournalEntry.objects.filter(ticket_id=incident.pk).count() == before_journal
-    if expected == 404:
-        assert incident.title not in response.content.decode()
-    if expected < 400 and endpoint.journal is not None:
-        kind, name = endpoint.journal
-        actor = world.users[role]
-        entries = [e for e in history(world, incident) if e["kind"] == kind and e["field"] == name]
-        assert entries and entries[-1]["actor"] == {"id": actor.pk, "name": actor.display_name}
-
-
-@pytest.mark.parametrize("role", ROLES[1:])
-def test_the_list_holds_exactly_what_the_role_sees(world, role):
-    response = world.client(role).get(API)
-    assert response.status_code == 200
-    body = response.json()
-    expected = {world.incidents[key].number for key, seen_by in VISIBLE.items() if role in seen_by}
-    assert {row["number"] for row in body["results"]} == expected
-    assert body["count"] == len(expected)
 
 
 @pytest.mark.parametrize("role", ROLES[1:])
