@@ -14,7 +14,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core import journal, writes
-from core.models import JournalEntry
 from core.pagination import InvalidCursor, paginate_html
 from core.permissions import permission_required
 from core.services import ConflictError
@@ -100,13 +99,11 @@ def load(request: HttpRequest, number: str) -> Problem:
 
 
 def page(request: HttpRequest, problem: Problem, status: int = 200, **forms_: Any) -> HttpResponse:
-    entries = journal.present(journal.with_references(
-        JournalEntry.objects.filter(ticket_id=problem.pk).select_related("actor").prefetch_related("attachments")
-        .order_by("-created_at", "-id"), request.user), request.user, problem.kind)
     incidents = services.linked_incidents(problem).filter(
         pk__in=Incident.objects.visible_to(request.user).values("pk")).select_related("assignee")
     context = {
-        "problem": problem, "incident": problem, "entries": entries, "incidents": incidents,
+        "problem": problem, "incident": problem, "incidents": incidents,
+        "entries": journal.activity(problem, request.user),
         "actions": [{"state": target, "label": ACTION_LABELS.get(target, PROBLEM.state_label(target))}
                     for target in PROBLEM.workflow.allowed_from(problem.state)],
         "is_open": problem.state in PROBLEM.workflow.open_states,

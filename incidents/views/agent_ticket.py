@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.roles import can
 from core import journal, kinds, references
 from core import services as core_services
-from core.models import JournalEntry, Ticket, TicketLink, Watcher
+from core.models import Ticket, TicketLink, Watcher
 from core.permissions import permission_required
 from core.services import ConflictError
 from core.workflow import TransitionError
@@ -106,9 +106,7 @@ def page_context(request: HttpRequest, incident: Incident, **overrides: Any) -> 
         "comment_form": AgentCommentForm(),
         "watcher_form": WatcherForm(actor=user, ticket=incident),
         "link_form": LinkForm(user=user),
-        "entries": SimpleLazyObject(lambda: journal.present(journal.with_references(
-            JournalEntry.objects.filter(ticket_id=incident.pk).select_related("actor")
-            .prefetch_related("attachments").order_by("-created_at", "-id"), user), user, incident.kind)),
+        "entries": SimpleLazyObject(lambda: journal.activity(incident, user)),
         "attachments": incident.attachments.select_related("uploaded_by"),
         "watchers": Watcher.objects.filter(ticket_id=incident.pk).select_related("user__organization")
         .order_by("created_at"),

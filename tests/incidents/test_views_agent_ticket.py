@@ -242,7 +242,7 @@ def test_resolving_needs_a_code_and_notes(ui_world):
                            {"state": "resolved", "version": incident.version, "resolution_notes": "Done"}, **htmx())
     html = response.content.decode()
     assert response.status_code == 400
-    assert "Resolving needs a resolution code" in html and re.search(r'<details class="action-menu" open>', html)
+    assert "Resolving needs a resolution code" in html and re.search(r'<details[^>]* class="action-menu" open>', html)
     assert "Done</textarea>" in html  # what was typed stays
     assert ui_world.refresh("inc_a").state == State.NEW
     response = client.post(url(ui_world, "agent-incident-state"),

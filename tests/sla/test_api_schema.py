@@ -32,7 +32,7 @@ def test_the_sla_endpoints_are_documented_without_warnings():
     assert {"stage", "breached", "team", "definition", "target", "due_after", "due_before", "ordering", "limit",
             "offset"} <= timer_params
     report_params = {p["name"] for p in schema["paths"]["/api/v1/sla/report/"]["get"]["parameters"]}
-    assert report_params == {"period", "since", "until"}
+    assert report_params == {"period", "kind", "since", "until"}
     components = schema["components"]["schemas"]
     assert "sla" in components["IncidentDetail"]["properties"]
     write = components["SlaDefinitionWriteRequest"]["properties"]
