@@ -83,7 +83,10 @@ class ProblemKind(Kind):
     def bulk_actions(self, kind_key: str, user: Any) -> list[dict[str, str]]:
         if kind_key != TicketKind.INCIDENT or not has_role(user, Role.AGENT):
             return []
-        return [{"label": "Raise a problem from the selected incidents", "url": reverse("agent-problems-new")}]
+        url = reverse("agent-problems-new")
+        return [{"label": "Raise a problem from the selected incidents", "url": url},
+                {"label": "Link the selected incidents to a problem", "url": url, "input": "problem",
+                 "input_label": "Problem number", "placeholder": "PRB0001001"}]
 
     def queue_summaries(self, user: Any) -> list[dict[str, Any]]:
         """Open problems, known errors, and problems assigned to the agent (counts through the access rule)."""

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -275,7 +276,8 @@ MAX_INCIDENTS = 500
 @require_POST
 @permission_required("tickets.work")
 def from_incidents(request: HttpRequest) -> HttpResponse:
-    """Raise one problem for the incidents ticked in the incident queue (its fields from the oldest of them)."""
+    """Raise one problem for the incidents ticked in the incident queue (its fields from the oldest of them), or
+    link them all to the open problem given by number (all or none)."""
     back = safe_next(request, reverse("agent-incidents"))
     numbers = list(dict.fromkeys(n.strip().upper() for n in request.POST.getlist("numbers") if n.strip()))
     if not numbers or len(numbers) > MAX_INCIDENTS:
@@ -285,14 +287,23 @@ def from_incidents(request: HttpRequest) -> HttpResponse:
     incidents = list(Incident.objects.visible_to(request.user).filter(number__in=numbers).order_by("opened_at"))
     missing = sorted(set(numbers) - {i.number for i in incidents})
     if missing:
-        messages.error(request, f"No problem was raised: no incident {', '.join(missing)} that you can see.")
+        messages.error(request, f"Nothing was changed: no incident {', '.join(missing)} that you can see.")
         return redirect(back)
+    target = request.POST.get("problem", "").strip().upper()
+    listed = f"{len(incidents)} incident{'s' if len(incidents) != 1 else ''}: {', '.join(i.number for i in incidents)}"
     try:
-        problem = services.create_problem(request.user, services.from_incident_data(incidents[0]),
-                                          incidents=incidents)
+        with transaction.atomic():
+            if target:
+                problem = Problem.objects.visible_to(request.user).filter(number=target).first()
+                if problem is None:
+                    raise ValidationError(f"No problem {target} that you can see.")
+                for incident in incidents:
+                    services.link_incident(problem, incident, request.user)
+            else:
+                problem = services.create_problem(request.user, services.from_incident_data(incidents[0]),
+                                                  incidents=incidents)
     except ValidationError as exc:
-        messages.error(request, f"No problem was raised: {errors_of(exc)}")
+        messages.error(request, f"Nothing was changed: {errors_of(exc)}")
         return redirect(back)
-    messages.success(request, f"{problem.number} raised for {len(incidents)} incident"
-                              f"{'s' if len(incidents) != 1 else ''}: {', '.join(i.number for i in incidents)}.")
+    messages.success(request, f"{problem.number} {'now lists' if target else 'raised for'} {listed}.")
     return redirect("agent-problem", problem.number)

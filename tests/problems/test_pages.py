@@ -122,6 +122,15 @@ def test_a_problem_is_raised_for_incidents_ticked_in_the_incident_queue(
     page = client.get(raised["Location"]).content.decode()
     assert first.number in page and second.number in page
 
+    # a later one is linked to that problem from the queue; an unknown problem changes nothing
+    third = make_incident(requester_a, title="Wi-Fi drops in room 6")
+    unknown = client.post(reverse("agent-problems-new"), {"numbers": [third.number], "problem": "PRB7777777"},
+                          follow=True)
+    assert "No problem PRB7777777 that you can see." in unknown.content.decode()
+    linked = client.post(reverse("agent-problems-new"), {"numbers": [third.number], "problem": problem.number})
+    assert linked["Location"] == reverse("agent-problem", args=[problem.number])
+    assert Problem.objects.count() == 1 and third.number in client.get(linked["Location"]).content.decode()
+
 
 def test_end_users_are_offered_no_problem_action(client, requester_a, incident):
     client.force_login(requester_a)
