@@ -136,6 +136,10 @@ def link_incident(problem: Problem, incident: Incident, actor: Any) -> TicketLin
 
 
 def workaround_text(problem: Problem) -> str:
+    """The workaround as an incident reads it: for the requesters only its number and text (the problem's title
+    is the desk's own words, about every incident it causes); a work note names the problem too."""
+    if problem.workaround_public:
+        return f"Workaround (known error {problem.number}):\n\n{problem.workaround.strip()}"
     return f"Workaround from problem {problem.number} ({problem.title}):\n\n{problem.workaround.strip()}"
 
 
@@ -171,8 +175,8 @@ def flag_reopened_incident(sender: type, ticket: Any, actor: Any, current: str, 
     (the fix did not hold) is flagged to the problem's team by a work note on the problem."""
     if ticket.kind != TicketKind.INCIDENT:
         return
-    incident_kind = kinds.of(ticket).workflow
-    if not (incident_kind.is_resolved(current) and incident_kind.is_open(target)):
+    workflow = kinds.of(ticket).workflow
+    if not (workflow.is_resolved(current) and workflow.is_open(target)):
         return
     for problem in problems_of(ticket).filter(state__in=PROBLEM.workflow.resolved_states):
         entry = core.add_comment(problem, None, f"Incident {ticket.number} was reopened after this problem was "

@@ -61,7 +61,8 @@ def test_a_problem_goes_from_incidents_to_a_known_error_and_is_resolved_with_the
     assert published.status_code == 200, published.json()
     for incident in incidents:
         entry = JournalEntry.objects.filter(ticket_id=incident.pk, body__contains="Disable the archive add-in").get()
-        assert entry.internal is False  # the requester reads it
+        assert entry.internal is False  # the requester reads it: the workaround, not the desk's title of the problem
+        assert number in entry.body and "over quota" not in entry.body
 
     no_fix = client.post(f"{API}{number}/transition/", {"state": "resolved"}, format="json")
     assert no_fix.status_code == 400 and "fix" in no_fix.json()
