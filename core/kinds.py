@@ -9,7 +9,7 @@ practice app; they look kinds up here by the ticket's `kind` code.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from django.apps import apps
@@ -86,18 +86,14 @@ class Kind:
         the decision to the core's rule."""
         return None
 
-    def add_comment(self, ticket: Ticket, actor: Any, body: str, *, internal: bool = False) -> Any:
-        """Add a public comment or (the desk) a work note, with what the kind does around it (reopen on a
-        requester's reply, first response, notifications). The default writes the journal entry only."""
-        from django.core.exceptions import ValidationError
+    def action(self, write: Callable[..., Any]) -> Callable[..., Any]:
+        """Wrap a write of the core (core.writes) as one action of this kind, so the notifications it asks for
+        go out together after commit (incidents: one e-mail per person per action). The default adds nothing."""
+        return write
 
-        from core import access, services
-
-        if internal and not access.may(actor, "work_note", ticket):
-            raise ValidationError({"internal": [access.REFUSALS["work_note"]]})
-        if not access.may(actor, "comment", ticket):
-            raise ValidationError({"body": [access.REFUSALS["comment"]]})
-        return services.add_comment(ticket, actor, body, internal=internal)
+    def after_comment(self, ticket: Ticket, actor: Any, entry: Any) -> None:
+        """What follows a public comment, in its transaction (a requester's reply reopens a resolved incident;
+        the other side hears of it). Work notes have no follow-up."""
 
     def clean(self, ticket: Ticket | None, actor: Any, data: dict[str, Any]) -> None:
         """The kind's own checks of a create (`ticket` None) or an update, after references are resolved; may

@@ -170,7 +170,9 @@ def apply(kind: Kind, ticket: Ticket, data: Mapping[str, Any]) -> list[FieldChan
 def lock(kind: Kind, ticket_or_id: Any) -> Any:
     """The kind's row, locked for this transaction (with its core.Ticket row)."""
     pk = getattr(ticket_or_id, "pk", ticket_or_id)
-    return kind.model._default_manager.select_for_update(of=("self", "ticket_ptr")).get(pk=pk)
+    model = kind.model
+    rows = ("self",) if model is Ticket else ("self", "ticket_ptr")  # a kind kept on the core table alone
+    return model._default_manager.select_for_update(of=rows).get(pk=pk)
 
 
 @transaction.atomic
@@ -372,5 +374,26 @@ def bulk(tickets: Iterable[Any], action: Callable[[Any], Any]) -> BulkResult:
 
 
 def comment(ticket: Ticket, actor: Any, body: str, *, internal: bool = False) -> Any:
-    """A public comment or (the desk) a work note on a ticket of any kind, with what its kind does around it."""
-    return kinds.of(ticket).add_comment(ticket, actor, body, internal=internal)
+    """A public comment or (the desk) a work note on a ticket of any kind, as one action of its kind."""
+    return kinds.of(ticket).action(add_comment)(ticket, actor, body, internal=internal)
+
+
+@transaction.atomic
+def add_comment(ticket: Ticket, actor: Any, body: str, *, internal: bool = False) -> Any:
+    """A public comment or (the desk) a work note: who may write it (core.access), the journal entry, the desk's
+    first public reply as the first response, then the kind's `after_comment`. Callers go through `comment`
+    (or a kind's own service wrapping this one in its action)."""
+    kind = kinds.of(ticket)
+    if internal and not access.may(actor, "work_note", ticket):
+        raise ValidationError({"internal": [access.REFUSALS["work_note"]]})
+    ticket = lock(kind, ticket)
+    if not access.may(actor, "comment", ticket):
+        raise ValidationError({"body": [
+            f"This {kind.label.lower()} is closed: raise a new one if the problem is back."]})
+    entry = core.add_comment(ticket, actor, body, internal=internal)
+    if internal:
+        return entry
+    if actor is not None and actor.pk != ticket.requester_id and has_role(actor, Role.AGENT):
+        core.record_first_response(ticket, entry.created_at)  # the desk's first public reply
+    kind.after_comment(ticket, actor, entry)
+    return entry

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -143,10 +143,22 @@ class IncidentKind(Kind):
             return user is None or can(user, "incidents.flag_major")
         return None
 
-    def add_comment(self, ticket: Ticket, actor: Any, body: str, *, internal: bool = False) -> Any:
-        from incidents import services
+    def action(self, write: Callable[..., Any]) -> Callable[..., Any]:
+        from incidents import notifications
 
-        return services.add_comment(ticket, actor, body, internal=internal)
+        return notifications.action(write)
+
+    def after_comment(self, ticket: Any, actor: Any, entry: Any) -> None:
+        """A requester's reply reopens a resolved incident and takes one awaiting the caller off hold; the other
+        side hears of it."""
+        if actor is not None and actor.pk == ticket.requester_id:
+            if ticket.state == State.RESOLVED:
+                writes.move(self, ticket, actor, State.IN_PROGRESS)
+            elif ticket.state == State.ON_HOLD and ticket.hold_reason == HoldReason.AWAITING_CALLER:
+                writes.move(self, ticket, None, State.IN_PROGRESS)
+            self.notify("reply", ticket, actor, entry.pk)
+        else:
+            self.notify("comment", ticket, actor, entry.pk)
 
     def escalate(self, ticket: Ticket, action: str, escalation_team: Any = None) -> str:
         """Raise the priority one step, flag the incident major, or hand it to the escalation team, as the

@@ -17,14 +17,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import Team, User
-from accounts.roles import Role, has_role
-from core import access, clock, writes
-from core import services as core
+from core import clock, writes
 from core.services import ConflictError
 from core.workflow import TransitionError
 from core.writes import BulkResult
 from incidents import notifications
-from incidents.choices import HoldReason, State
+from incidents.choices import State
 from incidents.kind import INCIDENT
 from incidents.models import Incident
 
@@ -70,29 +68,10 @@ def transition(
 
 
 @notifications.action
-@transaction.atomic
 def add_comment(incident: Incident, actor: User, body: str, *, internal: bool = False):
-    """A public comment or (agents only) a work note. A requester's reply reopens a resolved incident and
-    takes an incident awaiting the caller off hold; the other side is notified."""
-    if internal and not access.may(actor, "work_note", incident):
-        raise ValidationError({"internal": ["Only agents can add work notes."]})
-    incident = writes.lock(INCIDENT, incident)
-    if not access.may(actor, "comment", incident):
-        raise ValidationError({"body": ["This incident is closed: raise a new one if the problem is back."]})
-    entry = core.add_comment(incident, actor, body, internal=internal)
-    if internal:
-        return entry
-    if actor.pk != incident.requester_id and has_role(actor, Role.AGENT):
-        core.record_first_response(incident, entry.created_at)  # the desk's first public reply
-    if actor.pk == incident.requester_id:
-        if incident.state == State.RESOLVED:
-            writes.move(INCIDENT, incident, actor, State.IN_PROGRESS)
-        elif incident.state == State.ON_HOLD and incident.hold_reason == HoldReason.AWAITING_CALLER:
-            writes.move(INCIDENT, incident, None, State.IN_PROGRESS)
-        INCIDENT.notify("reply", incident, actor, entry.pk)
-    else:
-        INCIDENT.notify("comment", incident, actor, entry.pk)
-    return entry
+    """A public comment or (agents only) a work note (core.writes.add_comment). A requester's reply reopens a
+    resolved incident and takes an incident awaiting the caller off hold; the other side is notified."""
+    return writes.add_comment(incident, actor, body, internal=internal)
 
 
 @notifications.action

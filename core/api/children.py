@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
-from core import access, journal, kinds
+from core import access, journal, kinds, writes
 from core import services as core
 from core.api.idempotency import IDEMPOTENCY_KEY, KEY_REUSED, idempotent_create
 from core.api.serializers import UserRefSerializer
@@ -102,7 +102,7 @@ class CommentsView(TicketChildView, generics.ListCreateAPIView):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         ticket = self.get_ticket()
         data = self.validated(CommentSerializer(data=request.data))
-        entry = self.kind.add_comment(ticket, request.user, data["body"], internal=data["internal"])
+        entry = writes.comment(ticket, request.user, data["body"], internal=data["internal"])
         return Response(CommentSerializer(entry).data, status=status.HTTP_201_CREATED)
 
 

@@ -97,16 +97,6 @@ class IncidentViewSet(TicketViewSet):
         user = self.request.user
         return services.update_incident(ticket, user, resolve_parent(data, user), expected_version=version)
 
-    def perform_transition(self, ticket: Ticket, data: dict[str, Any]) -> Incident:
-        return services.transition(
-            ticket, self.request.user, data["state"], expected_version=data.get("version"),
-            hold_reason=data["hold_reason"], resolution_code=data["resolution_code"],
-            resolution_notes=data["resolution_notes"], comment=data["comment"],
-        )
-
-    def perform_take(self, ticket: Ticket, version: int | None) -> Incident:
-        return services.take(ticket, self.request.user, expected_version=version)
-
 
 class CategoryFilter(ScopedFilterSet):
     end_user_filters = frozenset({"parent", "top_level"})  # every signed-in user lists the categories
