@@ -177,7 +177,7 @@ class ProblemViewSet(TicketViewSet):
     def incidents(self, request: Request, number: str | None = None) -> Response:
         """GET: the linked incidents the caller can see. POST {"incident": id}: link one more."""
         problem = self.lookup_ticket()
-        code = status.HTTP_200_OK
+        code: int = status.HTTP_200_OK
         if request.method == "POST":
             incident_id = self.validated(LinkIncidentSerializer(data=request.data))["incident"]
             services.link_incident(problem, visible_incidents(request.user, [incident_id], "incident")[0],

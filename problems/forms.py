@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 
 from accounts.models import Team, User
 from accounts.roles import Role
@@ -14,6 +15,9 @@ from core.models import Impact, Urgency
 from incidents.models import Category, Incident
 from problems.choices import State
 from problems.models import Problem
+
+# catalog.Service, read off the ticket (problems need not import the catalog app)
+Service = cast("type[models.Model]", Problem._meta.get_field("service").related_model)
 
 TEXTS = ("description", "root_cause", "workaround", "fix")
 FIELDS = ("title", "description", "impact", "urgency", "category", "service", "team", "assignee", "root_cause",
@@ -25,6 +29,13 @@ def text_field(label: str, rows: int = 4) -> forms.CharField:
                            widget=forms.Textarea(attrs={"rows": rows}))
 
 
+class PersonField(forms.ModelChoiceField):
+    """People by their names."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.display_name)
+
+
 class ProblemForm(forms.Form):
     """The problem's fields, with the version the page was rendered with."""
 
@@ -33,10 +44,9 @@ class ProblemForm(forms.Form):
     impact = forms.TypedChoiceField(choices=Impact.choices, coerce=int)
     urgency = forms.TypedChoiceField(choices=Urgency.choices, coerce=int)
     category = forms.ModelChoiceField(Category.objects.filter(parent__isnull=True, active=True), required=False)
-    service = forms.ModelChoiceField(Problem._meta.get_field("service").related_model._default_manager.filter(
-        active=True), required=False)
+    service = forms.ModelChoiceField(Service._default_manager.filter(active=True), required=False)
     team = forms.ModelChoiceField(Team.objects.order_by("name"), required=False, label="Assignment group")
-    assignee = forms.ModelChoiceField(User.objects.none(), required=False, label="Problem manager / analyst")
+    assignee = PersonField(User.objects.none(), required=False, label="Problem manager / analyst")
     root_cause = text_field("Root cause")
     workaround = text_field("Workaround")
     fix = text_field("Permanent fix", rows=3)
@@ -52,9 +62,10 @@ class ProblemForm(forms.Form):
         # only the members of the chosen team: an assignee picker of a team, never every agent of the desk
         team_id = self.data.get("team") or (problem.team_id if problem else None)
         members = User.objects.filter(role__in=[Role.AGENT, Role.MANAGER, Role.ADMIN], is_active=True)
-        self.fields["assignee"].queryset = members.filter(teams=team_id).order_by("first_name", "last_name") \
+        assignee = self.fields["assignee"]
+        assert isinstance(assignee, forms.ModelChoiceField)
+        assignee.queryset = members.filter(teams=team_id).order_by("first_name", "last_name") \
             if team_id and str(team_id).isdigit() else members.none()
-        self.fields["assignee"].label_from_instance = lambda user: user.display_name
         if problem is None:
             for name in ("root_cause", "workaround", "fix", "related_change", "version"):
                 self.fields.pop(name)

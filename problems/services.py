@@ -100,11 +100,11 @@ def transition(problem: Problem | int, actor: Any, target: str, *, expected_vers
                fix: str = "", comment: str = "", resolve_incidents: bool = False) -> Problem:
     """Move the problem; resolving it with `resolve_incidents` also resolves its open incidents."""
     with transaction.atomic():
-        problem = writes.transition(PROBLEM, problem, actor, target, expected_version=expected_version,
-                                    comment=comment, fields={"fix": fix})
+        moved: Problem = writes.transition(PROBLEM, problem, actor, target, expected_version=expected_version,
+                                           comment=comment, fields={"fix": fix})
         if target == State.RESOLVED and resolve_incidents:
-            resolve_incidents_of(problem, actor)
-    return problem
+            resolve_incidents_of(moved, actor)
+    return moved
 
 
 def take(problem: Problem | int, agent: Any, *, expected_version: int | None = None) -> Problem:
@@ -150,10 +150,10 @@ def push_workaround(problem: Problem, incident: Incident, actor: Any) -> Journal
 
 
 @transaction.atomic
-def publish_workaround(problem: Problem | int, actor: Any, *, public: bool) -> list[str]:
+def publish_workaround(problem_or_id: Problem | int, actor: Any, *, public: bool) -> list[str]:
     """Publish the problem's workaround to its open incidents (and those linked later); returns their numbers.
     `public`: the requesters read it in their incident's conversation; otherwise a work note for the desk."""
-    problem = writes.lock(PROBLEM, problem)
+    problem: Problem = writes.lock(PROBLEM, problem_or_id)
     if not problem.workaround.strip():
         raise ValidationError({"workaround": ["Write the workaround before publishing it."]})
     if problem.state not in PROBLEM.workflow.open_states:

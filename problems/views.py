@@ -32,7 +32,7 @@ from problems.models import Problem
 from sla.display import timer_views
 
 PAGE_SIZE = 50
-ACTION_LABELS = {State.ASSESSMENT: "Start assessment", State.ROOT_CAUSE_ANALYSIS: "Analyse root cause",
+ACTION_LABELS: dict[str, str] = {State.ASSESSMENT: "Start assessment", State.ROOT_CAUSE_ANALYSIS: "Analyse root cause",
                  State.FIX_IN_PROGRESS: "Start fix", State.RESOLVED: "Resolve", State.CLOSED: "Close",
                  State.CANCELLED: "Cancel problem"}
 
