@@ -150,3 +150,28 @@ def test_page_titles_read_as_the_problem(client, agent_a, incident):
                           (reverse("agent-problems"), "Problems")):
         title = re.search(r"<title>(.*?)</title>", client.get(url).content.decode(), re.S).group(1)
         assert " ".join(title.split()) == f"{expected} · Service Desk"
+
+
+def test_the_problem_page_costs_the_same_queries_whatever_its_incidents_and_history(
+        client, agent_a, make_incident, requester_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from problems import services
+
+    first = make_incident(requester_a, title="Disk full on build agent")
+    problem = services.create_problem(agent_a, {"title": "Build agents fill their disks"}, incidents=[first])
+    client.force_login(agent_a)
+    url = reverse("agent-problem", args=[problem.number])
+    client.get(url)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    before = count()
+    for n in range(5):
+        services.link_incident(problem, make_incident(requester_a, title=f"Disk full again {n}"), agent_a)
+        services.update_problem(problem, agent_a, {"description": f"Seen {n + 2} times."})
+    assert count() == before
