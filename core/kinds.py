@@ -140,9 +140,10 @@ class Kind:
         return []
 
     def bulk_actions(self, kind_key: str, user: Any) -> list[dict[str, str]]:
-        """Actions this kind offers on the ticked rows of another kind's queue (`{"label", "url"}`, and `input`,
-        `input_label`, `placeholder` for one text field it needs; the URL takes the rows' `numbers`, `next` and
-        that field by POST): raise a problem from the selected incidents, or link them to one."""
+        """Actions this kind offers on the ticked rows of another kind's queue (`{"label", "url"}`, the `name` and
+        `value` its button sends, and `input`, `input_label`, `placeholder` for one text field it needs; the URL
+        takes the rows' `numbers`, `next` and those by POST): raise a problem from the selected incidents, or link
+        them to one."""
         return []
 
     def queue_summaries(self, user: Any) -> list[dict[str, Any]]:

@@ -181,10 +181,15 @@ def create(kind: Kind, actor: Any, data: Mapping[str, Any], *, preset: Mapping[s
     """Raise a ticket of `kind`. End users raise their own; agents may raise one for any requester.
 
     `preset`: fields the caller's context sets rather than its input (the channel a ticket came in by), not
-    subject to the role's writable fields. What a state change needs (`Kind.transition_fields`) is not taken
-    at creation: a ticket starts in its workflow's first state."""
+    subject to the role's writable fields. What a state change needs (`Kind.transition_fields`: a hold reason,
+    a resolution, a permanent fix) is refused by name at creation: a ticket starts in its workflow's first
+    state (an empty value is no value)."""
     data = {k: v for k, v in data.items() if v is not None or reference_model(kind, k) is not None}
     refuse_unwritable(kind, actor, data, creating=True)
+    early = sorted(k for k in kind.transition_fields if data.get(k) not in (None, ""))
+    if early:
+        raise ValidationError({name: [f"Set with a change of state (.../transition/), not when raising a "
+                                      f"{kind.label.lower()}."] for name in early})
     data = {k: v for k, v in data.items() if k not in kind.transition_fields}
     initial = kind.workflow.initial
     if "state" in data:
@@ -210,16 +215,19 @@ def create(kind: Kind, actor: Any, data: Mapping[str, Any], *, preset: Mapping[s
     fields = {**kind.create_defaults(actor, data), **data, **(preset or {})}
     for name in ("title", "description"):
         fields[name] = str(fields.get(name) or "").strip()
-    ticket = kind.model._default_manager.create(
+    ticket = kind.model(
         number=next_number(kind.key), kind=kind.key, state=initial, active=kind.workflow.is_open(initial),
         impact=impact, urgency=urgency, priority=compute_priority(impact, urgency),
         organization_id=data["requester"].organization_id, opened_at=now, updated_at=now, **fields,
     )
+    for name, value in kind.derived(ticket).items():
+        setattr(ticket, name, value)
+    ticket.save(force_insert=True)
     changes = [FieldChange("state", "", initial)]
     if team:
         changes.append(FieldChange("team", "", team.name))
     if ticket.assignee_id:
-        changes.append(FieldChange("assignee", "", ticket.assignee.display_name))
+        changes.append(FieldChange("assignee", "", display(ticket.assignee)))
     core.commit(ticket, actor, changes, at=now, created=True)
     for upload in uploads:
         core.add_attachment(ticket, actor, upload)
@@ -365,12 +373,22 @@ def bulk(tickets: Iterable[Any], action: Callable[[Any], Any]) -> BulkResult:
                 action(ticket)
             result.updated.append(ticket.number)
         except (ValidationError, TransitionError) as exc:
-            # a TransitionError's field_errors say what the target state needs ("resolution_code": [...])
-            messages = exc.messages if isinstance(exc, ValidationError) else [
-                message for field_messages in exc.field_errors.values() for message in field_messages
-            ]
-            result.errors[ticket.number] = messages
+            result.errors[ticket.number] = messages_of(exc)
     return result
+
+
+def messages_of(exc: ValidationError | TransitionError) -> list[str]:
+    """The messages of a refusal, for people (a TransitionError's field_errors say what the target state needs)."""
+    if isinstance(exc, TransitionError):
+        return [message for field_messages in exc.field_errors.values() for message in field_messages]
+    return list(exc.messages)
+
+
+def errors_by_field(exc: ValidationError | TransitionError) -> dict[str, list[str]]:
+    """A refusal's messages by field name ("__all__" for those of no field), to put back on a form."""
+    if isinstance(exc, TransitionError):
+        return dict(exc.field_errors)
+    return exc.message_dict if hasattr(exc, "error_dict") else {"__all__": list(exc.messages)}
 
 
 def comment(ticket: Ticket, actor: Any, body: str, *, internal: bool = False) -> Any:

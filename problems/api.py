@@ -169,7 +169,7 @@ class ProblemViewSet(TicketViewSet):
     def perform_transition(self, ticket: Any, data: dict[str, Any]) -> Problem:
         return services.transition(ticket, self.request.user, data["state"], expected_version=data.get("version"),
                                    fix=data["fix"], comment=data["comment"],
-                                   resolve_incidents=data["resolve_incidents"])
+                                   resolve_incidents=data["resolve_incidents"]).problem
 
     @extend_schema(summary="The incidents this problem causes", request=LinkIncidentSerializer,
                    responses={200: LinkedIncidentSerializer(many=True), 201: LinkedIncidentSerializer(many=True)})

@@ -9,6 +9,7 @@ from typing import Any
 
 from incidents.models import Incident
 from problems import services
+from problems.choices import State
 from problems.kind import PROBLEM
 from problems.models import Problem
 from sla.models import AgreementType, Schedule, SlaDefinition, Target
@@ -46,6 +47,6 @@ def seed(demo: Any) -> None:
             "title": "VPN drops every 8 hours", "description": "Tunnels close after exactly 8 hours.",
             "service": vpn[0].service if vpn else None,
         }, incidents=vpn)
-        services.transition(services.take(problem, agent), agent, "root_cause_analysis")
+        services.transition(services.take(problem, agent), agent, State.ROOT_CAUSE_ANALYSIS)
         created += 1
     demo.created["problem"] = created

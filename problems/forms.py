@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, cast
 
 from django import forms
@@ -96,19 +97,78 @@ class PublishForm(forms.Form):
     )
 
 
+NUMBER_RE = re.compile(r"^[A-Z]{2,5}\d{4,12}$")
+MAX_INCIDENTS = 500
+
+
+class TicketNumberField(forms.CharField):
+    """A ticket number typed by a person: trimmed and upper-cased, refused (with the field named) when it cannot
+    be one, before any query sees it."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=20, **kwargs)
+
+    def to_python(self, value: Any) -> str:
+        return str(super().to_python(value)).strip().upper()
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if value and not NUMBER_RE.match(value):
+            raise ValidationError("Type a ticket number, e.g. INC0001001 or PRB0001001.")
+
+
+class TicketNumbersField(forms.Field):
+    """The numbers of the rows ticked in a queue (at least one, at most MAX_INCIDENTS)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def clean(self, value: Any) -> list[str]:
+        one = TicketNumberField()
+        numbers = list(dict.fromkeys(one.clean(v) for v in (value or []) if str(v).strip()))
+        if not numbers:
+            raise ValidationError("Tick at least one incident.")
+        if len(numbers) > MAX_INCIDENTS:
+            raise ValidationError(f"Tick at most {MAX_INCIDENTS} incidents at once.")
+        return numbers
+
+
+class RaiseOrLinkForm(forms.Form):
+    """From an incident page or the ticked rows of the incident queue: link to the open problem of that number
+    (`mode` "link"), or raise one for them (`mode` "raise", any number typed is then ignored)."""
+
+    mode = forms.ChoiceField(choices=[("raise", "Raise a problem"), ("link", "Link to a problem")], initial="raise",
+                             required=False)
+    problem = TicketNumberField(required=False, label="Problem number")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        mode = data.get("mode") or ("link" if data.get("problem") else "raise")
+        if mode == "link" and not data.get("problem") and "problem" not in self.errors:
+            self.add_error("problem", "Type the number of the problem to link to.")
+        data["problem"] = data.get("problem", "") if mode == "link" else ""
+        return data
+
+
+class QueueRaiseOrLinkForm(RaiseOrLinkForm):
+    numbers = TicketNumbersField()
+
+
 class LinkIncidentForm(forms.Form):
-    incident = forms.CharField(max_length=20, label="Incident number")
+    """An incident to link to the problem, by number (one the agent may see)."""
+
+    incident = TicketNumberField(label="Incident number")
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
 
     def clean_incident(self) -> Incident:
-        number = self.cleaned_data["incident"].strip().upper()
-        incident = Incident.objects.visible_to(self.user).filter(number=number).first()
-        if incident is None:
-            raise ValidationError(f"No incident {number} that you can see.")
-        return incident
+        from problems import services
+
+        try:
+            return services.visible_incidents(self.user, numbers=[self.cleaned_data["incident"]])[0]
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["incidents"]) from exc
 
 
 class NoteForm(forms.Form):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts.roles import Role, has_role
@@ -44,6 +45,13 @@ class ProblemKind(Kind):
             return False
         return None
 
+    def clean(self, ticket: Any, actor: Any, data: dict[str, Any]) -> None:
+        """A problem is filed under a top-level category, one still in use."""
+        category = data.get("category")
+        if category is not None and (category.parent_id is not None or not category.active) and (
+                ticket is None or category.pk != ticket.category_id):
+            raise ValidationError({"category": ["Choose an active top-level category."]})
+
     def transition_errors(self, ticket: Any, target: str, fields: Mapping[str, Any]) -> dict[str, list[str]]:
         errors: dict[str, list[str]] = {}
         if target == State.FIX_IN_PROGRESS and not ticket.root_cause.strip():
@@ -60,6 +68,8 @@ class ProblemKind(Kind):
         known = bool(ticket.root_cause.strip() and ticket.workaround.strip())
         if known and not ticket.known_error:
             ticket.known_error_at = clock.now()
+        elif not known:
+            ticket.known_error_at = None
         return {"known_error": known}
 
     def notify(self, event: str, ticket: Ticket, actor: Any, entry_id: int | None = None) -> None:
@@ -84,9 +94,9 @@ class ProblemKind(Kind):
         if kind_key != TicketKind.INCIDENT or not has_role(user, Role.AGENT):
             return []
         url = reverse("agent-problems-new")
-        return [{"label": "Raise a problem from the selected incidents", "url": url},
-                {"label": "Link the selected incidents to a problem", "url": url, "input": "problem",
-                 "input_label": "Problem number", "placeholder": "PRB0001001"}]
+        return [{"label": "Raise a problem from the selected incidents", "url": url, "name": "mode", "value": "raise"},
+                {"label": "Link the selected incidents to a problem", "url": url, "name": "mode", "value": "link",
+                 "input": "problem", "input_label": "Problem number", "placeholder": "PRB0001001"}]
 
     def queue_summaries(self, user: Any) -> list[dict[str, Any]]:
         """Open problems, known errors, and problems assigned to the agent (counts through the access rule)."""

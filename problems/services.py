@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery
@@ -21,7 +22,6 @@ from django.db.models.functions import Coalesce
 from core import clock, kinds, writes
 from core import services as core
 from core.models import JournalEntry, LinkKind, TicketKind, TicketLink
-from core.writes import BulkResult
 from incidents import services as incident_services
 from incidents.choices import ResolutionCode
 from incidents.choices import State as IncidentState
@@ -74,6 +74,40 @@ def incident_count() -> Coalesce:
     return Coalesce(Subquery(links, output_field=IntegerField()), 0)
 
 
+def visible_incidents(user: Any, *, ids: Iterable[int] = (), numbers: Iterable[str] = (),
+                      field: str = "incidents") -> list[Incident]:
+    """The incidents of `ids` or `numbers` (in that order), each one `user` may see; an error naming `field` and
+    the others otherwise (one the caller may not see reads like one that does not exist)."""
+    ids, numbers = list(dict.fromkeys(ids)), list(dict.fromkeys(numbers))
+    rows = list(Incident.objects.visible_to(user).filter(Q(pk__in=ids) | Q(number__in=numbers)))
+    by_id, by_number = {i.pk: i for i in rows}, {i.number: i for i in rows}
+    missing = [str(pk) for pk in ids if pk not in by_id] + [n for n in numbers if n not in by_number]
+    if missing:
+        raise ValidationError({field: [f"No incident {', '.join(missing)} that you can see."]})
+    return [by_id[pk] for pk in ids] + [by_number[n] for n in numbers]
+
+
+def visible_problem(user: Any, number: str, field: str = "problem") -> Problem:
+    """The problem of that number if `user` may see it, else an error naming `field`."""
+    problem = Problem.objects.visible_to(user).filter(number=number.strip().upper()).first()
+    if problem is None:
+        raise ValidationError({field: [f"No problem {number.strip().upper()} that you can see."]})
+    return problem
+
+
+@transaction.atomic
+def raise_or_link(actor: Any, incidents: list[Incident], problem_number: str = "") -> tuple[Problem, bool]:
+    """From incidents (an incident page, or the rows ticked in a queue): link them all to the open problem of
+    that number, or raise one (its fields from the first incident) for them; all or none. Returns the problem
+    and whether it was raised now."""
+    if problem_number.strip():
+        problem = visible_problem(actor, problem_number)
+        for incident in incidents:
+            link_incident(problem, incident, actor)
+        return problem, False
+    return create_problem(actor, from_incident_data(incidents[0]), incidents=incidents), True
+
+
 @transaction.atomic
 def create_problem(actor: Any, data: Mapping[str, Any], *, incidents: Iterable[Incident] = ()) -> Problem:
     """Raise a problem (the desk only), optionally for incidents it causes."""
@@ -96,43 +130,73 @@ def update_problem(problem: Problem | int, actor: Any, data: Mapping[str, Any], 
     return writes.update(PROBLEM, problem, actor, data, expected_version=expected_version)
 
 
+def take(problem: Problem | int, agent: Any, *, expected_version: int | None = None) -> Problem:
+    """Assign the problem to `agent` and start its assessment (core.writes.take)."""
+    return writes.take(PROBLEM, problem, agent, expected_version=expected_version)
+
+
+@dataclass
+class Outcome:
+    """What an action on a problem's incidents did: those changed, those refused (with why), and how many open
+    incidents of the problem the actor may not see and so were left alone."""
+
+    changed: list[str] = field(default_factory=list)
+    refused: dict[str, list[str]] = field(default_factory=dict)
+    out_of_sight: int = 0
+
+
+@dataclass
+class Moved:
+    """A problem after a move, and (when resolving took its incidents along) what happened to them."""
+
+    problem: Problem
+    incidents: Outcome | None = None
+
+
 def transition(problem: Problem | int, actor: Any, target: str, *, expected_version: int | None = None,
-               fix: str = "", comment: str = "", resolve_incidents: bool = False) -> Problem:
+               fix: str = "", comment: str = "", resolve_incidents: bool = False) -> Moved:
     """Move the problem; resolving it with `resolve_incidents` also resolves its open incidents."""
     with transaction.atomic():
         moved: Problem = writes.transition(PROBLEM, problem, actor, target, expected_version=expected_version,
                                            comment=comment, fields={"fix": fix})
-        if target == State.RESOLVED and resolve_incidents:
-            resolve_incidents_of(moved, actor)
-    return moved
+        outcome = resolve_incidents_of(moved, actor) if target == State.RESOLVED and resolve_incidents else None
+    return Moved(moved, outcome)
 
 
-def take(problem: Problem | int, agent: Any, *, expected_version: int | None = None) -> Problem:
-    return writes.take(PROBLEM, problem, agent, expected_version=expected_version)
+def _open_incidents(problem: Problem, actor: Any) -> tuple[list[Incident], int]:
+    """The problem's open incidents `actor` may see, and how many others there are."""
+    linked = linked_incidents(problem).filter(active=True)
+    mine = list(linked.filter(pk__in=Incident.objects.visible_to(actor).values("pk"))) if actor else list(linked)
+    return mine, linked.count() - len(mine)
 
 
-def resolve_incidents_of(problem: Problem, actor: Any) -> BulkResult:
-    """Resolve the open incidents of a resolved problem ("Solved by problem", its fix as the notes); their
-    requesters are told as of any resolution. An incident refused (closed meanwhile) is reported, not fatal."""
-    notes = f"Solved by problem {problem.number}: {problem.fix}".strip()
-    incidents = linked_incidents(problem).filter(active=True)
-    return incident_services.bulk_transition(
+def resolve_incidents_of(problem: Problem, actor: Any) -> Outcome:
+    """Resolve the open incidents of a resolved problem that `actor` may see ("Solved by problem"); their
+    requesters are told as of any resolution. The notes name the problem only: its fix is the desk's text. An
+    incident refused (closed meanwhile) is reported, not fatal."""
+    incidents, hidden = _open_incidents(problem, actor)
+    result = incident_services.bulk_transition(
         incidents, actor, IncidentState.RESOLVED, resolution_code=ResolutionCode.SOLVED_BY_PROBLEM,
-        resolution_notes=notes,
+        resolution_notes=f"Solved by a permanent fix (problem {problem.number}).",
     )
+    return Outcome(result.updated, result.errors, hidden)
 
 
 @transaction.atomic
-def link_incident(problem: Problem, incident: Incident, actor: Any) -> TicketLink:
-    """Link an incident to the problem that causes it; an open problem only. An incident linked to a problem
-    whose workaround is published gets it at once."""
-    if problem.state not in PROBLEM.workflow.open_states:
+def link_incident(problem: Problem | int, incident: Incident, actor: Any) -> bool:
+    """Link an incident to the problem that causes it (an open problem only; the problem row is locked, so a
+    publication running meanwhile either sees the link or is seen by it). An incident newly linked to a problem
+    whose workaround is published gets it at once. False when it was linked already (nothing is posted again)."""
+    locked: Problem = writes.lock(PROBLEM, problem)
+    if locked.state not in PROBLEM.workflow.open_states:
         raise ValidationError({"problem": [
-            f"{problem.number} is {problem.get_state_display().lower()}: link incidents to an open problem."]})
-    link = core.link_tickets(incident, problem, LinkKind.CAUSED_BY, actor)
-    if problem.workaround_published_at and incident.active:
-        push_workaround(problem, incident, actor)
-    return link
+            f"{locked.number} is {locked.get_state_display().lower()}: link incidents to an open problem."]})
+    if TicketLink.objects.filter(source_id=incident.pk, target_id=locked.pk, kind=LinkKind.CAUSED_BY).exists():
+        return False
+    core.link_tickets(incident, locked, LinkKind.CAUSED_BY, actor)
+    if locked.workaround_published_at and incident.active:
+        push_workaround(locked, incident, actor)
+    return True
 
 
 def workaround_text(problem: Problem) -> str:
@@ -150,8 +214,8 @@ def push_workaround(problem: Problem, incident: Incident, actor: Any) -> Journal
 
 
 @transaction.atomic
-def publish_workaround(problem_or_id: Problem | int, actor: Any, *, public: bool) -> list[str]:
-    """Publish the problem's workaround to its open incidents (and those linked later); returns their numbers.
+def publish_workaround(problem_or_id: Problem | int, actor: Any, *, public: bool) -> Outcome:
+    """Publish the problem's workaround to its open incidents that `actor` may see (and to those linked later).
     `public`: the requesters read it in their incident's conversation; otherwise a work note for the desk."""
     problem: Problem = writes.lock(PROBLEM, problem_or_id)
     if not problem.workaround.strip():
@@ -163,11 +227,10 @@ def publish_workaround(problem_or_id: Problem | int, actor: Any, *, public: bool
     problem.workaround_published_at, problem.workaround_public = now, public
     audience = "the requesters of its incidents" if public else "the service desk only"
     core.commit(problem, actor, [core.FieldChange("workaround_published", "", audience, internal=True)], at=now)
-    pushed = []
-    for incident in linked_incidents(problem).filter(active=True):
+    incidents, hidden = _open_incidents(problem, actor)
+    for incident in incidents:
         push_workaround(problem, incident, actor)
-        pushed.append(incident.number)
-    return pushed
+    return Outcome([incident.number for incident in incidents], {}, hidden)
 
 
 def flag_reopened_incident(sender: type, ticket: Any, actor: Any, current: str, target: str, **kwargs: Any) -> None:

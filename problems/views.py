@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,7 +25,15 @@ from incidents.views.common import page_numbers, safe_next
 from problems import services
 from problems.choices import State
 from problems.filters import ProblemFilter
-from problems.forms import LinkIncidentForm, NoteForm, ProblemForm, PublishForm, TransitionForm
+from problems.forms import (
+    LinkIncidentForm,
+    NoteForm,
+    ProblemForm,
+    PublishForm,
+    QueueRaiseOrLinkForm,
+    RaiseOrLinkForm,
+    TransitionForm,
+)
 from problems.kind import PROBLEM
 from problems.models import Problem
 from sla.display import timer_views
@@ -38,14 +45,19 @@ ACTION_LABELS: dict[str, str] = {State.ASSESSMENT: "Start assessment", State.ROO
 
 
 def errors_of(exc: ValidationError | TransitionError) -> str:
-    if isinstance(exc, TransitionError):
-        return " ".join(m for messages_ in exc.field_errors.values() for m in messages_)
-    return " ".join(exc.messages)
+    return " ".join(writes.messages_of(exc))
+
+
+def put_back(form: Any, exc: ValidationError | TransitionError) -> None:
+    """A refusal's messages on the form's fields (those of no field of the form above it)."""
+    for name, errors in writes.errors_by_field(exc).items():
+        form.add_error(name if name in form.fields else None, errors)
 
 
 def problems_for(user: Any) -> QuerySet[Problem]:
-    return Problem.objects.visible_to(user).select_related("team", "assignee", "service", "category").annotate(
-        incident_count=services.incident_count())
+    """The problems `user` may see, with what the queue, the known errors and the page read (one query)."""
+    return Problem.objects.visible_to(user).select_related(
+        "team", "assignee", "service", "category__parent").annotate(incident_count=services.incident_count())
 
 
 def style_filters(form: Any) -> None:
@@ -96,10 +108,12 @@ def known_errors(request: HttpRequest) -> HttpResponse:
 
 
 def load(request: HttpRequest, number: str) -> Problem:
+    """The problem of the URL if the user may see it (404 otherwise)."""
     return get_object_or_404(problems_for(request.user), number=number)
 
 
 def page(request: HttpRequest, problem: Problem, status: int = 200, **forms_: Any) -> HttpResponse:
+    """The problem page; `forms_` replaces a form by the one that failed (with its input and errors)."""
     incidents = services.linked_incidents(problem).filter(
         pk__in=Incident.objects.visible_to(request.user).values("pk")).select_related("assignee")
     context = {
@@ -145,9 +159,7 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
             messages.error(request, "Not saved: someone else changed this problem meanwhile. Your input is kept.")
             return page(request, load(request, number), status=409, fields_form=form)
         except ValidationError as exc:
-            errors_by_field = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-            for name, errors in errors_by_field.items():
-                form.add_error(name if name in form.fields else None, errors)
+            put_back(form, exc)
         else:
             messages.success(request, "Saved." if changes else "Nothing to save: no field was changed.")
             return redirect("agent-problem", number)
@@ -158,6 +170,7 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 @permission_required("tickets.work")
 def take(request: HttpRequest, number: str) -> HttpResponse:
+    """Assign the problem to me (and start its assessment when it is new)."""
     problem = load(request, number)
     try:
         services.take(problem, request.user)
@@ -166,6 +179,21 @@ def take(request: HttpRequest, number: str) -> HttpResponse:
     else:
         messages.success(request, f"You took {problem.number}.")
     return redirect("agent-problem", number)
+
+
+def outcome_messages(request: HttpRequest, outcome: services.Outcome | None, done: str) -> None:
+    """Say what an action did to the problem's incidents: how many, which refused and why, how many were left
+    alone because they are out of the agent's sight."""
+    if outcome is None:
+        return
+    if outcome.changed:
+        count = len(outcome.changed)
+        messages.success(request, f"{done} {count} incident{'s' if count != 1 else ''}: {', '.join(outcome.changed)}.")
+    for number, errors in sorted(outcome.refused.items()):
+        messages.error(request, f"{number} was not changed: {' '.join(errors)}")
+    if outcome.out_of_sight:
+        messages.warning(request, f"{outcome.out_of_sight} open incident{'s' if outcome.out_of_sight != 1 else ''} "
+                                  "of other teams were left alone: their teams decide.")
 
 
 @require_POST
@@ -177,20 +205,17 @@ def change_state(request: HttpRequest, number: str) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.transition(problem, request.user, data["state"], expected_version=data["version"],
-                                fix=data["fix"], resolve_incidents=data["resolve_incidents"])
+            moved = services.transition(problem, request.user, data["state"], expected_version=data["version"],
+                                        fix=data["fix"], resolve_incidents=data["resolve_incidents"])
         except ConflictError:
             messages.error(request, "This problem changed since you opened it, so nothing was done.")
             return redirect("agent-problem", number)
         except (ValidationError, TransitionError) as exc:
             messages.error(request, f"{problem.number} was not changed: {errors_of(exc)}")
-            field_errors = exc.field_errors if isinstance(exc, TransitionError) else (
-                exc.message_dict if hasattr(exc, "error_dict") else {"state": exc.messages})
-            for name, errors in field_errors.items():
-                form.add_error(name if name in form.fields and name != "state" else None, errors)
+            put_back(form, exc)
             return page(request, problem, status=400, transition_form=form, failed_state=data["state"])
-        problem = load(request, number)
-        messages.success(request, f"{problem.number} is now {problem.get_state_display().lower()}.")
+        messages.success(request, f"{problem.number} is now {moved.problem.get_state_display().lower()}.")
+        outcome_messages(request, moved.incidents, "Resolved with it:")
         return redirect("agent-problem", number)
     messages.error(request, "Choose a valid state.")
     return page(request, problem, status=400, transition_form=form)
@@ -199,16 +224,18 @@ def change_state(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 @permission_required("tickets.work")
 def publish(request: HttpRequest, number: str) -> HttpResponse:
+    """Push the workaround to the problem's open incidents, as work notes or as comments their requesters read."""
     problem = load(request, number)
     form = PublishForm(request.POST)
     if form.is_valid():
         try:
-            pushed = services.publish_workaround(problem, request.user, public=form.cleaned_data["public"])
+            outcome = services.publish_workaround(problem, request.user, public=form.cleaned_data["public"])
         except ValidationError as exc:
             messages.error(request, errors_of(exc))
         else:
-            messages.success(request, f"Workaround published to {len(pushed)} open incident"
-                                      f"{'s' if len(pushed) != 1 else ''}.")
+            if not outcome.changed:
+                messages.success(request, "Workaround published: no open incident of yours to push it to yet.")
+            outcome_messages(request, outcome, "Workaround published to")
         return redirect("agent-problem", number)
     return page(request, problem, status=400, publish_form=form)
 
@@ -221,11 +248,13 @@ def link(request: HttpRequest, number: str) -> HttpResponse:
     form = LinkIncidentForm(request.POST, user=request.user)
     if form.is_valid():
         try:
-            services.link_incident(problem, form.cleaned_data["incident"], request.user)
+            linked = services.link_incident(problem, form.cleaned_data["incident"], request.user)
         except ValidationError as exc:
             form.add_error("incident", errors_of(exc))
         else:
-            messages.success(request, f"{form.cleaned_data['incident'].number} is linked to {problem.number}.")
+            number_ = form.cleaned_data["incident"].number
+            messages.success(request, f"{number_} is linked to {problem.number}." if linked
+                             else f"{number_} was already linked to {problem.number}.")
             return redirect(reverse("agent-problem", args=[number]) + "#incidents")
     return page(request, problem, status=400, link_form=form)
 
@@ -233,6 +262,7 @@ def link(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 @permission_required("tickets.work")
 def note(request: HttpRequest, number: str) -> HttpResponse:
+    """Add a work note (problems stay in the service desk: every note is internal)."""
     problem = load(request, number)
     form = NoteForm(request.POST)
     if form.is_valid():
@@ -252,25 +282,17 @@ def from_incident(request: HttpRequest, number: str) -> HttpResponse:
     """Raise a problem from an incident page (its fields taken from the incident), or link the incident to an
     open problem given by number."""
     incident = get_object_or_404(Incident.objects.visible_to(request.user), number=number)
-    target = request.POST.get("problem", "").strip().upper()
+    form = RaiseOrLinkForm(request.POST)
     try:
-        if target:
-            problem = Problem.objects.visible_to(request.user).filter(number=target).first()
-            if problem is None:
-                raise ValidationError(f"No problem {target} that you can see.")
-            services.link_incident(problem, incident, request.user)
-            messages.success(request, f"{incident.number} is linked to {problem.number}.")
-        else:
-            problem = services.create_problem(request.user, services.from_incident_data(incident),
-                                              incidents=[incident])
-            messages.success(request, f"{problem.number} raised from {incident.number}.")
+        if not form.is_valid():
+            raise ValidationError(form.errors)
+        problem, raised = services.raise_or_link(request.user, [incident], form.cleaned_data["problem"])
     except ValidationError as exc:
         messages.error(request, f"{incident.number} was not linked: {errors_of(exc)}")
         return redirect("agent-incident", number)
+    messages.success(request, f"{problem.number} raised from {incident.number}." if raised
+                     else f"{incident.number} is linked to {problem.number}.")
     return redirect("agent-problem", problem.number)
-
-
-MAX_INCIDENTS = 500
 
 
 @require_POST
@@ -279,31 +301,16 @@ def from_incidents(request: HttpRequest) -> HttpResponse:
     """Raise one problem for the incidents ticked in the incident queue (its fields from the oldest of them), or
     link them all to the open problem given by number (all or none)."""
     back = safe_next(request, reverse("agent-incidents"))
-    numbers = list(dict.fromkeys(n.strip().upper() for n in request.POST.getlist("numbers") if n.strip()))
-    if not numbers or len(numbers) > MAX_INCIDENTS:
-        messages.error(request, "Tick at least one incident." if not numbers
-                       else f"Tick at most {MAX_INCIDENTS} incidents at once.")
-        return redirect(back)
-    incidents = list(Incident.objects.visible_to(request.user).filter(number__in=numbers).order_by("opened_at"))
-    missing = sorted(set(numbers) - {i.number for i in incidents})
-    if missing:
-        messages.error(request, f"Nothing was changed: no incident {', '.join(missing)} that you can see.")
-        return redirect(back)
-    target = request.POST.get("problem", "").strip().upper()
-    listed = f"{len(incidents)} incident{'s' if len(incidents) != 1 else ''}: {', '.join(i.number for i in incidents)}"
+    form = QueueRaiseOrLinkForm(request.POST)
     try:
-        with transaction.atomic():
-            if target:
-                problem = Problem.objects.visible_to(request.user).filter(number=target).first()
-                if problem is None:
-                    raise ValidationError(f"No problem {target} that you can see.")
-                for incident in incidents:
-                    services.link_incident(problem, incident, request.user)
-            else:
-                problem = services.create_problem(request.user, services.from_incident_data(incidents[0]),
-                                                  incidents=incidents)
+        if not form.is_valid():
+            raise ValidationError(form.errors)
+        incidents = services.visible_incidents(request.user, numbers=form.cleaned_data["numbers"])
+        incidents.sort(key=lambda incident: incident.opened_at)
+        problem, raised = services.raise_or_link(request.user, incidents, form.cleaned_data["problem"])
     except ValidationError as exc:
         messages.error(request, f"Nothing was changed: {errors_of(exc)}")
         return redirect(back)
-    messages.success(request, f"{problem.number} {'now lists' if target else 'raised for'} {listed}.")
+    listed = f"{len(incidents)} incident{'s' if len(incidents) != 1 else ''}: {', '.join(i.number for i in incidents)}"
+    messages.success(request, f"{problem.number} {'raised for' if raised else 'now lists'} {listed}.")
     return redirect("agent-problem", problem.number)

@@ -25,6 +25,16 @@
     }
   });
 
+  // A text box whose Enter belongs to one button of a larger form (data-enter-clicks="<button id>"), not to the
+  // form's first button.
+  document.addEventListener("keydown", function (event) {
+    var input = event.target;
+    if (event.key === "Enter" && input.matches && input.matches("input[data-enter-clicks]")) {
+      var button = document.getElementById(input.getAttribute("data-enter-clicks"));
+      if (button) { event.preventDefault(); button.click(); }
+    }
+  });
+
   // A people search box (data-search-on-enter): Enter searches (htmx listens to "search") instead of submitting
   // the whole form. Without JavaScript, Enter submits and the form answers with the people found.
   document.addEventListener("keydown", function (event) {
@@ -149,6 +159,7 @@
 (function () {
   "use strict";
   var LIST_KEY = "itsm.ticket-list";
+  var SHORTCUT_KEYS = ["a", "c", "r"];  // the keys elements may claim with data-shortcut
 
   document.addEventListener("DOMContentLoaded", function () {
     var links = Array.prototype.map.call(document.querySelectorAll("a[data-ticket-link]"), function (a) {
@@ -188,6 +199,7 @@
       }
       return;
     }
+    if (SHORTCUT_KEYS.indexOf(event.key) === -1) { return; }
     var target = document.querySelector("[data-shortcut='" + event.key + "']");
     if (!target) { return; }
     event.preventDefault();

@@ -74,7 +74,8 @@ def test_a_problem_goes_from_incidents_to_a_known_error_and_is_resolved_with_the
     assert resolved.json()["fix"] == "Add-in updated to 2.1."
     for incident in Incident.objects.filter(pk__in=[i.pk for i in incidents]):
         assert (incident.state, incident.resolution_code) == ("resolved", "solved_by_problem")
-        assert "Add-in updated to 2.1." in incident.resolution_notes
+        # the requesters read that the problem solved it, not the desk's own words about the fix
+        assert number in incident.resolution_notes and "Add-in" not in incident.resolution_notes
     assert requester_a.email in {address for message in mail.outbox for address in message.to}
 
 
@@ -168,3 +169,46 @@ def test_the_desk_hears_of_its_problems_and_end_users_never_do(
     to_agent = [m for m in mail.outbox if agent_a.email in m.to and number in m.subject]
     assert to_agent and "was reopened" in to_agent[0].body
     assert not any(number in m.subject for m in mail.outbox if requester_a.email in m.to)
+
+
+def test_linking_an_incident_twice_posts_the_workaround_once(token_client, agent_a, incidents):
+    client = token_client(agent_a)
+    number = raise_problem(client, incidents[:1])["number"]
+    client.patch(f"{API}{number}/", {"root_cause": "Cause", "workaround": "Clear the cache."}, format="json")
+    client.post(f"{API}{number}/publish-workaround/", {"public": True}, format="json")
+    for _ in range(2):
+        again = client.post(f"{API}{number}/incidents/", {"incident": incidents[0].pk}, format="json")
+        assert again.status_code == 201
+    assert JournalEntry.objects.filter(ticket_id=incidents[0].pk, body__contains="Clear the cache.").count() == 1
+
+
+def test_resolving_takes_along_only_the_incidents_the_agent_may_see(
+        token_client, agent_a, incidents, make_incident, requester_b, service_vpn):
+    other_team = make_incident(requester_b, title="VPN drops", service=service_vpn)  # the Network team's
+    client = token_client(agent_a)
+    number = raise_problem(client, incidents[:1])["number"]
+    problem = Problem.objects.get(number=number)
+    from problems import services
+
+    services.link_incident(problem, other_team, None)  # linked by someone who sees both (the system here)
+    client.post(f"{API}{number}/take/", {}, format="json")
+    client.patch(f"{API}{number}/", {"root_cause": "Cause", "workaround": "Reconnect."}, format="json")
+    client.post(f"{API}{number}/publish-workaround/", {"public": True}, format="json")
+    resolved = client.post(f"{API}{number}/transition/", {"state": "resolved", "fix": "Patched.",
+                                                          "resolve_incidents": True}, format="json")
+    assert resolved.status_code == 200
+    assert Incident.objects.get(pk=incidents[0].pk).state == "resolved"
+    untouched = Incident.objects.get(pk=other_team.pk)
+    assert untouched.state == "new"  # another team's incident: its team decides
+    assert not JournalEntry.objects.filter(ticket_id=other_team.pk, body__contains="Reconnect.").exists()
+
+
+def test_a_problem_raised_with_its_cause_and_workaround_is_a_known_error_and_its_fix_waits(
+        token_client, agent_a):
+    client = token_client(agent_a)
+    known = client.post(API, {"title": "T", "root_cause": "C", "workaround": "W"}, format="json").json()
+    assert known["known_error"] is True and known["known_error_at"]
+    early = client.post(API, {"title": "T", "fix": "Already fixed"}, format="json")
+    assert early.status_code == 400 and "fix" in early.json()
+    cleared = client.patch(f"{API}{known['number']}/", {"workaround": ""}, format="json").json()
+    assert cleared["known_error"] is False and cleared["known_error_at"] is None

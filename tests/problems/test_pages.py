@@ -112,10 +112,11 @@ def test_a_problem_is_raised_for_incidents_ticked_in_the_incident_queue(
     assert "Raise a problem from the selected incidents" in queue
 
     refused = client.post(reverse("agent-problems-new"), {"numbers": [first.number, hidden.number]}, follow=True)
-    assert f"no incident {hidden.number} that you can see" in refused.content.decode()
+    assert f"No incident {hidden.number} that you can see" in refused.content.decode()
     assert not Problem.objects.exists()
 
-    raised = client.post(reverse("agent-problems-new"), {"numbers": [first.number, second.number]})
+    raised = client.post(reverse("agent-problems-new"), {"numbers": [first.number, second.number],
+                                                         "mode": "raise", "problem": "PRB0000001"})  # ignored
     problem = Problem.objects.get()
     assert raised["Location"] == reverse("agent-problem", args=[problem.number])
     assert problem.title == first.title
@@ -175,3 +176,14 @@ def test_the_problem_page_costs_the_same_queries_whatever_its_incidents_and_hist
         services.link_incident(problem, make_incident(requester_a, title=f"Disk full again {n}"), agent_a)
         services.update_problem(problem, agent_a, {"description": f"Seen {n + 2} times."})
     assert count() == before
+
+
+@pytest.mark.parametrize("value", ["PRB\x00", "PRB12;DROP", "x" * 300])
+def test_a_bad_problem_number_is_a_message_not_a_500(client, agent_a, incident, value):
+    client.force_login(agent_a)
+    page = client.post(reverse("agent-incident-problem", args=[incident.number]),
+                       {"mode": "link", "problem": value}, follow=True)
+    assert page.status_code == 200 and "was not linked" in page.content.decode()
+    queue = client.post(reverse("agent-problems-new"), {"numbers": [value], "mode": "raise"}, follow=True)
+    assert queue.status_code == 200 and "Nothing was changed" in queue.content.decode()
+    assert not Problem.objects.exists()
