@@ -1,4 +1,5 @@
-"""The client's IP address, for throttles and the login lock-out.
+"""Where a request comes from and may go back to: the client's IP address (throttles, the login lock-out), and
+a `next` address that stays on this site (`safe_next`).
 
 `X-Forwarded-For` is believed only when the connection comes from a proxy listed in `TRUSTED_PROXIES`
 (IPs or CIDRs). The header is read from the right: each hop appended by a trusted proxy is skipped, and the
@@ -14,6 +15,7 @@ from functools import lru_cache
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -61,3 +63,12 @@ def client_ip(request: HttpRequest) -> str:
             break
         candidate = str(parsed)
     return candidate
+
+
+def safe_next(request: HttpRequest, fallback: str) -> str:
+    """The `next` parameter if it points to this site, else `fallback` (no open redirects)."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return fallback

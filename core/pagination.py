@@ -265,3 +265,17 @@ def paginate_html(queryset: QuerySet, params, size: int):
     page = keyset_page(queryset, cursor, size)
     page.paginator = paginator
     return page
+
+
+def page_numbers(page) -> list[int | None]:
+    """Page numbers to show around the current one (None marks a gap): 1 … 4 5 [6] 7 8 … 20."""
+    if page.number is None:  # a page reached by cursor, past the numbered ones
+        return []
+    last, current = page.paginator.num_pages, page.number
+    shown = sorted({1, last, *range(max(1, current - 2), min(last, current + 2) + 1)})
+    out: list[int | None] = []
+    for n in shown:
+        if out and n - (out[-1] or 0) > 1:
+            out.append(None)
+        out.append(n)
+    return out

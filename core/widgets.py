@@ -7,6 +7,8 @@ carry selects of every agent (hundreds of options), where the per-option templat
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.forms.utils import flatatt
 from django.utils.html import format_html
@@ -36,3 +38,12 @@ class FastSelect(FastSelectMixin, forms.Select):
 
 class FastSelectMultiple(FastSelectMixin, forms.SelectMultiple):
     pass
+
+
+class ListSelect(FastSelect):
+    """A single <select> for a multiple-choice filter: submits a list (empty choice -> no filter)."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> list[str]:
+        getlist = getattr(data, "getlist", None)
+        values = getlist(name) if getlist else [data.get(name)]
+        return [v for v in values if v not in (None, "")]

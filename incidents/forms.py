@@ -129,15 +129,6 @@ def attachments_field(label: str = "Attachments") -> MultipleFileField:
     )
 
 
-class ListSelect(FastSelect):
-    """A single <select> for a multiple-choice filter: submits a list (empty choice -> no filter)."""
-
-    def value_from_datadict(self, data: Mapping, files: Mapping, name: str) -> list[str]:
-        getlist = getattr(data, "getlist", None)
-        values = getlist(name) if getlist else [data.get(name)]
-        return [v for v in values if v not in (None, "")]
-
-
 class SubcategorySelect(FastSelect):
     """Options carry `data-parent` (their category's id) so the page script can narrow them to the category."""
 

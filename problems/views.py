@@ -14,14 +14,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core import journal, writes
-from core.pagination import InvalidCursor, paginate_html
+from core.net import safe_next
+from core.pagination import InvalidCursor, page_numbers, paginate_html
 from core.permissions import permission_required
 from core.services import ConflictError
 from core.ticket_filters import DEFAULT_ORDERING
+from core.widgets import ListSelect
 from core.workflow import TransitionError
-from incidents.forms import ListSelect
 from incidents.models import Incident
-from incidents.views.common import page_numbers, safe_next
 from problems import services
 from problems.choices import State
 from problems.filters import ProblemFilter

@@ -18,14 +18,15 @@ from django.views.decorators.http import require_POST
 
 from core import clock, kinds
 from core.filters import DateOrDateTimeInput, describe_value
-from core.pagination import COUNT_CAP, CappedPaginator, InvalidCursor, capped_count, paginate_html
+from core.net import safe_next
+from core.pagination import COUNT_CAP, CappedPaginator, InvalidCursor, capped_count, page_numbers, paginate_html
 from core.permissions import permission_required
+from core.widgets import ListSelect
 from incidents import services
 from incidents.filters import QUEUES, QUEUES_BY_SLUG, IncidentFilter, Queue, parse_ordering
-from incidents.forms import BulkForm, ListSelect
+from incidents.forms import BulkForm
 from incidents.kind import INCIDENT
 from incidents.models import Incident
-from incidents.views.common import page_numbers, safe_next
 
 PAGE_SIZE = 50
 DEFAULT_QUEUE = "open"

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from accounts.roles import Role, role_of
 from core import access, journal
 from core.models import Attachment, JournalEntry, JournalKind, Watcher
-from core.pagination import CappedPaginator
+from core.pagination import CappedPaginator, page_numbers
 from core.permissions import permission_required
 from core.workflow import TransitionError
 from incidents import services
@@ -30,7 +30,7 @@ from incidents.forms import (
     add_service_errors,
 )
 from incidents.models import Incident
-from incidents.views.common import page_numbers, post_reply
+from incidents.views.common import post_reply
 
 PAGE_SIZE = 20
 # Public field changes an end user sees as small events in the conversation.
