@@ -61,6 +61,7 @@ def refuse_unwritable(kind: Kind, actor: Any, data: Mapping[str, Any], *, creati
 
 
 def model_field(kind: Kind, name: str) -> models.Field | None:
+    """The model field `name` of the kind's model, None when there is none (a key the caller made up)."""
     try:
         found = kind.model._meta.get_field(name)
     except FieldDoesNotExist:

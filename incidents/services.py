@@ -95,6 +95,8 @@ def bulk_assign(incidents: Iterable[Incident], actor: User, *, team: Team | None
 
 @notifications.action
 def bulk_transition(incidents: Iterable[Incident], actor: User, target: str, **fields) -> BulkResult:
+    """Move many incidents (each through `transition`, with what the target state needs); per-incident refusals
+    are collected, not fatal."""
     return writes.bulk(incidents, lambda i: transition(i, actor, target, **fields))
 
 

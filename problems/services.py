@@ -127,6 +127,8 @@ def from_incident_data(incident: Incident) -> dict[str, Any]:
 
 def update_problem(problem: Problem | int, actor: Any, data: Mapping[str, Any], *,
                    expected_version: int | None = None) -> Problem:
+    """Change fields of a problem (core.writes.update): recording a root cause and a workaround makes it a known
+    error. A stale `expected_version` changes nothing."""
     return writes.update(PROBLEM, problem, actor, data, expected_version=expected_version)
 
 
