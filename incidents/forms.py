@@ -25,6 +25,7 @@ from accounts.roles import Role
 from catalog.models import Service
 from core import kept_uploads, limits
 from core import services as core_services
+from core.form_fields import TicketNumberField
 from core.limits import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
 from core.models import Impact, LinkKind, Ticket, Urgency
 from core.people import pickable_people, search_people
@@ -533,15 +534,15 @@ class LinkForm(forms.Form):
         label="Link type", choices=[(k, LinkKind(k).label) for k in (LinkKind.RELATED, LinkKind.DUPLICATE_OF,
                                                                       LinkKind.CAUSED_BY)],
     )
-    target = forms.CharField(label="Ticket number", max_length=16,
-                             widget=forms.TextInput(attrs={"placeholder": "INC…", "autocomplete": "off"}))
+    target = TicketNumberField(label="Ticket number",
+                               widget=forms.TextInput(attrs={"placeholder": "INC…", "autocomplete": "off"}))
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
 
     def clean_target(self) -> Ticket:
-        number = self.cleaned_data["target"].strip().upper()
+        number = self.cleaned_data["target"]
         ticket = Ticket.objects.visible_to(self.user).filter(number=number).first()
         if ticket is None:
             raise ValidationError(f"No ticket {number} that you can see.")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any, cast
 
 from django import forms
@@ -11,6 +10,7 @@ from django.db import models
 
 from accounts.models import Team, User
 from accounts.roles import Role
+from core.form_fields import PersonField, TicketNumberField, TicketNumbersField
 from core.limits import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
 from core.models import Impact, Urgency
 from incidents.models import Category, Incident
@@ -28,13 +28,6 @@ FIELDS = ("title", "description", "impact", "urgency", "category", "service", "t
 def text_field(label: str, rows: int = 4) -> forms.CharField:
     return forms.CharField(label=label, required=False, max_length=TEXT_MAX_LENGTH, strip=False,
                            widget=forms.Textarea(attrs={"rows": rows}))
-
-
-class PersonField(forms.ModelChoiceField):
-    """People by their names."""
-
-    def label_from_instance(self, obj: Any) -> str:
-        return str(obj.display_name)
 
 
 class ProblemForm(forms.Form):
@@ -95,41 +88,6 @@ class PublishForm(forms.Form):
         coerce=lambda value: value == "1", initial="0", label="Publish the workaround",
         widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
     )
-
-
-NUMBER_RE = re.compile(r"^[A-Z]{2,5}\d{4,12}$")
-MAX_INCIDENTS = 500
-
-
-class TicketNumberField(forms.CharField):
-    """A ticket number typed by a person: trimmed and upper-cased, refused (with the field named) when it cannot
-    be one, before any query sees it."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(max_length=20, **kwargs)
-
-    def to_python(self, value: Any) -> str:
-        return str(super().to_python(value)).strip().upper()
-
-    def validate(self, value: Any) -> None:
-        super().validate(value)
-        if value and not NUMBER_RE.match(value):
-            raise ValidationError("Type a ticket number, e.g. INC0001001 or PRB0001001.")
-
-
-class TicketNumbersField(forms.Field):
-    """The numbers of the rows ticked in a queue (at least one, at most MAX_INCIDENTS)."""
-
-    widget = forms.MultipleHiddenInput
-
-    def clean(self, value: Any) -> list[str]:
-        one = TicketNumberField()
-        numbers = list(dict.fromkeys(one.clean(v) for v in (value or []) if str(v).strip()))
-        if not numbers:
-            raise ValidationError("Tick at least one incident.")
-        if len(numbers) > MAX_INCIDENTS:
-            raise ValidationError(f"Tick at most {MAX_INCIDENTS} incidents at once.")
-        return numbers
 
 
 class RaiseOrLinkForm(forms.Form):
