@@ -88,3 +88,15 @@ class TicketFilter(ScopedFilterSet):
         if self.number_prefix and re.match(rf"^{self.number_prefix}\d{{4,}}$", value, re.IGNORECASE):
             return queryset.filter(number=value.upper())
         return queryset.filter(Q(search=SearchQuery(value, config="english", search_type="websearch")))
+
+
+def parse_ordering(raw: str | None, default: list[str]) -> list[str]:
+    """Validate `?ordering=` against ORDERING_FIELDS; raise ValueError naming the bad field."""
+    if not raw:
+        return default
+    fields = [f.strip() for f in raw.split(",") if f.strip()]
+    bad = [f for f in fields if f.lstrip("-") not in ORDERING_FIELDS]
+    if bad:
+        raise ValueError(f"Unknown ordering field(s): {', '.join(bad)}. Allowed: {', '.join(ORDERING_FIELDS)}.")
+    # a stable tie-breaker so pages never overlap
+    return [*fields, "-id"] if not any(f.lstrip("-") == "number" for f in fields) else fields

@@ -9,7 +9,7 @@ import django_filters
 
 from core import clock
 from core.filters import StrictBooleanFilter
-from core.ticket_filters import DEFAULT_ORDERING, ORDERING_FIELDS, TicketFilter
+from core.ticket_filters import DEFAULT_ORDERING, TicketFilter, parse_ordering  # noqa: F401  (queues read it here)
 from incidents.choices import State
 from incidents.models import Category, Incident
 from sla.filters import SlaFilters
@@ -83,15 +83,3 @@ QUEUES = [
     Queue("breaching", "Breaching soon", "Open incidents whose SLA is due within 2 hours, or already overdue."),
 ]
 QUEUES_BY_SLUG = {q.slug: q for q in QUEUES}
-
-
-def parse_ordering(raw: str | None, default: list[str]) -> list[str]:
-    """Validate `?ordering=` against ORDERING_FIELDS; raise ValueError naming the bad field."""
-    if not raw:
-        return default
-    fields = [f.strip() for f in raw.split(",") if f.strip()]
-    bad = [f for f in fields if f.lstrip("-") not in ORDERING_FIELDS]
-    if bad:
-        raise ValueError(f"Unknown ordering field(s): {', '.join(bad)}. Allowed: {', '.join(ORDERING_FIELDS)}.")
-    # a stable tie-breaker so pages never overlap
-    return [*fields, "-id"] if not any(f.lstrip("-") == "number" for f in fields) else fields

@@ -13,12 +13,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from core import journal, writes
+from core import clock, journal, writes
 from core.net import safe_next
 from core.pagination import InvalidCursor, page_numbers, paginate_html
 from core.permissions import permission_required
 from core.services import ConflictError
-from core.ticket_filters import DEFAULT_ORDERING
+from core.queues import sort_links
+from core.ticket_filters import DEFAULT_ORDERING, parse_ordering
 from core.widgets import ListSelect
 from core.workflow import TransitionError
 from incidents.models import Incident
@@ -76,21 +77,30 @@ def style_filters(form: Any) -> None:
 
 @permission_required("tickets.work")
 def queue(request: HttpRequest) -> HttpResponse:
-    """Problems the agent can see, filtered by the kind's FilterSet (open ones first by default)."""
+    """Problems the agent can see, filtered by the kind's FilterSet (the open ones when no filter is given) and
+    sorted by a column; a bad filter, ordering or cursor answers 400 with the reason."""
     params = request.GET.copy()
-    if not params:
+    if not set(params) - {"page", "cursor", "ordering"}:
         params["active"] = "true"
     filterset = ProblemFilter(params, queryset=problems_for(request.user), request=request)
     style_filters(filterset.form)
-    rows = filterset.qs.order_by(*DEFAULT_ORDERING, "-id") if filterset.is_valid() else Problem.objects.none()
+    errors = []
+    try:
+        ordering = parse_ordering(request.GET.get("ordering"), [*DEFAULT_ORDERING, "-id"])
+    except ValueError as exc:
+        errors.append(str(exc))
+        ordering = [*DEFAULT_ORDERING, "-id"]
+    valid = filterset.is_valid() and not errors
+    rows = filterset.qs.order_by(*ordering) if valid else Problem.objects.none()
     try:
         page = paginate_html(rows, request.GET, PAGE_SIZE)
     except InvalidCursor as exc:
-        return render(request, "problems/queue.html", {"error": str(exc), "form": filterset.form}, status=400)
+        errors.append(str(exc))
+        page = paginate_html(Problem.objects.none(), {}, PAGE_SIZE)
     return render(request, "problems/queue.html", {
-        "page": page, "page_numbers": page_numbers(page), "form": filterset.form, "states": State.choices,
-        "status": 200 if filterset.is_valid() else 400,
-    }, status=200 if filterset.is_valid() else 400)
+        "page": page, "page_numbers": page_numbers(page), "form": filterset.form, "errors": errors,
+        "sort": sort_links(request, ordering), "now": clock.now(),
+    }, status=200 if valid and not errors else 400)
 
 
 @permission_required("tickets.work")

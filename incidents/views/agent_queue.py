@@ -21,6 +21,7 @@ from core.filters import DateOrDateTimeInput, describe_value
 from core.net import safe_next
 from core.pagination import COUNT_CAP, CappedPaginator, InvalidCursor, capped_count, page_numbers, paginate_html
 from core.permissions import permission_required
+from core.queues import sort_links
 from core.widgets import ListSelect
 from incidents import services
 from incidents.filters import QUEUES, QUEUES_BY_SLUG, IncidentFilter, Queue, parse_ordering
@@ -31,8 +32,6 @@ from incidents.models import Incident
 PAGE_SIZE = 50
 DEFAULT_QUEUE = "open"
 # Columns the user can sort by (each an ORDERING_FIELDS entry), with the direction of a first click.
-SORTABLE = {"priority": ("Priority", "priority"), "updated_at": ("Updated", "-updated_at"),
-            "opened_at": ("Opened", "-opened_at"), "sla_due_at": ("SLA due", "sla_due_at")}
 # What people read for each ?ordering= field (incidents.filters.ORDERING_FIELDS).
 ORDERING_LABELS = {"priority": "priority", "updated_at": "last update", "opened_at": "opening time",
                    "number": "number", "state": "state", "sla_due_at": "SLA due time"}
@@ -86,26 +85,6 @@ def tab_links(request: HttpRequest) -> dict[str, str]:
     extra = params.urlencode()
     base = reverse("agent-incidents")
     return {q.slug: f"{base}?queue={q.slug}" + (f"&{extra}" if extra else "") for q in QUEUES}
-
-
-def sort_links(request: HttpRequest, ordering: list[str]) -> dict[str, dict]:
-    """For each sortable column: the URL that sorts by it (toggling direction) and its aria-sort value."""
-    primary = ordering[0] if ordering else ""
-    links = {}
-    for field, (label, first) in SORTABLE.items():
-        current = primary.lstrip("-") == field
-        descending = primary.startswith("-")
-        target = (field if descending else f"-{field}") if current else first
-        params = request.GET.copy()
-        params["ordering"] = target
-        params.pop("page", None)
-        params.pop("cursor", None)
-        links[field] = {
-            "label": label,
-            "url": f"?{params.urlencode()}",
-            "aria_sort": ("descending" if descending else "ascending") if current else "none",
-        }
-    return links
 
 
 @permission_required("tickets.work")

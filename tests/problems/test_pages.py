@@ -187,3 +187,18 @@ def test_a_bad_problem_number_is_a_message_not_a_500(client, agent_a, incident, 
     queue = client.post(reverse("agent-problems-new"), {"numbers": [value], "mode": "raise"}, follow=True)
     assert queue.status_code == 200 and "Nothing was changed" in queue.content.decode()
     assert not Problem.objects.exists()
+
+
+def test_the_queue_sorts_by_a_column_and_refuses_an_unknown_one(client, agent_a):
+    from problems import services
+
+    older = services.create_problem(agent_a, {"title": "Older", "urgency": 3})
+    newer = services.create_problem(agent_a, {"title": "Newer", "urgency": 1, "impact": 1})
+    client.force_login(agent_a)
+    page = client.get(reverse("agent-problems"), {"ordering": "updated_at"})
+    assert [p.number for p in page.context["page"].object_list] == [older.number, newer.number]
+    by_priority = client.get(reverse("agent-problems"))  # the open ones, most urgent first
+    assert [p.number for p in by_priority.context["page"].object_list] == [newer.number, older.number]
+    assert 'aria-sort="ascending"' in by_priority.content.decode()
+    bad = client.get(reverse("agent-problems"), {"ordering": "title"})
+    assert bad.status_code == 400 and "Unknown ordering field(s): title" in bad.content.decode()
