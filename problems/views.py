@@ -17,8 +17,8 @@ from core import clock, journal, writes
 from core.net import safe_next
 from core.pagination import InvalidCursor, page_numbers, paginate_html
 from core.permissions import permission_required
-from core.services import ConflictError
 from core.queues import sort_links
+from core.services import ConflictError
 from core.ticket_filters import DEFAULT_ORDERING, parse_ordering
 from core.widgets import ListSelect
 from core.workflow import TransitionError
