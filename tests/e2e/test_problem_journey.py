@@ -55,7 +55,7 @@ def test_an_agent_takes_a_problem_from_an_incident_to_its_resolution(page, incid
     publish = page.get_by_test_id("publish-panel")
     publish.get_by_label("As a comment the requesters read").check()
     publish.get_by_role("button", name="Publish to open incidents").click()
-    expect(page.locator(".alert-success")).to_contain_text("Workaround published to 1 open incident")
+    expect(page.locator(".alert-success")).to_contain_text(f"Workaround published to 1 incident: {incident.number}")
     assert JournalEntry.objects.filter(ticket_id=incident.pk, internal=False,
                                        body__contains="Credential Manager").exists()
 
