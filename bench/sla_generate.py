@@ -45,14 +45,15 @@ DEFINITIONS = {
 }
 TIMER_COLUMNS = ["ticket_id", "definition_id", "stage", "started_at", "duration", "thresholds", "due_at", "elapsed",
                  "elapsed_as_of", "paused_total", "paused_since", "breached", "breached_at", "stopped_at",
-                 "next_event_at", "next_threshold", "updated_at"]
+                 "next_event_at", "next_threshold", "updated_at", "ticket_kind", "service_id", "team_id", "priority"]
 EVENT_COLUMNS = ["timer_id", "kind", "threshold", "due_at", "recorded_at", "actions", "actions_done"]
 
 # One row per (incident, definition): r1..r3 are per-row random draws; f the fraction of the target used.
 TIMERS_SQL = """
 WITH base AS (
     SELECT t.id AS ticket_id, d.id AS definition_id, d.target, d.duration, t.state, t.active, t.opened_at,
-           t.resolved_at, t.closed_at, random() AS r1, random() AS r2, random() AS r3
+           t.resolved_at, t.closed_at, random() AS r1, random() AS r2, random() AS r3,
+           t.kind, t.service_id, t.team_id, t.priority
     FROM core_ticket t
     JOIN incidents_incident i ON i.ticket_ptr_id = t.id
     JOIN sla_sladefinition d ON d.name LIKE 'Bench %%'
@@ -103,7 +104,8 @@ SELECT s.ticket_id, s.definition_id, s.stage, s.opened_at, s.duration, '[50, 75]
     CASE WHEN s.stage IN ('in_progress', 'paused') THEN
         CASE WHEN s.f < 0.50 THEN 50 WHEN s.f < 0.75 THEN 75 ELSE 100 END
     END,
-    %(now)s
+    %(now)s,
+    s.kind, s.service_id, s.team_id, s.priority -- the ticket's fields every timer carries for the reports
 FROM shaped s
 """.format(columns=", ".join(TIMER_COLUMNS))
 

@@ -217,6 +217,14 @@ class SlaTimer(models.Model):
 
     ticket = models.ForeignKey("core.Ticket", on_delete=models.CASCADE, related_name="sla_timers")
     definition = models.ForeignKey(SlaDefinition, on_delete=models.PROTECT, related_name="timers")
+    # What the reports group and filter by, copied from the ticket and kept equal to it on every change of the
+    # ticket (sla.services.refresh_timers): the dashboard counts the period's timers without reading the tickets.
+    ticket_kind = models.CharField(max_length=16, default="", blank=True)
+    service = models.ForeignKey("catalog.Service", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                db_index=False)
+    team = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                             db_index=False)
+    priority = models.PositiveSmallIntegerField(null=True, blank=True)
     stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.IN_PROGRESS)
     started_at = models.DateTimeField()
     duration = models.DurationField()
@@ -245,6 +253,9 @@ class SlaTimer(models.Model):
                          condition=Q(stage__in=["in_progress", "paused"])),
             models.Index(fields=["definition", "stage", "stopped_at"], name="sla_timer_report"),
             models.Index(fields=["stopped_at"], name="sla_timer_stopped", condition=Q(stopped_at__isnull=False)),
+            # the dashboard of one kind: the timers stopped in a period
+            models.Index(fields=["ticket_kind", "stopped_at"], name="sla_timer_kind_stopped",
+                         condition=Q(stopped_at__isnull=False)),
             models.Index(fields=["breached_at"], name="sla_timer_breached", condition=Q(breached=True)),
             # the dashboard's "at risk now": running, not breached, past the last warning
             models.Index(fields=["due_at"], name="sla_timer_at_risk",

@@ -78,8 +78,8 @@ def report_kinds() -> list[Kind]:
 def _scoped(qs: QuerySet, user, kind: str | None = None, ticket_field: str = "ticket") -> QuerySet:
     """Restrict to tickets the user may see (of one kind when `kind` is given). Managers and admins see all: no
     subquery for them."""
-    if kind is not None:
-        qs = qs.filter(**{f"{ticket_field}__kind": kind})
+    if kind is not None:  # a timer carries its ticket's kind (SlaTimer.ticket_kind); a ticket its own
+        qs = qs.filter(ticket_kind=kind) if ticket_field == "ticket" else qs.filter(**{f"{ticket_field}__kind": kind})
     if has_role(user, Role.MANAGER):
         return qs
     return qs.filter(**{f"{ticket_field}__in": Ticket.objects.visible_to(user).values("pk")})
@@ -125,11 +125,13 @@ def completed_timers(user, period: Period, kind: str | None = None) -> QuerySet:
 
 
 # The groupings of the compliance figures: name -> (key, label) columns of the timers' query.
+# Service, team and priority are read off the timer (SlaTimer's copy of its ticket's fields): no join to the
+# tickets, whatever their number.
 COMPLIANCE_DIMENSIONS = {
     "definition": ("definition_id", "definition__name"),
-    "service": ("ticket__service_id", "ticket__service__name"),
-    "team": ("ticket__team_id", "ticket__team__name"),
-    "priority": ("ticket__priority", "ticket__priority"),
+    "service": ("service_id", "service__name"),
+    "team": ("team_id", "team__name"),
+    "priority": ("priority", "priority"),
 }
 
 
