@@ -102,15 +102,18 @@ class ProblemKind(Kind):
         """Open problems, known errors, and problems assigned to the agent (counts through the access rule)."""
         from problems.models import Problem
 
-        visible = Problem.objects.visible_to(user).filter(active=True).order_by("-updated_at")
+        # counted on the core table where they can (no join to problems_problem: 12 ms instead of 100 at 100,000
+        # problems, bench/RESULTS.md), unordered (a count needs no order)
+        tickets = Ticket.objects.visible_to(user).filter(kind=self.key, active=True).order_by()
         url = reverse(self.queue_url_name)
         queues = [
-            ("problems-mine", "My problems", "Open problems assigned to you.", visible.filter(assignee_id=user.pk),
+            ("problems-mine", "My problems", "Open problems assigned to you.", tickets.filter(assignee_id=user.pk),
              f"{url}?active=true&assignee={user.pk}"),
-            ("problems-open", "Open problems", "Problems under analysis or being fixed.", visible,
+            ("problems-open", "Open problems", "Problems under analysis or being fixed.", tickets,
              f"{url}?active=true"),
             ("known-errors", "Known errors", "Open problems with a root cause and a workaround.",
-             visible.filter(known_error=True), reverse("agent-known-errors")),
+             Problem.objects.visible_to(user).filter(active=True, known_error=True).order_by(),
+             reverse("agent-known-errors")),
         ]
         out = []
         for slug, label, description, queryset, link in queues:
