@@ -1,16 +1,22 @@
-"""EXPLAIN (ANALYZE, BUFFERS) of the incident queue and list queries, as the app builds them.
+"""EXPLAIN (ANALYZE, BUFFERS) of the incident (and problem) queue and list queries, as the app builds them.
 
     .venv/bin/python bench/explain.py --database-url 1m            # prints a summary, writes bench/out/explain-*/
     .venv/bin/python bench/explain.py --database-url 1m --save     # and copies the plans to bench/explain/
+    .venv/bin/python bench/explain.py --database-url 1m --only-problems --save    # the problem pages only
 
-Two parts, for the benchmark agent, a manager and an end user (see bench/common.py):
+Three parts, for the benchmark agent, a manager and an end user (see bench/common.py):
 1. ORM: `Incident.objects.visible_to(user)` + IncidentFilter with each saved queue's parameters (QUEUES), ordered
    like the queue page (the queue's default ordering plus the `-id` tie-breaker) and sliced [:50], then the
    COUNT(*) of the same; and the two API list filters measured by bench/load.py.
 2. Pages: the real views are requested through Django's test client (queue pages, ticket page, API list and
    detail, the portal list); every SELECT they run on the incident tables is captured and explained.
+3. `--problems` (or `--only-problems`): the problem pages (queue, known-error filter, problem page, known-error
+   database with a text search, API list and detail; the agent home with its problem queue counts and an incident
+   page with its problem panel) for the agent and a manager: every SELECT on core_ticket, problems_problem or
+   core_ticketlink, and how many queries each page runs in all.
 Each query runs once to warm the cache, then under EXPLAIN (ANALYZE, BUFFERS). The goal: no sequential scan on
-core_ticket or incidents_incident, and every plan a few milliseconds.
+the ticket tables (core_ticket, incidents_incident, problems_problem, core_ticketlink), and every plan a few
+milliseconds.
 """
 
 from __future__ import annotations
@@ -36,7 +42,9 @@ from common import (
 )
 
 TICKET_TABLES = re.compile(r'"(core_ticket|incidents_incident)"')
-SEQ_SCAN = re.compile(r"Seq Scan on (core_ticket|incidents_incident)\b")
+PROBLEM_TABLES = re.compile(r'"(core_ticket|problems_problem|core_ticketlink)"')
+SEQ_SCAN = re.compile(r"Seq Scan on (core_ticket|incidents_incident|problems_problem|core_ticketlink)\b")
+TABLES = ("core_ticket", "incidents_incident", "problems_problem", "core_ticketlink")
 
 
 @dataclass
@@ -77,10 +85,9 @@ class Plan:
                            r"(?: using (\w+))?(?: on (\w+))?)", self.text)
         keep = []
         for whole, index, table in found:
-            if table in ("core_ticket", "incidents_incident") or (index and (index.startswith(("ticket_", "core_ticket",
-                                                                                          "incident")))):
-                keep.append(whole.replace(" on core_ticket", "").replace(" on incidents_incident", "")
-                            if index else whole)
+            if table in TABLES or (index and index.startswith(("ticket_", "core_ticket", "incident", "problem",
+                                                               "link_"))):
+                keep.append(re.sub(r" on (core_ticket|incidents_incident)$", "", whole) if index else whole)
         return ", ".join(dict.fromkeys(keep))
 
 
@@ -95,15 +102,18 @@ def explain(user: str, name: str, sql: str) -> Plan:
     return Plan(user, name, sql, text)
 
 
-def captured(run) -> list[str]:
-    """The SELECTs on the incident tables that `run()` executes (exact SQL, parameters inlined by psycopg2)."""
+def captured(run, tables: re.Pattern = TICKET_TABLES, every: list | None = None) -> list[str]:
+    """The SELECTs on `tables` that `run()` executes (exact SQL, parameters inlined by psycopg2); `every` receives
+    all the queries it ran."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as ctx:
         run()
+    if every is not None:
+        every.extend(q["sql"] for q in ctx.captured_queries)
     return [q["sql"] for q in ctx.captured_queries
-            if q["sql"].lstrip().upper().startswith("SELECT") and TICKET_TABLES.search(q["sql"])
+            if q["sql"].lstrip().upper().startswith("SELECT") and tables.search(q["sql"])
             and "FOR UPDATE" not in q["sql"].upper()]
 
 
@@ -202,9 +212,68 @@ def page_plans(users: dict) -> list[Plan]:
     return plans
 
 
+def problem_page_plans(users: dict) -> list[Plan]:
+    """Every SELECT on the ticket, problem and link tables of the problem pages (and of the agent home, which counts
+    three problem queues, and of an incident page, which shows the incident's problems and the known errors that
+    may explain it), through Django's test client; one line per page with the number of queries it runs in all."""
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+    agent = users["agent"]
+    teams = list(agent.teams.values_list("id", flat=True))
+    with connection.cursor() as cur:  # like bench/load.py: a problem of the agent's with 3-5 linked incidents
+        cur.execute(
+            "SELECT t.number FROM core_ticket t JOIN core_ticketlink l ON l.target_id = t.id AND l.kind = 'caused_by' "
+            "JOIN core_ticket i ON i.id = l.source_id "
+            "WHERE t.kind = 'problem' AND (t.team_id = ANY(%s) OR t.assignee_id = %s) "
+            "GROUP BY t.id HAVING count(*) >= 3 "
+            "AND count(*) FILTER (WHERE i.team_id = ANY(%s) OR i.assignee_id = %s) >= 2 "
+            "ORDER BY md5(t.number) LIMIT 1", [teams, agent.pk, teams, agent.pk])
+        row = cur.fetchone()
+        cur.execute("SELECT number FROM core_ticket WHERE kind = 'incident' AND active AND team_id = %s "
+                    "ORDER BY updated_at DESC LIMIT 1", [min(teams)])
+        incident = cur.fetchone()
+    if row is None:
+        return [Plan("agent", "problem pages", "", "no problem generated: run generate.py with --problems")]
+    number = row[0]
+    pages = {
+        "agent": ["/agent/", "/agent/problems/", "/agent/problems/?active=true&known_error=true",
+                  f"/agent/problems/{number}/",
+                  "/agent/known-errors/?q=error", "/api/v1/problems/?state=assessment&ordering=-updated_at",
+                  f"/api/v1/problems/{number}/", f"/agent/incidents/{incident[0]}/" if incident else None],
+        "manager": ["/agent/problems/", "/agent/known-errors/?q=error",
+                    "/api/v1/problems/?state=assessment&ordering=-updated_at"],
+    }
+    plans = []
+    for role, urls in pages.items():
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.force_login(users[role])
+        for url in filter(None, urls):
+            status: dict = {}
+            every: list = []
+
+            def get(url=url, status=status, client=client):
+                status["code"] = client.get(url, HTTP_ACCEPT="application/json" if "/api/" in url else "text/html"
+                                            ).status_code
+
+            get()  # warm: sessions, caches
+            sqls = captured(get, PROBLEM_TABLES, every)
+            if status["code"] != 200:
+                plans.append(Plan(role, f"GET {url}", "", f"answered {status['code']}: not explained"))
+                continue
+            mine = [explain(role, f"GET {url} [query {i}/{len(sqls)}]", sql) for i, sql in enumerate(sqls, 1)]
+            total = sum(p.execution_ms for p in mine)
+            plans.append(Plan(role, f"GET {url}", "", f"{len(every)} queries in all, {len(sqls)} on the ticket "
+                                                      f"tables: {total:.1f} ms of execution"))
+            plans += mine
+    return plans
+
+
 def summary(plans: list[Plan], db: str) -> str:
     lines = [f"EXPLAIN (ANALYZE, BUFFERS) summary, database {db}", "",
-             "| user | query | execution ms | planning ms | seq scan on incident tables | access paths | buffers |",
+             "| user | query | execution ms | planning ms | seq scan on ticket tables | access paths | buffers |",
              "|---|---|---:|---:|---|---|---|"]
     for p in plans:
         if not p.sql:
@@ -214,7 +283,7 @@ def summary(plans: list[Plan], db: str) -> str:
                      f"{', '.join(p.seq_scans) or 'none'} | {p.access_paths} | {p.buffers} |")
     seq = [p for p in plans if p.seq_scans]
     slow = [p for p in plans if p.sql and p.execution_ms > 50]
-    lines += ["", f"{len(plans)} plans; {len(seq)} with a sequential scan on core_ticket / incidents_incident; "
+    lines += ["", f"{len(plans)} plans; {len(seq)} with a sequential scan on {' / '.join(TABLES)}; "
               f"{len(slow)} over 50 ms."]
     return "\n".join(lines) + "\n"
 
@@ -258,6 +327,8 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="URL, database name, 10k or 1m (default 10k)")
     parser.add_argument("--save", action="store_true", help="also copy the plans to bench/explain/ (committed)")
     parser.add_argument("--no-pages", action="store_true", help="only the ORM part")
+    parser.add_argument("--problems", action="store_true", help="also the problem pages")
+    parser.add_argument("--only-problems", action="store_true", help="only the problem pages")
     parser.add_argument("--proposals", action="store_true",
                         help="also explain every query as it would run with bench/proposals.py (rolled back)")
     args = parser.parse_args()
@@ -268,9 +339,13 @@ def main() -> None:
 
     users = {"agent": User.objects.get(username=BENCH_AGENT), "manager": User.objects.get(username=BENCH_MANAGER),
              "end_user": User.objects.get(username=BENCH_END_USER)}
-    parts = {"orm": orm_plans(users)}
-    if not args.no_pages:
-        parts["pages"] = page_plans(users)
+    parts = {}
+    if not args.only_problems:
+        parts["orm"] = orm_plans(users)
+        if not args.no_pages:
+            parts["pages"] = page_plans(users)
+    if args.problems or args.only_problems:
+        parts["problems"] = problem_page_plans(users)
     out = OUT_DIR / f"explain-{db}"
     out.mkdir(parents=True, exist_ok=True)
     all_plans = [p for plans in parts.values() for p in plans]
@@ -278,11 +353,14 @@ def main() -> None:
     for part, plans in parts.items():
         for role in users:
             mine = [p for p in plans if p.user == role]
+            if not mine:
+                continue
             written.append(out / f"{part}-{role}.txt")
             written[-1].write_text("".join(
                 f"=== {p.user}: {p.name}\n{p.sql}\n\n{p.text}\n\n" for p in mine))
+    summary_name = "problems-summary" if args.only_problems else "summary"
     text = summary(all_plans, db)
-    (out / "summary.md").write_text(text)
+    (out / f"{summary_name}.md").write_text(text)
     print(text)
     print(f"Plans written to {out}/")
     if args.proposals:
@@ -299,12 +377,12 @@ def main() -> None:
         short = db.removeprefix("itsm_bench_")
         for f in written:
             shutil.copy(f, EXPLAIN_DIR / f"{short}-{f.name}")
-        shutil.copy(out / "summary.md", EXPLAIN_DIR / f"{short}-summary.txt")
+        shutil.copy(out / f"{summary_name}.md", EXPLAIN_DIR / f"{short}-{summary_name}.txt")
         if args.proposals:
             shutil.copy(out / "proposals-summary.md", EXPLAIN_DIR / f"{short}-proposals-summary.txt")
         print(f"Copied to {EXPLAIN_DIR}/")
     if any(p.seq_scans for p in all_plans):
-        print("Sequential scans on the incident tables: see the summary above.")
+        print("Sequential scans on the ticket tables: see the summary above.")
 
 
 if __name__ == "__main__":

@@ -1,13 +1,20 @@
-"""Fill a PostgreSQL database with a large, realistic service desk: 1,000,000 incidents by default.
+"""Fill a PostgreSQL database with a large, realistic service desk: 1,000,000 incidents and 100,000 problems by
+default.
 
-    .venv/bin/python bench/generate.py --database-url 1m --recreate              # itsm_bench_1m, 1M incidents
-    .venv/bin/python bench/generate.py --database-url 10k --recreate --incidents 10000
+    .venv/bin/python bench/generate.py --database-url 1m --recreate              # itsm_bench_1m, 1M + 100k
+    .venv/bin/python bench/generate.py --database-url 10k --recreate --incidents 10000    # 10k + 1,000 problems
 
 What it makes: ~200 organizations (a quarter share their tickets; sizes skewed), 20,000 end users, 50 teams,
 500 agents (each in 1-2 teams), 5 managers, 1 admin, 100 services, 10 categories x 4 subcategories; then the
 incidents, each with 3 to 9 journal entries (field changes, public comments, work notes) and ~3% with a watcher.
 About 9% of the incidents are open (new / in progress / on hold, mostly recent), the rest resolved, closed or
 cancelled over three years; priorities lean to 3 and 4 (impact x urgency agree with the ITIL matrix).
+Then `--problems` problems (default a tenth of the incidents): ~30 % open (new / assessment / root cause analysis /
+fix in progress), the rest resolved, closed or cancelled; ~20 % known errors (root cause and workaround recorded,
+half of them with the workaround published); teams and assignees like the incidents (mostly the service's support
+team); a journal of ~10 lines each (state moves, root cause, workaround, fix, work notes, the links); each caused
+by 1 to 5 incidents (core.TicketLink kind "caused_by", incident -> problem), mostly of its service and, for an open
+problem, mostly open ones, with the link's journal line on both tickets.
 
 How: the database is migrated first (`migrate`), the reference rows are written with the ORM, and the tickets,
 incidents, journal entries and watchers are streamed with COPY (in-memory text buffers, one chunk at a time)
@@ -15,7 +22,8 @@ over two connections, so that PostgreSQL indexes the tickets while Python writes
 connection loads the journal. Every index and constraint of the schema stays in place; the two loading
 sessions only `SET session_replication_role = replica` (no per-row foreign-key triggers: the generator writes
 consistent ids itself). Autovacuum is switched off on the four big tables while loading and switched back on
-afterwards; the sequences are advanced past the loaded ids and numbers; VACUUM (ANALYZE) ends the run.
+afterwards; the sequences (ids, INC and PRB numbers) are advanced past what was loaded; VACUUM (ANALYZE) ends
+the run.
 """
 
 from __future__ import annotations
@@ -67,7 +75,15 @@ INCIDENT_COLUMNS = [
 OPTIONAL_TICKET_COLUMNS = ["responded_at"]
 JOURNAL_COLUMNS = ["kind", "internal", "body", "field", "old_value", "new_value", "created_at", "actor_id", "ticket_id"]
 WATCHER_COLUMNS = ["created_at", "ticket_id", "user_id"]
-BIG_TABLES = ["core_ticket", "incidents_incident", "core_journalentry", "core_watcher"]
+BIG_TABLES = ["core_ticket", "incidents_incident", "core_journalentry", "core_watcher", "problems_problem",
+              "core_ticketlink"]
+PROBLEM_COLUMNS = [
+    "ticket_ptr_id", "category_id", "root_cause", "workaround", "fix", "related_change", "known_error",
+    "known_error_at", "workaround_published_at", "workaround_public",
+]
+# a link's journal line names the other ticket (core.references renders it per viewer)
+LINK_JOURNAL_COLUMNS = [*JOURNAL_COLUMNS, "new_ticket_id"]
+LINK_COLUMNS = ["kind", "created_at", "created_by_id", "source_id", "target_id"]
 
 FIRST_NAMES = ["Alice", "Bruno", "Chloe", "Dmitri", "Elena", "Farid", "Grace", "Hugo", "Ines", "Jonas", "Keiko",
                "Liam", "Maya", "Nadia", "Omar", "Paula", "Quentin", "Rosa", "Sven", "Tara", "Umar", "Vera",
@@ -152,6 +168,61 @@ OPEN_STATES = [("new", 0.35), ("in_progress", 0.45), ("on_hold", 0.20)]
 STATE_LABELS = {"new": "New", "in_progress": "In progress", "on_hold": "On hold", "resolved": "Resolved",
                 "closed": "Closed", "cancelled": "Cancelled"}
 
+# --- problems: states (~30 % open), the path each final state went through, texts -------------------------------
+PROBLEM_STATES = [("new", 0.05), ("assessment", 0.08), ("root_cause_analysis", 0.10), ("fix_in_progress", 0.07),
+                  ("resolved", 0.06), ("closed", 0.56), ("cancelled", 0.08)]
+PROBLEM_OPEN = frozenset({"new", "assessment", "root_cause_analysis", "fix_in_progress"})
+PROBLEM_PATHS = {
+    "new": [], "assessment": ["assessment"], "root_cause_analysis": ["assessment", "root_cause_analysis"],
+    "fix_in_progress": ["assessment", "root_cause_analysis", "fix_in_progress"],
+    "resolved": ["assessment", "root_cause_analysis", "fix_in_progress", "resolved"],
+    "closed": ["assessment", "root_cause_analysis", "fix_in_progress", "resolved", "closed"],
+}
+# how often a problem in this state has its root cause recorded, and then a workaround too (a known error):
+# ~20 % of all problems end up known errors (half of them still open)
+PROBLEM_ROOT_CAUSE = {"root_cause_analysis": 0.35, "fix_in_progress": 1.0, "resolved": 0.85, "closed": 0.85}
+PROBLEM_WORKAROUND = {"root_cause_analysis": 0.85, "fix_in_progress": 0.70, "resolved": 0.22, "closed": 0.22}
+PROBLEM_PRIORITY_WEIGHTS = [0.05, 0.20, 0.40, 0.30, 0.05]
+PROBLEM_TITLES = ["{} for several users", "Recurring: {}", "{} after the monthly patch", "Intermittent: {}",
+                  "{} in the EMEA offices", "{} since the last release"]
+ROOT_CAUSES = [
+    "The connection pool of the application server is too small for the Monday morning peak.",
+    "A certificate in the proxy chain expired; clients fall back to an old cipher and time out.",
+    "The nightly backup job locks the shared folder for up to two hours.",
+    "A memory leak in the vendor's agent (version 4.2) exhausts the host after about eight hours.",
+    "The load balancer health check points at a retired node.",
+    "Group policy pushes a driver that conflicts with the docking station firmware.",
+    "The DNS record has a TTL of five minutes and the secondary server is out of sync.",
+    "Disk latency spikes when the antivirus scans the database files.",
+    "A firewall rule added for the audit blocks the callback port.",
+    "The single sign-on token lifetime is shorter than the application session.",
+]
+WORKAROUNDS = [
+    "Restart the client and sign in again; the session lasts for the rest of the day.",
+    "Use the web version of the application until the fix is deployed.",
+    "Clear the local cache (Settings > Advanced > Clear cache) and reconnect.",
+    "Connect through the backup VPN gateway vpn2.example.com.",
+    "Print to the floor 2 printer; jobs sent there are not affected.",
+    "Ask the service desk to recycle the application pool (runbook RB-112).",
+    "Undock and dock the laptop again after waking it up.",
+    "Re-run the report after 10:00, when the nightly jobs have finished.",
+]
+FIXES = [
+    "Raised the connection pool to 200 and added monitoring of its usage.",
+    "Renewed the certificate and added it to the expiry calendar.",
+    "Moved the backup window and excluded the shared folder from the lock.",
+    "Upgraded the vendor agent to 4.3, which fixes the leak.",
+    "Removed the retired node from the load balancer pool.",
+    "Rolled back the driver and pinned the firmware version in the policy.",
+    "Synchronised the secondary DNS server and added an alert on serial drift.",
+    "Excluded the database files from the on-access scan.",
+]
+PROBLEM_WORK_NOTES = [
+    "Collected logs from three affected laptops; the pattern matches.", "Vendor case opened, waiting for analysis.",
+    "Reproduced in the test environment.", "Reviewed the changes of the last two weeks: two candidates.",
+    "Trend analysis: the incidents cluster on Monday mornings.", "Discussed in the weekly problem review.",
+]
+
 
 def cumulative(weights: list[float]) -> list[float]:
     out, total = [], 0.0
@@ -194,14 +265,15 @@ def prepare_database(url: str, recreate: bool) -> None:
     call_command("migrate", verbosity=0, interactive=False)
 
 
-def check_columns(cur) -> list[str]:
+def check_columns(cur, verbose: bool = True) -> list[str]:
     """The COPY column lists must cover the tables' writable columns: fail loudly if the models moved on.
 
     Returns the optional ticket columns the table has (OPTIONAL_TICKET_COLUMNS, written when present); other new
     nullable columns are left NULL and named.
     """
     expected = {"core_ticket": TICKET_COLUMNS, "incidents_incident": [*INCIDENT_COLUMNS, "parent_id"],
-                "core_journalentry": ["id", *JOURNAL_COLUMNS], "core_watcher": ["id", *WATCHER_COLUMNS]}
+                "core_journalentry": ["id", *LINK_JOURNAL_COLUMNS], "core_watcher": ["id", *WATCHER_COLUMNS],
+                "problems_problem": PROBLEM_COLUMNS, "core_ticketlink": ["id", *LINK_COLUMNS]}
     optional = []
     for table, columns in expected.items():
         cur.execute(
@@ -220,7 +292,7 @@ def check_columns(cur) -> list[str]:
         required = sorted(c for c in extra if not actual[c])
         if required:
             sys.exit(f"{table} has new NOT NULL column(s) {required}: update bench/generate.py")
-        if extra:
+        if extra and verbose:
             print(f"  {table}: left NULL / default: {', '.join(sorted(extra))}", flush=True)
     return optional
 
@@ -547,43 +619,47 @@ class Copier(threading.Thread):
                 continue
 
 
-def load_incidents(url: str, ref: Reference, n: int, chunk_size: int, seed: int) -> dict:
+def open_loading(url: str, verbose: bool = True) -> tuple:
+    """The control connection of a load: checks the columns, switches autovacuum off on the big tables."""
     conn = psycopg2.connect(url)
     conn.autocommit = True
     cur = conn.cursor()
-    optional = check_columns(cur)
+    optional = check_columns(cur, verbose)
+    for table in BIG_TABLES:
+        cur.execute(f"ALTER TABLE {table} SET (autovacuum_enabled = false)")
+    return conn, cur, optional
+
+
+def first_free(cur, kind: str, n: int) -> tuple[int, int]:
+    """The first ticket id and the first number of `kind` that `n` new tickets can take."""
     cur.execute("SELECT COALESCE(max(id), 0) FROM core_ticket")
     first_id = cur.fetchone()[0] + 1
-    cur.execute("SELECT last_value, is_called FROM core_ticket_number_incident")
+    cur.execute(f"SELECT last_value, is_called FROM core_ticket_number_{kind}")
     last, is_called = cur.fetchone()
     first_number = last + 1 if is_called else last
     if first_number + n - 1 > 9_999_999:
-        sys.exit("Incident numbers would pass INC9999999.")
-    for table in BIG_TABLES:
-        cur.execute(f"ALTER TABLE {table} SET (autovacuum_enabled = false)")
+        sys.exit(f"{kind} numbers would pass 9999999.")
+    return first_id, first_number
 
-    writer = TicketWriter(ref, random.Random(seed + 1), first_id, first_number, int(time.time()), n, optional)
+
+def stream(chunks, n: int, url: str, what: str) -> tuple[int, float]:
+    """COPY the chunks (ticket side, journal side) over two connections; returns (journal rows, seconds)."""
     tickets_conn = Copier(url, "tickets")
     journal_conn = Copier(url, "journal")
     tickets_conn.start()
     journal_conn.start()
     started = time.monotonic()
     journal_rows = 0
-    step = max(n // 10, chunk_size)
+    step = max(n // 10, 1)
     next_report = step
     try:
-        for first in range(0, n, chunk_size):
-            count = min(chunk_size, n - first)
-            t_text, i_text, j_text, w_text, j_rows = writer.chunk(first, count)
+        for done, ticket_job, journal_job, j_rows in chunks:
             journal_rows += j_rows
-            tickets_conn.put([("core_ticket", [*TICKET_COLUMNS, *optional], t_text),
-                              ("incidents_incident", INCIDENT_COLUMNS, i_text)])
-            journal_conn.put([("core_journalentry", JOURNAL_COLUMNS, j_text),
-                              ("core_watcher", WATCHER_COLUMNS, w_text)])
-            if first + count >= next_report:
+            tickets_conn.put(ticket_job)
+            journal_conn.put(journal_job)
+            if done >= next_report:
                 elapsed = time.monotonic() - started
-                print(f"  {first + count:>9,} incidents generated  {elapsed:6.1f}s  "
-                      f"({(first + count) / elapsed:,.0f} incidents/s)", flush=True)
+                print(f"  {done:>9,} {what} generated  {elapsed:6.1f}s  ({done / elapsed:,.0f} {what}/s)", flush=True)
                 next_report += step
     finally:
         tickets_conn.jobs.put(None)
@@ -593,35 +669,273 @@ def load_incidents(url: str, ref: Reference, n: int, chunk_size: int, seed: int)
     for c in (tickets_conn, journal_conn):
         if c.error is not None:
             raise RuntimeError(f"loading failed in {c.name}: {c.error}") from c.error
-    copy_seconds = time.monotonic() - started
+    return journal_rows, time.monotonic() - started
 
+
+def load_incidents(url: str, ref: Reference, n: int, chunk_size: int, seed: int) -> dict:
+    conn, cur, optional = open_loading(url)
+    first_id, first_number = first_free(cur, "incident", n)
+    writer = TicketWriter(ref, random.Random(seed + 1), first_id, first_number, int(time.time()), n, optional)
+
+    def chunks():
+        for first in range(0, n, chunk_size):
+            count = min(chunk_size, n - first)
+            t_text, i_text, j_text, w_text, j_rows = writer.chunk(first, count)
+            yield (first + count,
+                   [("core_ticket", [*TICKET_COLUMNS, *optional], t_text),
+                    ("incidents_incident", INCIDENT_COLUMNS, i_text)],
+                   [("core_journalentry", JOURNAL_COLUMNS, j_text), ("core_watcher", WATCHER_COLUMNS, w_text)],
+                   j_rows)
+
+    journal_rows, copy_seconds = stream(chunks(), n, url, "incidents")
     # sequences past what was loaded: ids and numbers drawn from now on do not collide
     cur.execute("SELECT setval(pg_get_serial_sequence('core_ticket', 'id'), (SELECT max(id) FROM core_ticket))")
-    cur.execute("SELECT setval('core_ticket_number_incident', %s)", [first_number + n - 1])
-    for table in BIG_TABLES:
-        cur.execute(f"ALTER TABLE {table} RESET (autovacuum_enabled)")
-    started_vacuum = time.monotonic()
-    cur.execute("SET maintenance_work_mem = '1GB'")
-    for table in [*BIG_TABLES, "accounts_user", "accounts_team_members", "accounts_team", "accounts_organization",
-                  "catalog_service", "incidents_category"]:
-        cur.execute(f"VACUUM (ANALYZE) {table}")
-    vacuum_seconds = time.monotonic() - started_vacuum
+    if n:
+        cur.execute("SELECT setval('core_ticket_number_incident', %s)", [first_number + n - 1])
     cur.execute("SELECT count(*) FROM core_watcher")
     watchers = cur.fetchone()[0]
     conn.close()
     return {"incidents": n, "journal": journal_rows, "watchers": watchers, "copy_s": copy_seconds,
-            "vacuum_s": vacuum_seconds, "first_number": first_number}
+            "first_number": first_number, "first_id": first_id, "now": writer.now}
+
+
+def finish(url: str) -> float:
+    """Autovacuum back on, then VACUUM (ANALYZE) of everything loaded; returns the seconds it took."""
+    conn = psycopg2.connect(url)
+    conn.autocommit = True
+    cur = conn.cursor()
+    for table in BIG_TABLES:
+        cur.execute(f"ALTER TABLE {table} RESET (autovacuum_enabled)")
+    started = time.monotonic()
+    cur.execute("SET maintenance_work_mem = '1GB'")
+    for table in [*BIG_TABLES, "accounts_user", "accounts_team_members", "accounts_team", "accounts_organization",
+                  "catalog_service", "incidents_category"]:
+        cur.execute(f"VACUUM (ANALYZE) {table}")
+    conn.close()
+    return time.monotonic() - started
+
+
+# --- problems (COPY) ------------------------------------------------------------------------------------------------
+
+class ProblemWriter:
+    """Writes the COPY text of one chunk of problems: tickets, problem rows, their journal, the "caused by" links
+    from 1 to 5 incidents each (with the link's journal line on both tickets)."""
+
+    def __init__(self, ref: Reference, rng: random.Random, first_id: int, first_number: int, now: int,
+                 optional: list[str], incidents: TicketWriter, pools: dict[tuple[int, bool], list[int]],
+                 incident_number: tuple[int, int]):
+        self.ref, self.rng, self.first_id, self.first_number, self.now = ref, rng, first_id, first_number, now
+        self.with_responded = "responded_at" in optional
+        self.ts = incidents.ts  # the same day table
+        self.descriptions = incidents.descriptions
+        self.titles = [t.format(f"{s} {y}") for t in PROBLEM_TITLES for s in SUBJECTS for y in SYMPTOMS]
+        self.state_cum = cumulative([w for _s, w in PROBLEM_STATES])
+        self.priority_cum = cumulative(PROBLEM_PRIORITY_WEIGHTS)
+        # incidents to link, by (service id or 0, open): a problem's incidents are mostly of its service
+        self.pools = pools
+        self.all_incidents = [i for ids in pools.values() for i in ids]
+        self.inc_first_id, self.inc_first_number = incident_number
+        self.links = 0
+
+    def incident_number(self, pk: int) -> str:
+        return f"INC{self.inc_first_number + pk - self.inc_first_id:07d}"
+
+    def pick_incidents(self, service: int | None, open_problem: bool, k: int) -> list[int]:
+        r, rr = self.rng.random, self.rng.randrange
+        chosen: set[int] = set()
+        for _ in range(k * 3):
+            if len(chosen) == k:
+                break
+            pool = self.pools.get((service or 0, open_problem and r() < 0.6)) if r() < 0.85 else None
+            if not pool:
+                pool = self.all_incidents
+            if pool:
+                chosen.add(pool[rr(len(pool))])
+        return sorted(chosen)
+
+    def chunk(self, first: int, count: int) -> tuple[str, str, str, str, int]:
+        r, rr = self.rng.random, self.rng.randrange
+        ref, ts, now = self.ref, self.ts, self.now
+        agents, n_agents = ref.agent_ids, len(ref.agent_ids)
+        team_ids, team_members, team_cum, team_names = ref.team_ids, ref.team_members, ref.team_cum, ref.team_names
+        service_ids, service_team, service_cum = ref.service_ids, ref.service_team, ref.service_cum
+        cat_ids, n_cats = ref.category_ids, len(ref.category_ids)
+        titles, n_titles = self.titles, len(self.titles)
+        descriptions, n_desc = self.descriptions, len(self.descriptions)
+        span = SPAN_DAYS * DAY
+        with_responded = self.with_responded
+        tickets, problems, journal, links = [], [], [], []
+        t_app, p_app, j_app, l_app = tickets.append, problems.append, journal.append, links.append
+        for k in range(first, first + count):
+            tid = self.first_id + k
+            number = f"PRB{self.first_number + k:07d}"
+            state = PROBLEM_STATES[bisect(self.state_cum, r())][0]
+            is_open = state in PROBLEM_OPEN
+            p = bisect(self.priority_cum, r()) + 1
+            pairs = PRIORITY_PAIRS[min(p, 5)]
+            impact, urgency = pairs[rr(len(pairs))]
+            if r() < 0.9:
+                s = bisect(service_cum, r())
+                service = service_ids[s]
+                team = service_team[s] if r() < 0.75 else bisect(team_cum, r())
+            else:
+                service, team = None, bisect(team_cum, r())
+            members = team_members[team]
+            requester = members[rr(len(members))][0] if r() < 0.6 else agents[rr(n_agents)]
+            if state == "new":
+                assignee = members[rr(len(members))] if r() < 0.3 else None
+            elif state == "cancelled":
+                assignee = members[rr(len(members))] if r() < 0.4 else None
+            else:
+                assignee = members[rr(len(members))]
+            actor = assignee[0] if assignee else members[0][0]
+            category = cat_ids[rr(n_cats)] if r() < 0.7 else None
+            # when: open problems are recent (months), the others spread over the three years
+            if is_open:
+                opened = now - int(r() * r() * 180 * DAY) - rr(3600)
+                end = opened + int(r() * (now - 60 - opened))
+            elif state == "resolved":
+                opened = now - 14 * DAY - int(r() * 120 * DAY)
+                end = now - 60 - int(r() * 13 * DAY)
+            elif state == "cancelled":
+                opened = now - DAY - int(r() * span)
+                end = opened + 600 + rr(10 * DAY)
+                end = min(end, now - 60)
+            else:
+                opened = now - 90 * DAY - int(r() * (span - 90 * DAY))
+                end = opened + 3 * DAY + int(r() ** 2 * 80 * DAY)
+            path = PROBLEM_PATHS.get(state) or (["assessment", "cancelled"] if r() < 0.5 else ["cancelled"])
+            # the steps at sorted times between opening and the last change
+            times = sorted(opened + 300 + int(r() * (end - opened - 300)) for _ in path)
+            if path and state in ("resolved", "closed"):
+                times[-1] = end
+            opened_s = ts(opened)
+            j_app(f"field_change\tf\t\tstate\t\tnew\t{opened_s}\t{requester}\t{tid}\t\\N\n")
+            j_app(f"field_change\tf\t\tteam\t\t{team_names[team]}\t{opened_s}\t{requester}\t{tid}\t\\N\n")
+            versions = 1
+            if assignee:
+                versions += 1
+                j_app(f"field_change\tt\t\tassignee\t\t{assignee[1]}\t{ts(opened + 600)}\t{actor}\t{tid}\t\\N\n")
+            previous = "new"
+            root_cause = workaround = fix = related_change = ""
+            known_error_at = published_at = None
+            latest = opened + 600
+            resolved_at = closed_at = None
+            for step, t in zip(path, times, strict=True):
+                versions += 1
+                if step == "resolved":
+                    fix = FIXES[rr(len(FIXES))]
+                    resolved_at = ts(t)
+                    j_app(f"field_change\tt\t\tfix\t\t{fix}\t{resolved_at}\t{actor}\t{tid}\t\\N\n")
+                elif step in ("closed", "cancelled"):
+                    closed_at = ts(t)
+                j_app(f"field_change\tt\t\tstate\t{previous}\t{step}\t{ts(t)}\t{actor}\t{tid}\t\\N\n")
+                if step == "root_cause_analysis" and r() < 0.7:
+                    j_app(f"work_note\tt\t{PROBLEM_WORK_NOTES[rr(6)]}\t\t\t\t{ts(t + 3600)}\t{actor}\t{tid}\t\\N\n")
+                previous = step
+            if state in PROBLEM_ROOT_CAUSE and r() < PROBLEM_ROOT_CAUSE[state]:
+                # recorded during the analysis: before the fix started (or before the end for an open one)
+                rca_at = times[path.index("root_cause_analysis")] + 2 * 3600
+                if "fix_in_progress" in path:
+                    rca_at = min(rca_at, times[path.index("fix_in_progress")] - 60)
+                latest = rca_at + 60
+                root_cause = ROOT_CAUSES[rr(len(ROOT_CAUSES))]
+                versions += 1
+                j_app(f"field_change\tt\t\troot_cause\t\t{root_cause}\t{ts(rca_at)}\t{actor}\t{tid}\t\\N\n")
+                if r() < PROBLEM_WORKAROUND[state]:
+                    workaround = WORKAROUNDS[rr(len(WORKAROUNDS))]
+                    known = ts(rca_at + 60)
+                    known_error_at = known
+                    versions += 1
+                    j_app(f"field_change\tt\t\tworkaround\t\t{workaround}\t{known}\t{actor}\t{tid}\t\\N\n")
+                    if r() < 0.5:
+                        published_at = known
+                        j_app(f"field_change\tt\t\tworkaround_published\t\t"
+                              f"{'the requesters of its incidents' if r() < 0.6 else 'the service desk only'}\t"
+                              f"{known}\t{actor}\t{tid}\t\\N\n")
+                if "fix_in_progress" in path and r() < 0.6:
+                    related_change = f"CHG{rr(1001, 200_000):07d}"
+            last = max(times[-1] if times else opened + 600, latest)
+            if is_open and r() < 0.5:
+                last = min(now - 60, last + rr(3 * DAY))
+                j_app(f"work_note\tt\t{PROBLEM_WORK_NOTES[rr(6)]}\t\t\t\t{ts(last)}\t{actor}\t{tid}\t\\N\n")
+            updated = max(last, opened)
+            # the incidents it causes: linked while the problem was open (the first one when it was raised)
+            linked = self.pick_incidents(service, is_open, 1 + rr(5))
+            # an open problem only takes links: until now, or until it was resolved or cancelled
+            link_end = times[path.index("resolved") if "resolved" in path else -1] if not is_open else updated
+            for i, iid in enumerate(linked):
+                at = ts(opened if i == 0 else opened + int(r() * max(link_end - opened, 1)))
+                inc = self.incident_number(iid)
+                l_app(f"caused_by\t{at}\t{actor}\t{iid}\t{tid}\n")
+                j_app(f"field_change\tt\t\tlink\t\t{inc} caused by this\t{at}\t{actor}\t{tid}\t{iid}\n")
+                j_app(f"field_change\tt\t\tlink\t\tcaused by {number}\t{at}\t{actor}\t{iid}\t{tid}\n")
+            self.links += len(linked)
+            title = titles[rr(n_titles)]
+            t_app(
+                f"{tid}\t{number}\tproblem\t{title}\t{descriptions[rr(n_desc)]}\t{state}\t"
+                f"{'t' if is_open else 'f'}\t{impact}\t{urgency}\t{p}\t{opened_s}\t{ts(updated)}\t"
+                f"{resolved_at or NULL}\t{closed_at or NULL}\t{versions}\t{assignee[0] if assignee else NULL}\t"
+                f"{NULL}\t{requester}\t{service if service else NULL}\t{team_ids[team]}"
+                + (f"\t{NULL}\n" if with_responded else "\n")
+            )
+            p_app(
+                f"{tid}\t{category or NULL}\t{root_cause}\t{workaround}\t{fix}\t{related_change}\t"
+                f"{'t' if known_error_at else 'f'}\t{known_error_at or NULL}\t{published_at or NULL}\t"
+                f"{'t' if published_at and r() < 0.6 else 'f'}\n"
+            )
+        return "".join(tickets), "".join(problems), "".join(journal), "".join(links), len(journal)
+
+
+def incident_pools(cur) -> dict[tuple[int, bool], list[int]]:
+    """The generated incidents' ids by (service id or 0, open)."""
+    cur.execute("SELECT COALESCE(service_id, 0), active, array_agg(id ORDER BY id) FROM core_ticket "
+                "WHERE kind = 'incident' GROUP BY 1, 2")
+    return {(service, active): ids for service, active, ids in cur.fetchall()}
+
+
+def load_problems(url: str, ref: Reference, n: int, chunk_size: int, seed: int, incidents: dict) -> dict:
+    conn, cur, optional = open_loading(url, verbose=False)
+    first_id, first_number = first_free(cur, "problem", n)
+    started = time.monotonic()
+    pools = incident_pools(cur)
+    pools_seconds = time.monotonic() - started
+    inc_writer = TicketWriter(ref, random.Random(seed + 2), first_id, first_number, incidents["now"],
+                              max(incidents["incidents"], 1), optional)
+    writer = ProblemWriter(ref, random.Random(seed + 3), first_id, first_number, incidents["now"], optional,
+                           inc_writer, pools, (incidents["first_id"], incidents["first_number"]))
+
+    def chunks():
+        for first in range(0, n, chunk_size):
+            count = min(chunk_size, n - first)
+            t_text, p_text, j_text, l_text, j_rows = writer.chunk(first, count)
+            yield (first + count,
+                   [("core_ticket", [*TICKET_COLUMNS, *optional], t_text), ("problems_problem", PROBLEM_COLUMNS,
+                                                                             p_text)],
+                   [("core_journalentry", LINK_JOURNAL_COLUMNS, j_text), ("core_ticketlink", LINK_COLUMNS, l_text)],
+                   j_rows)
+
+    journal_rows, copy_seconds = stream(chunks(), n, url, "problems")
+    cur.execute("SELECT setval(pg_get_serial_sequence('core_ticket', 'id'), (SELECT max(id) FROM core_ticket))")
+    if n:
+        cur.execute("SELECT setval('core_ticket_number_problem', %s)", [first_number + n - 1])
+    conn.close()
+    return {"problems": n, "journal": journal_rows, "links": writer.links, "copy_s": copy_seconds + pools_seconds,
+            "first_number": first_number}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--incidents", type=int, default=1_000_000, help="how many incidents (default 1,000,000)")
+    parser.add_argument("--problems", type=int, default=None,
+                        help="how many problems (default: a tenth of --incidents, 100,000 for 1M)")
     parser.add_argument("--database-url", default=None,
                         help="postgres://... URL, a database name, or 10k / 1m (default $BENCH_DATABASE_URL or 10k)")
     parser.add_argument("--recreate", action="store_true", help="drop and create the (itsm_bench*) database first")
-    parser.add_argument("--chunk", type=int, default=10_000, help="incidents per COPY chunk")
+    parser.add_argument("--chunk", type=int, default=10_000, help="incidents (problems) per COPY chunk")
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args()
+    n_problems = args.incidents // 10 if args.problems is None else args.problems
     url = database_url(args.database_url)
     total_started = time.monotonic()
     print(f"Database {database_name(url)}: migrating", flush=True)
@@ -634,15 +948,27 @@ def main() -> None:
           + f"  ({referenced - migrated:.1f}s)", flush=True)
     print(f"Loading {args.incidents:,} incidents with COPY", flush=True)
     stats = load_incidents(url, ref, args.incidents, args.chunk, args.seed)
-    total = time.monotonic() - total_started
     rows = stats["incidents"] * 2 + stats["journal"] + stats["watchers"]
     print(f"Loaded {stats['incidents']:,} incidents (tickets + incident rows), {stats['journal']:,} journal entries "
-          f"({stats['journal'] / stats['incidents']:.2f} per incident), {stats['watchers']:,} watchers "
+          f"({stats['journal'] / max(stats['incidents'], 1):.2f} per incident), {stats['watchers']:,} watchers "
           f"in {stats['copy_s']:.1f}s: {stats['incidents'] / stats['copy_s']:,.0f} incidents/s, "
           f"{rows / stats['copy_s']:,.0f} rows/s", flush=True)
-    print(f"VACUUM (ANALYZE): {stats['vacuum_s']:.1f}s", flush=True)
-    print(f"Numbers INC{stats['first_number']:07d}..INC{stats['first_number'] + stats['incidents'] - 1:07d}; "
-          f"sequences advanced", flush=True)
+    print(f"Numbers INC{stats['first_number']:07d}..INC{stats['first_number'] + stats['incidents'] - 1:07d}",
+          flush=True)
+    if n_problems > 0:
+        print(f"Loading {n_problems:,} problems with COPY (and their links from incidents)", flush=True)
+        pstats = load_problems(url, ref, n_problems, args.chunk, args.seed, stats)
+        rows = pstats["problems"] * 2 + pstats["journal"] + pstats["links"]
+        print(f"Loaded {pstats['problems']:,} problems (tickets + problem rows), {pstats['journal']:,} journal "
+              f"entries (link lines on both sides included), {pstats['links']:,} caused-by links "
+              f"({pstats['links'] / pstats['problems']:.2f} incidents per problem) in {pstats['copy_s']:.1f}s: "
+              f"{pstats['problems'] / pstats['copy_s']:,.0f} problems/s, {rows / pstats['copy_s']:,.0f} rows/s",
+              flush=True)
+        print(f"Numbers PRB{pstats['first_number']:07d}..PRB{pstats['first_number'] + n_problems - 1:07d}",
+              flush=True)
+    vacuum_seconds = finish(url)
+    print(f"VACUUM (ANALYZE): {vacuum_seconds:.1f}s; sequences advanced", flush=True)
+    total = time.monotonic() - total_started
     print(f"Total time: {total:.1f}s ({math.floor(total / 60)} min {total % 60:.0f} s)", flush=True)
 
 

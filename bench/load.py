@@ -1,7 +1,8 @@
-"""HTTP load test of the agent pages and the incident API, against gunicorn on 127.0.0.1 only.
+"""HTTP load test of the agent pages and the incident and problem APIs, against gunicorn on 127.0.0.1 only.
 
     .venv/bin/python bench/load.py --database-url 1m                 # every scenario, 15 s each at 1 and 2 connections
     .venv/bin/python bench/load.py --database-url 10k --only ping,api_list_state --duration 5
+    .venv/bin/python bench/load.py --database-url 1m --only ping,problems --connections 1   # a kind's scenarios
 
 It starts gunicorn (2 sync workers, DEBUG=0, production settings minus TLS, ITSM_BENCH_VIEWS=1 for the one-query
 ceiling view), signs in as the benchmark agent (a session cookie for the pages, an API token from
@@ -63,6 +64,7 @@ class Scenario:
     body: str | None = None
     expect: int = 200
     check: str | None = None  # a regular expression the preflight answer must contain
+    kind: str = ""  # "incidents" or "problems": `--only problems` selects a kind's scenarios
     available: bool = True
     note: str = ""
     results: list[dict] = field(default_factory=list)
@@ -174,8 +176,21 @@ def scenario_data(url: str, agent: str) -> dict:
         service = cur.fetchone()[0]
         cur.execute("SELECT count(*) FROM core_ticket")
         tickets = cur.fetchone()[0]
+        cur.execute("SELECT count(*) FROM core_ticket WHERE kind = 'problem'")
+        problems = cur.fetchone()[0]
+        # problems the agent may open (their teams' or their own) with several linked incidents (3 to 5), most
+        # of them visible to the agent too (the page lists those): a random sample of 200
+        cur.execute(
+            "SELECT t.number FROM core_ticket t JOIN core_ticketlink l ON l.target_id = t.id AND l.kind = 'caused_by' "
+            "JOIN core_ticket i ON i.id = l.source_id "
+            "WHERE t.kind = 'problem' AND (t.team_id = ANY(%s) OR t.assignee_id = %s) "
+            "GROUP BY t.id HAVING count(*) >= 3 "
+            "AND count(*) FILTER (WHERE i.team_id = ANY(%s) OR i.assignee_id = %s) >= 2 "
+            "ORDER BY md5(t.number) LIMIT 200", [teams, agent_id, teams, agent_id])
+        problem_numbers = [r[0] for r in cur.fetchall()]
     conn.close()
-    return {"agent_id": agent_id, "teams": teams, "numbers": numbers, "service": service, "tickets": tickets}
+    return {"agent_id": agent_id, "teams": teams, "numbers": numbers, "service": service, "tickets": tickets,
+            "problems": problems, "problem_numbers": problem_numbers}
 
 
 def scenarios(data: dict, create_body: str | None) -> list[Scenario]:
@@ -186,7 +201,9 @@ def scenarios(data: dict, create_body: str | None) -> list[Scenario]:
         "impact": 2, "urgency": 2, "service": data["service"], "team": team,
     })
     number_re = r"INC\d{7}"
-    return [
+    problem_re = r"PRB\d{7}"
+    problem_numbers = data["problem_numbers"] or ["PRB0000000"]  # none generated: the preflight skips them
+    incidents = [
         Scenario("ping", "trivial view (1 query, ceiling)", ["/bench/ping/"], check=r'"teams"'),
         Scenario("agent_home", "(extra) agent home /agent/: 4 queue counts", ["/agent/"], check=r"queue"),
         Scenario("queue_my_teams", "queue page ?queue=my-teams", ["/agent/incidents/?queue=my-teams"],
@@ -203,6 +220,24 @@ def scenarios(data: dict, create_body: str | None) -> list[Scenario]:
         Scenario("api_create", "API create POST /api/v1/incidents/", ["/api/v1/incidents/"], method="POST",
                  auth="token", body=body, expect=201, check=number_re),
     ]
+    for s in incidents[1:]:
+        s.kind = "incidents"
+    problems = [
+        Scenario("problem_queue", "problem queue /agent/problems/ (open)", ["/agent/problems/"], check=problem_re),
+        Scenario("problem_queue_known", "problem queue ?active=true&known_error=true",
+                 ["/agent/problems/?active=true&known_error=true"], check=problem_re),
+        Scenario("problem_page", "problem page /agent/problems/<number>/ (3-5 incidents)",
+                 [f"/agent/problems/{n}/" for n in problem_numbers], check=problem_re),
+        Scenario("known_errors_search", "known errors /agent/known-errors/?q=error",
+                 ["/agent/known-errors/?q=error"], check=problem_re),
+        Scenario("api_problem_list", "API list /api/v1/problems/?state=assessment&ordering=-updated_at",
+                 ["/api/v1/problems/?state=assessment&ordering=-updated_at"], auth="token", check=problem_re),
+        Scenario("api_problem_detail", "API detail /api/v1/problems/<number>/",
+                 [f"/api/v1/problems/{n}/" for n in problem_numbers], auth="token", check=problem_re),
+    ]
+    for s in problems:
+        s.kind = "problems"
+    return [*incidents, *problems]
 
 
 def headers_for(s: Scenario, cookie: str, token: str) -> dict[str, str]:
@@ -436,10 +471,12 @@ def main() -> None:
     parser.add_argument("--connections", default="1,2", help="comma-separated concurrent connections to test")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--only", default="", help="comma-separated scenario names")
+    parser.add_argument("--only", default="",
+                        help="comma-separated scenario names, or `incidents` / `problems` for a kind's scenarios")
     parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument("--create-body", default=None, help="JSON body of the API create scenario")
     parser.add_argument("--user", default=BENCH_AGENT)
+    parser.add_argument("--tag", default="", help="suffix of the output file (bench/out/load-<db>-<tag>.json)")
     parser.add_argument("--quiet-threshold", type=float, default=30,
                         help="before each measurement wait until the machine is at most this %% busy (shared box)")
     parser.add_argument("--quiet-wait", type=float, default=120, help="longest wait for quiet, in seconds")
@@ -461,7 +498,8 @@ def main() -> None:
     env = {**os.environ, **bench_environ(url)}
     port = free_port(args.port)
     base = f"http://{HOST}:{port}"
-    print(f"Database {db}: {data['tickets']:,} tickets; user {args.user} (teams {data['teams']}); "
+    print(f"Database {db}: {data['tickets']:,} tickets ({data['problems']:,} problems); user {args.user} "
+          f"(teams {data['teams']}); "
           f"gunicorn {args.workers} workers on {base}; client {client}", flush=True)
     suffix = "-whatif" if args.whatif else ""
     if args.whatif:
@@ -473,14 +511,15 @@ def main() -> None:
         if args.whatif:
             whatif_indexes(url, create=False)
         raise
-    results = {"database": db, "whatif": args.whatif, "tickets": data["tickets"], "client": client,
+    results = {"database": db, "whatif": args.whatif, "tickets": data["tickets"], "problems": data["problems"],
+               "client": client,
                "workers": args.workers, "duration": args.duration, "cpus": os.cpu_count(),
                "started": time.strftime("%Y-%m-%d %H:%M:%S"), "scenarios": []}
     try:
         cookie, token = sign_in(base, args.user, BENCH_PASSWORD)
         wanted = {x.strip() for x in args.only.split(",") if x.strip()}
         for s in scenarios(data, args.create_body):
-            if wanted and s.name not in wanted:
+            if wanted and s.name not in wanted and s.kind not in wanted:
                 continue
             headers = headers_for(s, cookie, token)
             preflight(base, s, headers)
@@ -524,28 +563,35 @@ def main() -> None:
         if args.whatif:
             whatif_indexes(url, create=False)
         remove_created(env, args.user)
-    out = OUT_DIR / f"load-{db}{suffix}.json"
+    out = OUT_DIR / f"load-{db}{suffix}{'-' + args.tag if args.tag else ''}.json"
     out.write_text(json.dumps(results, indent=2))
     print(f"Saved {out}")
     print_table(results)
 
 
 def print_table(results: dict) -> None:
-    ceiling = {r["connections"]: r["rps"] for s in results["scenarios"] if s["name"] == "ping" for r in s["runs"]}
+    """The run as a Markdown table; "x ping" is the latency relative to the same run's trivial view (p50 to p50,
+    p99 to p99, same connections), "% of ceiling" the throughput relative to it."""
+    ping = {r["connections"]: r for s in results["scenarios"] if s["name"] == "ping" for r in s["runs"]}
+    problems = f", {results['problems']:,} problems" if results.get("problems") else ""
     print(f"\n{results['database']}{' WITH THE PROPOSALS (what-if)' if results.get('whatif') else ''} "
-          f"({results['tickets']:,} tickets), {results['workers']} gunicorn workers, "
+          f"({results['tickets']:,} tickets{problems}), {results['workers']} gunicorn workers, "
           f"{results['client']}, {results['duration']:g} s per row\n")
-    print("| scenario | conns | req/s | % of ceiling | p50 ms | p90 ms | p99 ms | max ms | errors | "
-          "other programs' CPU |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| scenario | conns | req/s | % of ceiling | p50 ms | p90 ms | p99 ms | max ms | p50 x ping | p99 x ping | "
+          "errors | other programs' CPU |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    nan = float("nan")
     for s in results["scenarios"]:
         if not s["available"]:
-            print(f"| {s['label']} | | | | | | | | {s['note']} | |")
+            print(f"| {s['label']} | | | | | | | | | | {s['note']} | |")
         for r in s["runs"]:
-            pct = 100 * r["rps"] / ceiling[r["connections"]] if ceiling.get(r["connections"]) else float("nan")
+            base = ping.get(r["connections"])
+            pct = 100 * r["rps"] / base["rps"] if base else nan
+            x50 = r["p50_ms"] / base["p50_ms"] if base else nan
+            x99 = r["p99_ms"] / base["p99_ms"] if base else nan
             print(f"| {s['label']} | {r['connections']} | {r['rps']:.1f} | {pct:.0f}% | {r['p50_ms']:.1f} | "
-                  f"{r['p90_ms']:.1f} | {r['p99_ms']:.1f} | {r['max_ms']:.1f} | {r['errors']} | "
-                  f"{r.get('others_cpu_pct', float('nan')):.0f}% |")
+                  f"{r['p90_ms']:.1f} | {r['p99_ms']:.1f} | {r['max_ms']:.1f} | {x50:.1f} | {x99:.1f} | "
+                  f"{r['errors']} | {r.get('others_cpu_pct', nan):.0f}% |")
 
 
 if __name__ == "__main__":

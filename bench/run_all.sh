@@ -3,7 +3,8 @@
 # queue queries, then load-test the pages. See bench/README.md for what each step does and how long it takes.
 #
 # Knobs (environment):
-#   BENCH_SIZES="10k 1m"       which databases: 10k = itsm_bench_10k (10,000 incidents), 1m = itsm_bench_1m
+#   BENCH_SIZES="10k 1m"       which databases: 10k = itsm_bench_10k (10,000 incidents, 1,000 problems),
+#                              1m = itsm_bench_1m (1,000,000 incidents, 100,000 problems)
 #   BENCH_SKIP_GENERATE=1      reuse the databases already generated (generate.py --recreate drops them, and with
 #                              them the SLA rows bench/sla_generate.py adds to itsm_bench_1m)
 #   BENCH_DURATION=15          seconds measured per scenario and concurrency
@@ -36,7 +37,7 @@ for size in ${BENCH_SIZES:-10k 1m}; do
     $PY bench/generate.py --database-url "$size" --recreate --incidents "$incidents"
   fi
   echo "=== $size: explain"
-  $PY bench/explain.py --database-url "$size" $([ "${BENCH_SAVE:-0}" = "1" ] && echo --save)
+  $PY bench/explain.py --database-url "$size" --problems $([ "${BENCH_SAVE:-0}" = "1" ] && echo --save)
   echo "=== $size: load"
   $PY bench/load.py --database-url "$size" --duration "${BENCH_DURATION:-15}" \
     --connections "${BENCH_CONNECTIONS:-1,2}"
