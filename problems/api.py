@@ -158,6 +158,11 @@ class ProblemViewSet(TicketViewSet):
     write_serializer = ProblemWriteSerializer
     transition_serializer = ProblemTransitionSerializer
 
+    def visible(self) -> Any:
+        """The access rule, with kind= on the core table: it steers PostgreSQL off a plan that reads every
+        ticket for a filter only problems meet (bench/RESULTS.md, problems: 309 -> 14 ms at 1M)."""
+        return super().visible().filter(kind=PROBLEM.key)
+
     def with_related(self, queryset: Any, *, visible: Any = None, detail: bool = False) -> Any:
         return super().with_related(queryset, visible=visible, detail=detail).defer("search").annotate(
             incident_count=services.incident_count())

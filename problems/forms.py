@@ -13,6 +13,7 @@ from accounts.roles import Role
 from core.form_fields import PersonField, TicketNumberField, TicketNumbersField
 from core.limits import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
 from core.models import Impact, Urgency
+from core.widgets import FastSelect
 from incidents.models import Category, Incident
 from problems.choices import State
 from problems.models import Problem
@@ -35,12 +36,14 @@ class ProblemForm(forms.Form):
 
     title = forms.CharField(max_length=TITLE_MAX_LENGTH)
     description = text_field("Description (symptoms)")
-    impact = forms.TypedChoiceField(choices=Impact.choices, coerce=int)
-    urgency = forms.TypedChoiceField(choices=Urgency.choices, coerce=int)
-    category = forms.ModelChoiceField(Category.objects.filter(parent__isnull=True, active=True), required=False)
-    service = forms.ModelChoiceField(Service._default_manager.filter(active=True), required=False)
-    team = forms.ModelChoiceField(Team.objects.order_by("name"), required=False, label="Assignment group")
-    assignee = PersonField(User.objects.none(), required=False, label="Problem manager / analyst")
+    impact = forms.TypedChoiceField(choices=Impact.choices, coerce=int, widget=FastSelect)
+    urgency = forms.TypedChoiceField(choices=Urgency.choices, coerce=int, widget=FastSelect)
+    category = forms.ModelChoiceField(Category.objects.filter(parent__isnull=True, active=True), required=False,
+                                      widget=FastSelect)
+    service = forms.ModelChoiceField(Service._default_manager.filter(active=True), required=False, widget=FastSelect)
+    team = forms.ModelChoiceField(Team.objects.order_by("name"), required=False, label="Assignment group",
+                                  widget=FastSelect)
+    assignee = PersonField(User.objects.none(), required=False, label="Problem manager / analyst", widget=FastSelect)
     root_cause = text_field("Root cause")
     workaround = text_field("Workaround")
     fix = text_field("Permanent fix", rows=3)
