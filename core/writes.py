@@ -198,7 +198,7 @@ def create(kind: Kind, actor: Any, data: Mapping[str, Any], *, preset: Mapping[s
             f"A new {kind.label.lower()} starts as '{initial}'; change its state afterwards."]})
     validate_choices(kind, data)
     limits.check_texts(data)
-    if not str(data.get("title", "")).strip():
+    if "title" not in data:  # a title given empty is refused by validate_choices
         raise ValidationError({"title": ["A title is required."]})
     data = resolve_references(kind, data)
     data.setdefault("requester", actor)

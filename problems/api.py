@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.urls import URLPattern
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, status
@@ -125,15 +124,6 @@ class LinkedIncidentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-def visible_incidents(user: Any, ids: list[int], field: str = "incidents") -> list[Incident]:
-    """The incidents of `ids`, each one the caller can see (else an error naming it on `field`)."""
-    found = {i.pk: i for i in Incident.objects.visible_to(user).filter(pk__in=ids)}
-    missing = [str(pk) for pk in ids if pk not in found]
-    if missing:
-        raise ValidationError({field: [f"No incident with id {', '.join(missing)} that you can see."]})
-    return [found[pk] for pk in ids]
-
-
 @extend_schema_view(
     list=extend_schema(summary="Problems (the service desk only)", responses=ProblemSerializer),
     retrieve=extend_schema(summary="One problem", responses=ProblemDetailSerializer),
@@ -168,7 +158,7 @@ class ProblemViewSet(TicketViewSet):
             incident_count=services.incident_count())
 
     def perform_create_ticket(self, data: dict[str, Any]) -> Problem:
-        incidents = visible_incidents(self.request.user, data.pop("incidents", []))
+        incidents = services.visible_incidents(self.request.user, ids=data.pop("incidents", []))
         return services.create_problem(self.request.user, data, incidents=incidents)
 
     def perform_transition(self, ticket: Any, data: dict[str, Any]) -> Problem:
@@ -185,7 +175,8 @@ class ProblemViewSet(TicketViewSet):
         code: int = status.HTTP_200_OK
         if request.method == "POST":
             incident_id = self.validated(LinkIncidentSerializer(data=request.data))["incident"]
-            services.link_incident(problem, visible_incidents(request.user, [incident_id], "incident")[0],
+            services.link_incident(problem, services.visible_incidents(request.user, ids=[incident_id],
+                                                                       field="incident")[0],
                                    request.user)
             code = status.HTTP_201_CREATED
         incidents = services.linked_incidents(problem).filter(

@@ -35,9 +35,10 @@ class Endpoint:
     method: str
     path: str  # after /api/v1/{kind}/{number}/
     ok: int
-    body: Callable[[], dict[str, Any]] | None = None
+    body: Callable[..., dict[str, Any]] | None = None  # here without arguments; the ticket's matrix: the ticket
     multipart: bool = False
     overrides: dict[str, int] = field(default_factory=dict)  # roles that see the ticket but get another status
+    refused: frozenset[str] = frozenset()  # roles refused whatever the ticket (403 before any lookup)
     journal: tuple[str, str] | None = None  # (kind, field) of the entry a success leaves; None for reads
 
 

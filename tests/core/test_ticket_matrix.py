@@ -10,32 +10,16 @@ see, and the list and the detail cost the same number of queries whatever the nu
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core import services as core_services
 from core.models import JournalEntry, Ticket
-from tests.core.test_child_matrix import KINDS, client, world_fixture  # noqa: F401  (registers `world`)
+from tests.core.test_child_matrix import KINDS, Endpoint, client, world_fixture  # noqa: F401  (registers `world`)
 from tests.incidents.api_support import END_USERS, ROLES
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.core.chore_urls")]
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    name: str
-    method: str
-    path: str  # after /api/v1/{kind}/{number}/
-    ok: int
-    body: Callable[[Ticket], dict[str, Any]] | None = None
-    overrides: dict[str, int] = field(default_factory=dict)  # roles that see the ticket but get another status
-    refused: frozenset[str] = frozenset()  # roles refused whatever the ticket (403 before any lookup)
-    journal: tuple[str, str] | None = None  # (kind, field) of the entry a success leaves; None for reads
 
 
 NO_TEAM = {"manager": 400, "admin": 400}  # take: they belong to no team

@@ -3,6 +3,8 @@ workaround (a known error), publishes the workaround to the requesters, and reso
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
@@ -73,3 +75,18 @@ def test_an_agent_takes_a_problem_from_an_incident_to_its_resolution(page, incid
     page.goto(f"/agent/incidents/{incident.number}/")
     expect(page.get_by_test_id("linked-problem")).to_contain_text(problem.number)
     screenshot(page, "incident-with-problem")
+
+
+def test_j_and_k_walk_the_tickets_of_the_last_queue(page, incident):
+    sign_in(page, "agent1")
+    page.goto("/agent/incidents/?queue=open")
+    links = page.locator("a[data-ticket-link]")
+    first, second = links.nth(0).inner_text(), links.nth(1).inner_text()
+    page.keyboard.press("j")
+    expect(page).to_have_url(re.compile(f"/agent/incidents/{first}/$"))
+    page.keyboard.press("j")
+    expect(page).to_have_url(re.compile(f"/agent/incidents/{second}/$"))
+    page.keyboard.press("k")
+    expect(page).to_have_url(re.compile(f"/agent/incidents/{first}/$"))
+    page.get_by_role("textbox", name="Comment or work note").press("j")  # typing is typing, not walking
+    expect(page).to_have_url(re.compile(f"/agent/incidents/{first}/$"))
