@@ -38,7 +38,8 @@ class Kind:
     - Who writes what (core.writes): `end_user_create_fields` / `end_user_update_fields` (an end user raising /
       editing their own), `agent_fields` (the desk), `privileged_fields` (also writable with the permission
       `privileged_permission`, e.g. flagging an incident major). `transition_fields`: what a state change may
-      carry (a hold reason, resolution notes), taken by `transition_errors` / `on_move`.
+      carry (a hold reason, resolution notes), taken by `transition_errors` / `on_move`; `state_needs`: which of
+      them a move to each state takes (the ticket page's quick action asks for those).
     - `internal_fields`: fields whose changes end users never read in the history.
     """
 
@@ -62,6 +63,7 @@ class Kind:
     privileged_fields: ClassVar[frozenset[str]] = frozenset()
     privileged_permission: ClassVar[str] = ""
     transition_fields: ClassVar[frozenset[str]] = frozenset()
+    state_needs: ClassVar[Mapping[str, tuple[str, ...]]] = {}
     internal_fields: ClassVar[frozenset[str]] = frozenset({"impact", "priority"})
 
     @property

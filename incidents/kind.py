@@ -52,6 +52,7 @@ class IncidentKind(Kind):
     privileged_fields = frozenset({"major"})
     privileged_permission = "incidents.flag_major"
     transition_fields = frozenset({"hold_reason", "resolution_code", "resolution_notes"})
+    state_needs = {State.ON_HOLD: ("hold_reason",), State.RESOLVED: ("resolution_code", "resolution_notes")}
     # Field changes that end users do not see in the history.
     internal_fields = frozenset({"impact", "priority", "category", "subcategory", "channel", "major", "parent",
                                  "hold_reason"})

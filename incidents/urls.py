@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from incidents.views import agent_create, agent_queue, agent_ticket, portal
+from incidents.views import agent_create, agent_queue, portal
+from incidents.views.agent_ticket import PAGE
 
 urlpatterns = [
     # End users' portal
@@ -16,15 +17,5 @@ urlpatterns = [
     path("agent/incidents/", agent_queue.queue_list, name="agent-incidents"),
     path("agent/incidents/bulk/", agent_queue.bulk, name="agent-incidents-bulk"),
     path("agent/incidents/new/", agent_create.create, name="agent-incident-new"),
-    path("agent/incidents/<str:number>/", agent_ticket.detail, name="agent-incident"),
-    path("agent/incidents/<str:number>/comment/", agent_ticket.comment, name="agent-incident-comment"),
-    path("agent/incidents/<str:number>/take/", agent_ticket.take, name="agent-incident-take"),
-    path("agent/incidents/<str:number>/sla/", agent_ticket.sla_panel, name="agent-incident-sla"),
-    path("agent/incidents/<str:number>/state/", agent_ticket.change_state, name="agent-incident-state"),
-    path("agent/incidents/<str:number>/watchers/", agent_ticket.add_watcher, name="agent-incident-watcher-add"),
-    path("agent/incidents/<str:number>/watchers/<int:user_id>/remove/", agent_ticket.remove_watcher,
-         name="agent-incident-watcher-remove"),
-    path("agent/incidents/<str:number>/links/", agent_ticket.add_link, name="agent-incident-link-add"),
-    path("agent/incidents/<str:number>/links/<int:link_id>/remove/", agent_ticket.remove_link,
-         name="agent-incident-link-remove"),
+    *PAGE.urls("agent/incidents/"),
 ]

@@ -1,4 +1,5 @@
-"""The forms of the problem pages (the desk only). Who may set what is core.writes' decision."""
+"""The forms of the problem pages (the desk only): its fields panel and resolve action on the generic ticket page,
+and raising, linking and publishing. Who may set what is core.writes' decision."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from accounts.models import Team, User
-from accounts.roles import Role
 from core.form_fields import PersonField, TicketNumberField, TicketNumbersField
 from core.limits import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
 from core.models import Impact, Urgency
+from core.ticket_forms import AGENT_ROLES, TicketFieldsForm, active_or_current
 from core.widgets import FastSelect
 from incidents.models import Category, Incident
 from problems.choices import State
@@ -21,9 +22,6 @@ from problems.models import Problem
 # catalog.Service, read off the ticket (problems need not import the catalog app)
 Service = cast("type[models.Model]", Problem._meta.get_field("service").related_model)
 
-TEXTS = ("description", "root_cause", "workaround", "fix")
-FIELDS = ("title", "description", "impact", "urgency", "category", "service", "team", "assignee", "root_cause",
-          "workaround", "fix", "related_change")
 
 
 def text_field(label: str, rows: int = 4) -> forms.CharField:
@@ -31,49 +29,44 @@ def text_field(label: str, rows: int = 4) -> forms.CharField:
                            widget=forms.Textarea(attrs={"rows": rows}))
 
 
-class ProblemForm(forms.Form):
-    """The problem's fields, with the version the page was rendered with."""
+class ProblemForm(TicketFieldsForm):
+    """The problem's fields on its page: the analysis (root cause, workaround, fix) first, then the triage."""
 
     title = forms.CharField(max_length=TITLE_MAX_LENGTH)
     description = text_field("Description (symptoms)")
-    impact = forms.TypedChoiceField(choices=Impact.choices, coerce=int, widget=FastSelect)
-    urgency = forms.TypedChoiceField(choices=Urgency.choices, coerce=int, widget=FastSelect)
-    category = forms.ModelChoiceField(Category.objects.filter(parent__isnull=True, active=True), required=False,
-                                      widget=FastSelect)
-    service = forms.ModelChoiceField(Service._default_manager.filter(active=True), required=False, widget=FastSelect)
-    team = forms.ModelChoiceField(Team.objects.order_by("name"), required=False, label="Assignment group",
-                                  widget=FastSelect)
-    assignee = PersonField(User.objects.none(), required=False, label="Problem manager / analyst", widget=FastSelect)
     root_cause = text_field("Root cause")
     workaround = text_field("Workaround")
     fix = text_field("Permanent fix", rows=3)
     related_change = forms.CharField(max_length=100, required=False, label="Related change")
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    impact = forms.TypedChoiceField(choices=Impact.choices, coerce=int, widget=FastSelect)
+    urgency = forms.TypedChoiceField(choices=Urgency.choices, coerce=int, widget=FastSelect)
+    service = forms.ModelChoiceField(Service._default_manager.none(), required=False, widget=FastSelect)
+    category = forms.ModelChoiceField(Category.objects.none(), required=False, widget=FastSelect)
+    team = forms.ModelChoiceField(Team.objects.order_by("name"), required=False, label="Assignment group",
+                                  widget=FastSelect)
+    assignee = PersonField(User.objects.none(), required=False, label="Problem manager / analyst", widget=FastSelect)
 
-    def __init__(self, *args: Any, problem: Problem | None = None, **kwargs: Any) -> None:
-        if problem is not None and not args:
-            kwargs.setdefault("initial", {**{name: getattr(problem, name) for name in FIELDS},
-                                          "version": problem.version})
-        super().__init__(*args, **kwargs)
-        self.problem = problem
+    LAYOUT = [
+        ("title", "col-12"), ("description", "col-12"), ("root_cause", "col-12"), ("workaround", "col-12"),
+        ("fix", "col-12"), ("related_change", "col-sm-6"), ("service", "col-sm-6"), ("category", "col-sm-6"),
+        ("impact", "col-sm-6"), ("urgency", "col-sm-6"), ("team", "col-sm-6"), ("assignee", "col-sm-6"),
+    ]
+
+    def setup(self) -> None:
+        problem: Any = self.ticket
+        self.fields["service"].queryset = active_or_current(  # type: ignore[attr-defined]
+            Service._default_manager.all(), problem.service_id)
+        self.fields["category"].queryset = active_or_current(  # type: ignore[attr-defined]
+            Category.objects.filter(parent__isnull=True), problem.category_id)
         # only the members of the chosen team: an assignee picker of a team, never every agent of the desk
-        team_id = self.data.get("team") or (problem.team_id if problem else None)
-        members = User.objects.filter(role__in=[Role.AGENT, Role.MANAGER, Role.ADMIN], is_active=True)
+        team_id = self.data.get("team") if self.is_bound else problem.team_id
+        members = User.objects.filter(role__in=AGENT_ROLES, is_active=True)
         assignee = self.fields["assignee"]
         assert isinstance(assignee, forms.ModelChoiceField)
-        assignee.queryset = members.filter(teams=team_id).order_by("first_name", "last_name") \
-            if team_id and str(team_id).isdigit() else members.none()
-        if problem is None:
-            for name in ("root_cause", "workaround", "fix", "related_change", "version"):
-                self.fields.pop(name)
-
-    def changes(self) -> dict[str, Any]:
-        """The fields that differ from the problem (all of them for a new one)."""
-        data = {name: self.cleaned_data[name] for name in FIELDS if name in self.cleaned_data}
-        if self.problem is None:
-            return data
-        return {name: value for name, value in data.items() if value != getattr(self.problem, name)
-                and not (value in (None, "") and getattr(self.problem, name) in (None, ""))}
+        team = members.filter(teams=team_id) if team_id and str(team_id).isdigit() else members.none()
+        if problem.assignee_id:  # the current one stays valid (e.g. moved to another team meanwhile)
+            team = team | User.objects.filter(pk=problem.assignee_id)
+        assignee.queryset = team.distinct().order_by("first_name", "last_name")
 
 
 class TransitionForm(forms.Form):
@@ -130,8 +123,3 @@ class LinkIncidentForm(forms.Form):
             return services.visible_incidents(self.user, numbers=[self.cleaned_data["incident"]])[0]
         except ValidationError as exc:
             raise ValidationError(exc.message_dict["incidents"]) from exc
-
-
-class NoteForm(forms.Form):
-    body = forms.CharField(max_length=TEXT_MAX_LENGTH, strip=True, label="Work note",
-                           widget=forms.Textarea(attrs={"rows": 3, "data-shortcut": "c"}))

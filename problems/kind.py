@@ -37,6 +37,7 @@ class ProblemKind(Kind):
     end_user_update_fields = frozenset()
     agent_fields = FIELDS
     transition_fields = frozenset({"fix"})
+    state_needs = {State.RESOLVED: ("fix",)}
     internal_fields = FIELDS | {"priority", "known_error"}
 
     def may(self, user: Any, action: str, ticket: Ticket) -> bool | None:

@@ -1,25 +1,27 @@
-"""The problem pages of the agent workspace: the queue, the problem page, the known-error database, and the
-actions that raise or link a problem from an incident page."""
+"""The problem pages of the agent workspace: the queue, the problem page (the generic ticket page with the
+problem's panels), the known-error database, and the actions that raise or link a problem from incidents."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_POST
 
-from core import clock, journal, writes
+from core import clock, writes
 from core.net import safe_next
 from core.pagination import InvalidCursor, page_numbers, paginate_html
 from core.permissions import permission_required
 from core.queues import sort_links
-from core.services import ConflictError
 from core.ticket_filters import DEFAULT_ORDERING, parse_ordering
+from core.ticket_page import TicketPage
 from core.widgets import ListSelect
 from core.workflow import TransitionError
 from incidents.models import Incident
@@ -28,7 +30,6 @@ from problems.choices import State
 from problems.filters import ProblemFilter
 from problems.forms import (
     LinkIncidentForm,
-    NoteForm,
     ProblemForm,
     PublishForm,
     QueueRaiseOrLinkForm,
@@ -37,7 +38,6 @@ from problems.forms import (
 )
 from problems.kind import PROBLEM
 from problems.models import Problem
-from sla.display import timer_views
 
 PAGE_SIZE = 50
 ACTION_LABELS: dict[str, str] = {State.ASSESSMENT: "Start assessment", State.ROOT_CAUSE_ANALYSIS: "Analyse root cause",
@@ -47,12 +47,6 @@ ACTION_LABELS: dict[str, str] = {State.ASSESSMENT: "Start assessment", State.ROO
 
 def errors_of(exc: ValidationError | TransitionError) -> str:
     return " ".join(writes.messages_of(exc))
-
-
-def put_back(form: Any, exc: ValidationError | TransitionError) -> None:
-    """A refusal's messages on the form's fields (those of no field of the form above it)."""
-    for name, errors in writes.errors_by_field(exc).items():
-        form.add_error(name if name in form.fields else None, errors)
 
 
 def problems_for(user: Any) -> QuerySet[Problem]:
@@ -117,32 +111,51 @@ def known_errors(request: HttpRequest) -> HttpResponse:
                   status=200 if filterset.is_valid() else 400)
 
 
-def load(request: HttpRequest, number: str) -> Problem:
-    """The problem of the URL if the user may see it (404 otherwise)."""
-    return get_object_or_404(problems_for(request.user), number=number)
+class ProblemPage(TicketPage):
+    """The problem page: the generic ticket page (conversation, fields, SLA, files, watchers, links) with the
+    problem's incidents, its workaround and the similar open incidents as side panels."""
+
+    kind = PROBLEM
+    name = "agent-problem"
+    fields_form = ProblemForm
+    transition_form = TransitionForm
+    related = ("requester", "team", "assignee", "service", "category")
+    badges_template = "problems/agent/_badges.html"
+    side_templates = ("problems/agent/_incidents.html", "problems/agent/_workaround.html",
+                      "problems/agent/_similar.html")
+    action_labels = ACTION_LABELS
+    confirm = {State.CANCELLED: "Cancel {number}? A cancelled problem cannot be reopened."}
+    extra_needs = {State.RESOLVED: ("resolve_incidents",)}
+
+    def action_label(self, current: str, target: str) -> str:
+        if current == State.RESOLVED and target in PROBLEM.workflow.open_states:
+            return "Reopen"
+        return super().action_label(current, target)
+
+    def queryset(self, request: HttpRequest) -> QuerySet[Problem]:
+        return super().queryset(request).annotate(incident_count=services.incident_count())
+
+    def extra_context(self, request: HttpRequest, problem: Any, overrides: dict[str, Any]) -> dict[str, Any]:
+        user = request.user
+        return {
+            "incidents": services.linked_incidents(problem).filter(
+                pk__in=Incident.objects.visible_to(user).values("pk")).select_related("assignee"),
+            "similar": SimpleLazyObject(lambda: similar_open_incidents(problem, user)),
+            "publish_form": PublishForm(),
+            "incident_link_form": LinkIncidentForm(),
+            "is_open": problem.state in PROBLEM.workflow.open_states,
+        }
+
+    def move(self, request: HttpRequest, problem: Any, target: str, form: forms.Form) -> str:
+        """Resolving takes the permanent fix and may resolve the problem's open incidents."""
+        data = form.cleaned_data
+        moved = services.transition(problem, request.user, target, expected_version=data.get("version"),
+                                    fix=data.get("fix") or "", resolve_incidents=bool(data.get("resolve_incidents")))
+        return " ".join([f"{moved.problem.number} is now {moved.problem.get_state_display().lower()}.",
+                         *outcome_texts(moved.incidents, "Resolved with it:")])
 
 
-def page(request: HttpRequest, problem: Problem, status: int = 200, **forms_: Any) -> HttpResponse:
-    """The problem page; `forms_` replaces a form by the one that failed (with its input and errors)."""
-    incidents = services.linked_incidents(problem).filter(
-        pk__in=Incident.objects.visible_to(request.user).values("pk")).select_related("assignee")
-    context = {
-        "problem": problem, "incident": problem, "incidents": incidents,
-        "entries": journal.activity(problem, request.user),
-        "actions": [{"state": target, "label": ACTION_LABELS.get(target, PROBLEM.state_label(target))}
-                    for target in PROBLEM.workflow.allowed_from(problem.state)],
-        "is_open": problem.state in PROBLEM.workflow.open_states,
-        "editable": problem.state not in PROBLEM.workflow.final_states,
-        "fields_form": forms_.get("fields_form") or ProblemForm(problem=problem),
-        "transition_form": forms_.get("transition_form") or TransitionForm(initial={"version": problem.version}),
-        "publish_form": forms_.get("publish_form") or PublishForm(),
-        "link_form": forms_.get("link_form") or LinkIncidentForm(),
-        "note_form": forms_.get("note_form") or NoteForm(),
-        "failed_state": forms_.get("failed_state", ""),
-        "similar": similar_open_incidents(problem, request.user),
-        "sla_timers": timer_views(problem.pk),
-    }
-    return render(request, "problems/detail.html", context, status=status)
+PAGE = ProblemPage()
 
 
 def similar_open_incidents(problem: Problem, user: Any, limit: int = 10) -> QuerySet[Incident]:
@@ -154,88 +167,27 @@ def similar_open_incidents(problem: Problem, user: Any, limit: int = 10) -> Quer
                             category_id=problem.category_id).order_by("-opened_at")[:limit]
 
 
-@permission_required("tickets.work")
-def detail(request: HttpRequest, number: str) -> HttpResponse:
-    """GET: the problem page. POST: save its fields (with the version the form was rendered with)."""
-    problem = load(request, number)
-    if request.method != "POST":
-        return page(request, problem)
-    form = ProblemForm(request.POST, problem=problem)
-    if form.is_valid():
-        try:
-            changes = form.changes()
-            services.update_problem(problem, request.user, changes, expected_version=form.cleaned_data["version"])
-        except ConflictError:
-            messages.error(request, "Not saved: someone else changed this problem meanwhile. Your input is kept.")
-            return page(request, load(request, number), status=409, fields_form=form)
-        except ValidationError as exc:
-            put_back(form, exc)
-        else:
-            messages.success(request, "Saved." if changes else "Nothing to save: no field was changed.")
-            return redirect("agent-problem", number)
-    messages.error(request, "Not saved: correct the fields marked below.")
-    return page(request, problem, status=400, fields_form=form)
-
-
-@require_POST
-@permission_required("tickets.work")
-def take(request: HttpRequest, number: str) -> HttpResponse:
-    """Assign the problem to me (and start its assessment when it is new)."""
-    problem = load(request, number)
-    try:
-        services.take(problem, request.user)
-    except ValidationError as exc:
-        messages.error(request, errors_of(exc))
-    else:
-        messages.success(request, f"You took {problem.number}.")
-    return redirect("agent-problem", number)
-
-
-def outcome_messages(request: HttpRequest, outcome: services.Outcome | None, done: str) -> None:
-    """Say what an action did to the problem's incidents: how many, which refused and why, how many were left
-    alone because they are out of the agent's sight."""
+def outcome_texts(outcome: services.Outcome | None, done: str) -> list[str]:
+    """What an action did to the problem's incidents: how many, which refused and why, how many were left alone
+    because they are out of the agent's sight."""
     if outcome is None:
-        return
+        return []
+    texts = []
     if outcome.changed:
         count = len(outcome.changed)
-        messages.success(request, f"{done} {count} incident{'s' if count != 1 else ''}: {', '.join(outcome.changed)}.")
-    for number, errors in sorted(outcome.refused.items()):
-        messages.error(request, f"{number} was not changed: {' '.join(errors)}")
+        texts.append(f"{done} {count} incident{'s' if count != 1 else ''}: {', '.join(outcome.changed)}.")
+    texts += [f"{number} was not changed: {' '.join(errors)}" for number, errors in sorted(outcome.refused.items())]
     if outcome.out_of_sight:
-        messages.warning(request, f"{outcome.out_of_sight} open incident{'s' if outcome.out_of_sight != 1 else ''} "
-                                  "of other teams were left alone: their teams decide.")
-
-
-@require_POST
-@permission_required("tickets.work")
-def change_state(request: HttpRequest, number: str) -> HttpResponse:
-    """Move the problem; resolving takes the permanent fix and may resolve its open incidents."""
-    problem = load(request, number)
-    form = TransitionForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            moved = services.transition(problem, request.user, data["state"], expected_version=data["version"],
-                                        fix=data["fix"], resolve_incidents=data["resolve_incidents"])
-        except ConflictError:
-            messages.error(request, "This problem changed since you opened it, so nothing was done.")
-            return redirect("agent-problem", number)
-        except (ValidationError, TransitionError) as exc:
-            messages.error(request, f"{problem.number} was not changed: {errors_of(exc)}")
-            put_back(form, exc)
-            return page(request, problem, status=400, transition_form=form, failed_state=data["state"])
-        messages.success(request, f"{problem.number} is now {moved.problem.get_state_display().lower()}.")
-        outcome_messages(request, moved.incidents, "Resolved with it:")
-        return redirect("agent-problem", number)
-    messages.error(request, "Choose a valid state.")
-    return page(request, problem, status=400, transition_form=form)
+        texts.append(f"{outcome.out_of_sight} open incident{'s' if outcome.out_of_sight != 1 else ''} of other "
+                     "teams were left alone: their teams decide.")
+    return texts
 
 
 @require_POST
 @permission_required("tickets.work")
 def publish(request: HttpRequest, number: str) -> HttpResponse:
     """Push the workaround to the problem's open incidents, as work notes or as comments their requesters read."""
-    problem = load(request, number)
+    problem = PAGE.load(request, number)
     form = PublishForm(request.POST)
     if form.is_valid():
         try:
@@ -245,16 +197,17 @@ def publish(request: HttpRequest, number: str) -> HttpResponse:
         else:
             if not outcome.changed:
                 messages.success(request, "Workaround published: no open incident of yours to push it to yet.")
-            outcome_messages(request, outcome, "Workaround published to")
+            for text in outcome_texts(outcome, "Workaround published to"):
+                (messages.success if text.startswith("Workaround") else messages.warning)(request, text)
         return redirect("agent-problem", number)
-    return page(request, problem, status=400, publish_form=form)
+    return PAGE.render_page(request, problem, status=400, publish_form=form)
 
 
 @require_POST
 @permission_required("tickets.work")
 def link(request: HttpRequest, number: str) -> HttpResponse:
     """Link an incident (by number) to this problem."""
-    problem = load(request, number)
+    problem = PAGE.load(request, number)
     form = LinkIncidentForm(request.POST, user=request.user)
     if form.is_valid():
         try:
@@ -266,24 +219,7 @@ def link(request: HttpRequest, number: str) -> HttpResponse:
             messages.success(request, f"{number_} is linked to {problem.number}." if linked
                              else f"{number_} was already linked to {problem.number}.")
             return redirect(reverse("agent-problem", args=[number]) + "#incidents")
-    return page(request, problem, status=400, link_form=form)
-
-
-@require_POST
-@permission_required("tickets.work")
-def note(request: HttpRequest, number: str) -> HttpResponse:
-    """Add a work note (problems stay in the service desk: every note is internal)."""
-    problem = load(request, number)
-    form = NoteForm(request.POST)
-    if form.is_valid():
-        try:
-            writes.comment(problem, request.user, form.cleaned_data["body"], internal=True)
-        except ValidationError as exc:
-            form.add_error("body", errors_of(exc))
-        else:
-            messages.success(request, "Work note added.")
-            return redirect(reverse("agent-problem", args=[number]) + "#activity")
-    return page(request, problem, status=400, note_form=form)
+    return PAGE.render_page(request, problem, status=400, incident_link_form=form)
 
 
 @require_POST

@@ -19,6 +19,7 @@ from core import access, journal
 from core.models import Attachment, JournalEntry, JournalKind, Watcher
 from core.pagination import CappedPaginator, page_numbers
 from core.permissions import permission_required
+from core.ticket_page import post_reply
 from core.workflow import TransitionError
 from incidents import services
 from incidents.choices import REQUESTER_TRANSITIONS, Channel, HoldReason, State
@@ -30,7 +31,6 @@ from incidents.forms import (
     add_service_errors,
 )
 from incidents.models import Incident
-from incidents.views.common import post_reply
 
 PAGE_SIZE = 20
 # Public field changes an end user sees as small events in the conversation.

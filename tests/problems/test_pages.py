@@ -202,3 +202,37 @@ def test_the_queue_sorts_by_a_column_and_refuses_an_unknown_one(client, agent_a)
     assert 'aria-sort="ascending"' in by_priority.content.decode()
     bad = client.get(reverse("agent-problems"), {"ordering": "title"})
     assert bad.status_code == 400 and "Unknown ordering field(s): title" in bad.content.decode()
+
+
+def test_the_problem_page_is_the_generic_ticket_page_and_every_note_stays_internal(client, agent_a, incident):
+    from problems import services
+
+    problem = services.create_problem(agent_a, {"title": "Spooler hangs"}, incidents=[incident])
+    client.force_login(agent_a)
+    page = client.get(reverse("agent-problem", args=[problem.number])).content.decode()
+    for panel in ('id="watchers-panel"', 'id="links-panel"', 'id="sla-panel"', 'data-testid="comment-form"',
+                  'data-testid="incidents-panel"'):
+        assert panel in page
+    assert 'name="visibility"' not in page  # no "public" choice: problems stay in the desk
+
+    htmx = {"HTTP_HX_REQUEST": "true"}
+    posted = client.post(reverse("agent-problem-comment", args=[problem.number]),
+                         {"body": "Seen on three print servers.", "visibility": "public"}, **htmx)
+    assert posted.status_code == 200 and "Work note added." in posted.content.decode()
+    note = JournalEntry.objects.get(ticket_id=problem.pk, body="Seen on three print servers.")
+    assert note.internal
+
+
+def test_resolving_a_problem_on_its_page_says_which_incidents_were_resolved_with_it(client, agent_a, incident):
+    from problems import services
+
+    problem = services.create_problem(agent_a, {"title": "Spooler hangs"}, incidents=[incident])
+    problem = services.transition(problem, agent_a, "assessment").problem
+    client.force_login(agent_a)
+    response = client.post(reverse("agent-problem-state", args=[problem.number]),
+                           {"state": "resolved", "fix": "Driver updated.", "resolve_incidents": "on",
+                            "version": problem.version}, HTTP_HX_REQUEST="true")
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert f"{problem.number} is now resolved. Resolved with it: 1 incident: {incident.number}." in text
+    assert 'id="incidents"' in text and 'hx-swap-oob="true"' in text  # the incidents panel is refreshed too
