@@ -119,20 +119,14 @@ def captured(run, tables: re.Pattern = TICKET_TABLES, every: list | None = None)
 
 def orm_plans(users: dict) -> list[Plan]:
     from django.http import QueryDict
-    from django.utils.datastructures import MultiValueDict
 
-    from incidents.filters import QUEUES, IncidentFilter, parse_ordering
+    from incidents.filters import IncidentFilter, parse_ordering
     from incidents.models import Incident
+    from incidents.views.agent_queue import PAGE, QUEUES
 
-    try:  # build the queue querysets exactly like the queue page when it exists
-        from incidents.views.agent_queue import LIST_RELATED, queue_queryset
-    except ImportError:
-        LIST_RELATED = ("team", "assignee", "service", "requester")
-
-        def queue_queryset(user, queue):
-            base = Incident.objects.visible_to(user)
-            params = queue.params(user)
-            return IncidentFilter(MultiValueDict(params), queryset=base, user=user).qs if params else base
+    # the queue querysets exactly like the queue page (core.queue_page)
+    LIST_RELATED = PAGE.related
+    queue_queryset = PAGE.queue_queryset
 
     try:  # the pages count at most COUNT_CAP + 1 rows since the lists-at-scale change
         from core.pagination import capped_count

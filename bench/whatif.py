@@ -31,7 +31,7 @@ from proposals import COUNT_CAP  # noqa: E402
 
 from core import models as core_models  # noqa: E402
 from core.api import pagination  # noqa: E402
-from incidents.views import agent_queue, portal  # noqa: E402
+from incidents.views import portal  # noqa: E402
 
 
 def patch_visible_to() -> None:
@@ -64,22 +64,6 @@ def capped_count(self, queryset) -> int:
     return queryset.order_by().values("pk")[: COUNT_CAP + 1].count()
 
 
-_queue_queryset = agent_queue.queue_queryset
-_queue_summaries = agent_queue.queue_summaries
-
-
-def capped_queue_queryset(user, queue):
-    return _queue_queryset(user, queue).order_by().values("pk")[: COUNT_CAP + 1]  # queue_summaries only counts it
-
-
-def capped_queue_summaries(user) -> list[dict]:
-    agent_queue.queue_queryset = capped_queue_queryset  # gunicorn sync workers: one request at a time
-    try:
-        return _queue_summaries(user)
-    finally:
-        agent_queue.queue_queryset = _queue_queryset
-
-
 _select_render = forms.Select.render
 
 
@@ -103,7 +87,5 @@ def fast_select_render(self, name, value, attrs=None, renderer=None):
 
 patch_visible_to()
 forms.Select.render = fast_select_render
-agent_queue.queue_summaries = capped_queue_summaries
-agent_queue.Paginator = CappedPaginator
 portal.Paginator = CappedPaginator
 pagination.LimitOffsetPagination.get_count = capped_count

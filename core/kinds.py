@@ -40,7 +40,10 @@ class Kind:
       `privileged_permission`, e.g. flagging an incident major). `transition_fields`: what a state change may
       carry (a hold reason, resolution notes), taken by `transition_errors` / `on_move`; `state_needs`: which of
       them a move to each state takes (the ticket page's quick action asks for those).
-    - `internal_fields`: fields whose changes end users never read in the history.
+    - `end_user_hidden_fields`: the desk's own assessment and bookkeeping that end users never read, neither in
+      their API and pages nor as changes in the history (e.g. impact, an incident's channel or parent).
+      `internal_fields`: fields whose changes end users never read in the history (always a superset of the
+      hidden ones: `history_internal_fields` is their union, the one list the journal reads).
     """
 
     key: ClassVar[str]
@@ -64,7 +67,13 @@ class Kind:
     privileged_permission: ClassVar[str] = ""
     transition_fields: ClassVar[frozenset[str]] = frozenset()
     state_needs: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+    end_user_hidden_fields: ClassVar[frozenset[str]] = frozenset({"impact"})
     internal_fields: ClassVar[frozenset[str]] = frozenset({"impact", "priority"})
+
+    @property
+    def history_internal_fields(self) -> frozenset[str]:
+        """The fields whose changes end users never read: the internal ones and those hidden from them."""
+        return self.internal_fields | self.end_user_hidden_fields
 
     @property
     def model(self) -> type[Ticket]:

@@ -38,3 +38,25 @@ def search_people(actor: User, query: str, limit: int = PEOPLE_LIMIT) -> list[Us
             | Q(email__icontains=word)
         )
     return list(people.select_related("organization").order_by("first_name", "last_name", "username")[:limit])
+
+
+def team_agents(team_ids: list[int]) -> QuerySet[User]:
+    """The active agents of these teams, by name: who a ticket of one of them may be assigned to."""
+    return (User.objects.filter(role__in=[Role.AGENT, Role.MANAGER, Role.ADMIN], is_active=True,
+                                teams__in=team_ids).distinct().order_by("first_name", "last_name", "username"))
+
+
+def team_ids(value: object) -> list[int]:
+    """A team id typed in a form or a URL, as a list (empty when it is not one)."""
+    text = str(value or "").strip()
+    return [int(text)] if text.isdigit() and len(text) < 10 else []
+
+
+def assignee_choices(teams: list[int], current: User | None = None, *, blank: str = "Unassigned") -> list:
+    """The assignee picker's options: the agents of `teams` (a team has tens of agents, never the whole desk's
+    hundreds), and the current assignee even when they left the team meanwhile (a value is never dropped)."""
+    people = list(team_agents(teams)) if teams else []
+    choices: list = [("", blank), *[(person.pk, person.display_name) for person in people]]
+    if current is not None and current.pk not in {person.pk for person in people}:
+        choices.append((current.pk, current.display_name))
+    return choices

@@ -13,7 +13,7 @@ from typing import Any, ClassVar, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.functional import lazy
@@ -22,14 +22,14 @@ from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.text import format_lazy
 
-from accounts.models import Team, User
+from accounts.models import User
 from accounts.roles import Role
 from core import kept_uploads, kinds, limits
 from core import services as core_services
 from core.form_fields import TicketNumberField
 from core.limits import TEXT_MAX_LENGTH
 from core.models import LinkKind, Ticket
-from core.people import pickable_people, search_people
+from core.people import assignee_choices, pickable_people, search_people, team_ids
 from core.workflow import TransitionError
 
 MAX_FILES = 10
@@ -154,17 +154,21 @@ def active_or_current(queryset: QuerySet, current_pk: int | None) -> QuerySet:
     return queryset.filter(condition)
 
 
-def agent_choices(teams: QuerySet | None = None, *, blank: str | None = "Unassigned") -> list:
-    """Assignee choices grouped by team (optgroups), from two queries whatever the number of teams."""
-    agents = User.objects.filter(role__in=AGENT_ROLES, is_active=True).order_by("first_name", "last_name", "username")
-    teams = (teams if teams is not None else Team.objects.all()).prefetch_related(
-        Prefetch("members", queryset=agents, to_attr="agent_members")
-    )
-    choices: list = [("", blank)] if blank is not None else []
-    for team in teams:
-        if team.agent_members:
-            choices.append((team.name, [(u.pk, u.display_name) for u in team.agent_members]))
-    return choices
+def scope_assignee(form: forms.Form, *, team: Any, current: Any = None, blank: str = "Unassigned",
+                   fallback_teams: list[int] | None = None) -> None:
+    """Offer as assignees only the agents of the team chosen in `form` (its submitted team, else `team`), and
+    the current assignee: tens of options, never the whole desk's hundreds. Changing the team select reloads
+    the options (htmx, core.views_people.assignees); `fallback_teams` are offered while no team is chosen (a
+    bulk assignment that keeps each ticket's team offers the user's own teams' agents)."""
+    chosen = form.data.get(form.add_prefix("team")) if form.is_bound else team
+    assignee = form.fields["assignee"]
+    assert isinstance(assignee, forms.ChoiceField)
+    assignee.choices = assignee_choices(team_ids(chosen) or list(fallback_teams or []), current, blank=blank)
+    query = {"blank": blank, **({"fallback": "mine"} if fallback_teams is not None else {})}
+    form.fields["team"].widget.attrs.update({
+        "hx-get": f"{reverse('people-assignees')}?{urlencode(query)}", "hx-trigger": "change",
+        "hx-target": f"#{form['assignee'].auto_id}", "hx-swap": "innerHTML", "hx-sync": "this:replace",
+    })
 
 
 class TicketFieldsForm(forms.Form):

@@ -1,4 +1,5 @@
-"""The people picker's on-demand search (htmx): a short list of radio buttons to choose one person from."""
+"""The people pickers' on-demand parts (htmx): the search of a person (radio buttons to choose one from), and
+the assignee options of the team chosen in a form."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import User
 from core.models import Ticket
-from core.people import MIN_QUERY, search_people
+from core.people import MIN_QUERY, assignee_choices, search_people, team_ids
+from core.permissions import permission_required
 
 
 @login_required
@@ -27,3 +29,16 @@ def people_search(request: HttpRequest) -> HttpResponse:
         "people": search_people(cast(User, request.user), query), "query": query, "min_query": MIN_QUERY,
         "ticket": ticket, "name": name if name.isidentifier() else "user",
     })
+
+
+@permission_required("tickets.work")
+@require_GET
+def assignees(request: HttpRequest) -> HttpResponse:
+    """The options of an assignee select for `?team=` (htmx swaps them in when the team select changes): its
+    agents. Without a team, none (a ticket's assignee needs a team), or with `?fallback=mine` the agents of the
+    user's own teams (a bulk assignment that keeps each ticket's team). `?blank=` is the empty option's text."""
+    teams = team_ids(request.GET.get("team"))
+    if not teams and request.GET.get("fallback") == "mine":
+        teams = list(cast(User, request.user).teams.values_list("pk", flat=True))
+    blank = request.GET.get("blank", "Unassigned")[:40]
+    return render(request, "components/assignee_options.html", {"choices": assignee_choices(teams, blank=blank)})

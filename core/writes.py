@@ -143,7 +143,7 @@ def field_change(kind: Kind, name: str, old: Any, new: Any) -> FieldChange:
     """The journal's record of one field's change: codes for choice fields (core.journal shows their labels), the
     other ticket itself for a reference to a ticket (its number in the text, never its title), names for the
     other references."""
-    internal = name in kind.internal_fields
+    internal = name in kind.history_internal_fields
     if isinstance(old, Ticket) or isinstance(new, Ticket):
         return FieldChange(name, old.number if old else "", new.number if new else "", internal=internal,
                            old_ticket=old, new_ticket=new)

@@ -30,8 +30,8 @@ from core.ticket_forms import (  # noqa: F401 - the shared forms, under the name
     WatcherForm,
     active_or_current,
     add_service_errors,
-    agent_choices,
     attachments_field,
+    scope_assignee,
 )
 from core.widgets import FastSelect
 from incidents.choices import URGENCY_PLAIN, Channel, HoldReason, ResolutionCode, State
@@ -179,11 +179,7 @@ class AgentIncidentForm(TicketFieldsForm):
         self.fields["subcategory"].widget = SubcategorySelect(parents=parents)
         self.fields["subcategory"].widget.choices = self.fields["subcategory"].choices
         self.fields["assignee"].queryset = User.objects.filter(role__in=AGENT_ROLES)
-        choices = agent_choices()
-        offered = {pk for _group, options in choices[1:] for pk, _name in options}
-        if incident.assignee_id and incident.assignee_id not in offered:  # e.g. deactivated: never drop silently
-            choices.append(("Other", [(incident.assignee_id, incident.assignee.display_name)]))
-        self.fields["assignee"].choices = choices
+        scope_assignee(self, team=incident.team_id, current=incident.assignee)  # e.g. deactivated: kept
         if not can(self.user, "incidents.flag_major"):
             del self.fields["major"]
 
@@ -228,54 +224,3 @@ class TransitionForm(forms.Form):
         d = self.cleaned_data
         return {"hold_reason": d.get("hold_reason") or "", "resolution_code": d.get("resolution_code") or "",
                 "resolution_notes": d.get("resolution_notes") or ""}
-
-
-
-
-class BulkForm(forms.Form):
-    """Checked rows of the queue and what to do with them."""
-
-    action = forms.ChoiceField(choices=[("assign", "Assign"), ("transition", "Change state")])
-    numbers = forms.Field(required=False, widget=forms.MultipleHiddenInput)  # the ticked rows' numbers
-    team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False, empty_label="Keep the team",
-                                  widget=FastSelect,
-                                  label="Assignment group")
-    assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label="Assigned to",
-                                      widget=FastSelect)
-    state = forms.ChoiceField(
-        choices=[("", "Choose a state"), *[(v, label) for v, label in State.choices if v != State.NEW]],
-        required=False, label="New state",
-    )
-    hold_reason = TransitionForm.base_fields["hold_reason"]
-    resolution_code = TransitionForm.base_fields["resolution_code"]
-    resolution_notes = TransitionForm.base_fields["resolution_notes"]
-
-    MAX_ROWS = 500
-    NUMBER_MAX_LENGTH = 16  # core.models.Ticket.number
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = User.objects.filter(role__in=AGENT_ROLES)
-        self.fields["assignee"].choices = agent_choices(blank="Keep the assignee")
-
-    def clean_numbers(self) -> list[str]:
-        numbers = [str(n).strip().upper() for n in self.cleaned_data.get("numbers") or [] if str(n).strip()]
-        if not numbers:
-            raise ValidationError("Tick at least one incident.")
-        if len(numbers) > self.MAX_ROWS:
-            raise ValidationError(f"At most {self.MAX_ROWS} incidents at a time.")
-        bad = [n for n in numbers if not n.isprintable() or len(n) > self.NUMBER_MAX_LENGTH]
-        if bad:  # a NUL character would reach PostgreSQL (which refuses it) in the lookup of the rows
-            shown = ", ".join([f"“{n[:self.NUMBER_MAX_LENGTH]}…”" for n in bad if n.isprintable()][:3])
-            raise ValidationError(
-                f"Not an incident number: {shown}." if shown else "A ticked row is not an incident number."
-            )
-        return numbers
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        if cleaned.get("action") == "assign" and not (cleaned.get("team") or cleaned.get("assignee")):
-            self.add_error("team", "Choose a team or an assignee.")
-        if cleaned.get("action") == "transition" and not cleaned.get("state"):
-            self.add_error("state", "Choose the new state.")
-        return cleaned

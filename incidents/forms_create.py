@@ -20,9 +20,10 @@ from catalog.models import Service
 from core.limits import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
 from core.models import Impact, Urgency
 from core.people import pickable_people, search_people
+from core.ticket_forms import scope_assignee
 from core.widgets import FastSelect
 from incidents.choices import Channel
-from incidents.forms import AGENT_ROLES, SubcategorySelect, agent_choices, attachments_field
+from incidents.forms import AGENT_ROLES, SubcategorySelect, attachments_field
 from incidents.models import Category
 
 CALLER_TARGET = "caller-people"
@@ -72,7 +73,7 @@ class AgentCreateIncidentForm(forms.Form):
         self.fields["subcategory"].widget = SubcategorySelect(parents={str(c.pk): c.parent_id for c in subcategories})
         self.fields["subcategory"].widget.choices = self.fields["subcategory"].choices
         self.fields["assignee"].queryset = User.objects.filter(role__in=AGENT_ROLES)
-        self.fields["assignee"].choices = agent_choices()
+        scope_assignee(self, team=None, fallback_teams=list(actor.teams.values_list("pk", flat=True)))
 
     def people(self) -> list[User]:
         """The people offered as callers: the one chosen (if any) first, then those the search words find."""

@@ -53,9 +53,10 @@ class IncidentKind(Kind):
     privileged_permission = "incidents.flag_major"
     transition_fields = frozenset({"hold_reason", "resolution_code", "resolution_notes"})
     state_needs = {State.ON_HOLD: ("hold_reason",), State.RESOLVED: ("resolution_code", "resolution_notes")}
-    # Field changes that end users do not see in the history.
-    internal_fields = frozenset({"impact", "priority", "category", "subcategory", "channel", "major", "parent",
-                                 "hold_reason"})
+    # The desk's own assessment and bookkeeping: not in the end users' API and pages, nor in their history.
+    end_user_hidden_fields = frozenset({"impact", "channel", "major", "parent"})
+    # Field changes that end users do not see in the history (besides the hidden fields').
+    internal_fields = frozenset({"priority", "category", "subcategory", "hold_reason"})
 
     def clean(self, ticket: Any, actor: Any, data: dict[str, Any]) -> None:
         """The subcategory belongs to the category (a category change drops one that no longer fits); an
@@ -197,9 +198,9 @@ class IncidentKind(Kind):
         return super().escalate(ticket, action, escalation_team)
 
     def queue_summaries(self, user: Any) -> list[dict[str, Any]]:
-        from incidents.views.agent_queue import queue_summaries
+        from incidents.views.agent_queue import PAGE
 
-        return queue_summaries(user)
+        return PAGE.summaries(user)
 
     def portal_recent(self, user: Any, limit: int) -> list[Any]:
         from incidents.views.portal import portal_incidents, with_status_text

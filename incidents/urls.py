@@ -14,8 +14,7 @@ urlpatterns = [
     path("portal/incidents/<str:number>/state/", portal.change_state, name="portal-incident-state"),
     path("portal/incidents/<str:number>/withdraw/", portal.withdraw, name="portal-incident-withdraw"),
     # Agents' workspace
-    path("agent/incidents/", agent_queue.queue_list, name="agent-incidents"),
-    path("agent/incidents/bulk/", agent_queue.bulk, name="agent-incidents-bulk"),
+    *agent_queue.PAGE.urls("agent/incidents/"),
     path("agent/incidents/new/", agent_create.create, name="agent-incident-new"),
     *PAGE.urls("agent/incidents/"),
 ]

@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from core import views as core_views
 from core.views_attachments import attachment_download
-from core.views_people import people_search
+from core.views_people import assignees, people_search
 from core.views_presence import heartbeat
 
 urlpatterns = [
@@ -16,6 +16,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("attachments/<int:pk>/download/", attachment_download, name="attachment-download"),
     path("people/search/", people_search, name="people-search"),
+    path("people/assignees/", assignees, name="people-assignees"),
     path("tickets/<str:number>/presence/", heartbeat, name="ticket-presence"),
     path("", include("incidents.urls")),
     path("", include("problems.urls")),

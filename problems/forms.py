@@ -13,7 +13,7 @@ from accounts.models import Team, User
 from core.form_fields import PersonField, TicketNumberField, TicketNumbersField
 from core.limits import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
 from core.models import Impact, Urgency
-from core.ticket_forms import AGENT_ROLES, TicketFieldsForm, active_or_current
+from core.ticket_forms import AGENT_ROLES, TicketFieldsForm, active_or_current, scope_assignee
 from core.widgets import FastSelect
 from incidents.models import Category, Incident
 from problems.choices import State
@@ -58,15 +58,10 @@ class ProblemForm(TicketFieldsForm):
             Service._default_manager.all(), problem.service_id)
         self.fields["category"].queryset = active_or_current(  # type: ignore[attr-defined]
             Category.objects.filter(parent__isnull=True), problem.category_id)
-        # only the members of the chosen team: an assignee picker of a team, never every agent of the desk
-        team_id = self.data.get("team") if self.is_bound else problem.team_id
-        members = User.objects.filter(role__in=AGENT_ROLES, is_active=True)
         assignee = self.fields["assignee"]
         assert isinstance(assignee, forms.ModelChoiceField)
-        team = members.filter(teams=team_id) if team_id and str(team_id).isdigit() else members.none()
-        if problem.assignee_id:  # the current one stays valid (e.g. moved to another team meanwhile)
-            team = team | User.objects.filter(pk=problem.assignee_id)
-        assignee.queryset = team.distinct().order_by("first_name", "last_name")
+        assignee.queryset = User.objects.filter(role__in=AGENT_ROLES)  # core.writes checks the team membership
+        scope_assignee(self, team=problem.team_id, current=problem.assignee)
 
 
 class TransitionForm(forms.Form):

@@ -5,7 +5,7 @@ from django.urls import path
 from problems import views
 
 urlpatterns = [
-    path("agent/problems/", views.queue, name="agent-problems"),
+    *views.QUEUE.urls("agent/problems/"),
     path("agent/problems/new/", views.from_incidents, name="agent-problems-new"),
     path("agent/known-errors/", views.known_errors, name="agent-known-errors"),
     *views.PAGE.urls("agent/problems/"),

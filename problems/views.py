@@ -15,14 +15,12 @@ from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_POST
 
-from core import clock, writes
+from core import queue_page, writes
 from core.net import safe_next
-from core.pagination import InvalidCursor, page_numbers, paginate_html
+from core.pagination import page_numbers, paginate_html
 from core.permissions import permission_required
-from core.queues import sort_links
-from core.ticket_filters import DEFAULT_ORDERING, parse_ordering
+from core.queue_page import QueuePage, SavedQueue
 from core.ticket_page import TicketPage
-from core.widgets import ListSelect
 from core.workflow import TransitionError
 from incidents.models import Incident
 from problems import services
@@ -55,46 +53,42 @@ def problems_for(user: Any) -> QuerySet[Problem]:
         "team", "assignee", "service", "category__parent").annotate(incident_count=services.incident_count())
 
 
-def style_filters(form: Any) -> None:
-    """Single selects with words ("Any", "Open"), never a multi-select box or "Unknown"."""
-    for name in ("team", "service", "category"):
-        if name in form.fields:
-            field = form.fields[name]
-            field.widget = ListSelect(choices=[("", "Any"), *field.choices])
-    words = {"active": ("Open", "Closed or cancelled"), "known_error": ("Known errors only", "Not known errors")}
-    for name, (yes, no) in words.items():
-        if name in form.fields:
-            form.fields[name].widget.choices = [("unknown", "Any"), ("true", yes), ("false", no)]
-    form.fields["q"].label = "Text or number"
-    form.fields["q"].widget.attrs.update({"type": "search", "placeholder": "e.g. spooler, PRB0001001"})
+class ProblemQueue(QueuePage):
+    """The problem queues: open, mine, my teams' unassigned, known errors, recently updated."""
+
+    kind = PROBLEM
+    filterset = ProblemFilter
+    transition_form = TransitionForm
+    queues = [
+        SavedQueue("open", "All open", "Every open problem you can see.", queue_page.open_tickets),
+        SavedQueue("mine", "Assigned to me", "Open problems assigned to you.", queue_page.assigned_to_me),
+        SavedQueue("my-teams", "My teams - unassigned", "Open problems of your teams that nobody has taken yet.",
+                   queue_page.my_teams_unassigned),
+        SavedQueue("known-errors", "Known errors", "Open problems with a root cause and a workaround.",
+                   lambda user: {"active": ["true"], "known_error": ["true"]}),
+        SavedQueue("recent", "Recently updated", "Everything you can see, most recently updated first.",
+                   default_ordering=["-updated_at"]),
+    ]
+    default_queue = "open"
+    filter_layout = [
+        ("q", "col-md-6 col-xl-4", False), ("state", "col-md-6 col-xl-8", True),
+        ("priority", "col-md-6 col-xl-4", True), ("known_error", "col-sm-6 col-lg-3", False),
+        ("team", "col-sm-6 col-lg-3", False), ("assignee", "col-sm-6 col-lg-3", False),
+        ("unassigned", "col-sm-6 col-lg-3", False), ("service", "col-sm-6 col-lg-3", False),
+        ("category", "col-sm-6 col-lg-3", False),
+    ]
+    related = ("team", "assignee", "service")
+    show_caller = False
+    title_badges = "problems/agent/_title_badges.html"
+    extra_columns = [("Incidents", "problems/agent/_count_cell.html")]
+    links = [("Known-error database", "agent-known-errors")]
+    placeholder = "e.g. spooler, PRB0001001"
+
+    def annotate(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.annotate(incident_count=services.incident_count())
 
 
-@permission_required("tickets.work")
-def queue(request: HttpRequest) -> HttpResponse:
-    """Problems the agent can see, filtered by the kind's FilterSet (the open ones when no filter is given) and
-    sorted by a column; a bad filter, ordering or cursor answers 400 with the reason."""
-    params = request.GET.copy()
-    if not set(params) - {"page", "cursor", "ordering"}:
-        params["active"] = "true"
-    filterset = ProblemFilter(params, queryset=problems_for(request.user), request=request)
-    style_filters(filterset.form)
-    errors = []
-    try:
-        ordering = parse_ordering(request.GET.get("ordering"), [*DEFAULT_ORDERING, "-id"])
-    except ValueError as exc:
-        errors.append(str(exc))
-        ordering = [*DEFAULT_ORDERING, "-id"]
-    valid = filterset.is_valid() and not errors
-    rows = filterset.qs.order_by(*ordering) if valid else Problem.objects.none()
-    try:
-        page = paginate_html(rows, request.GET, PAGE_SIZE)
-    except InvalidCursor as exc:
-        errors.append(str(exc))
-        page = paginate_html(Problem.objects.none(), {}, PAGE_SIZE)
-    return render(request, "problems/queue.html", {
-        "page": page, "page_numbers": page_numbers(page), "form": filterset.form, "errors": errors,
-        "sort": sort_links(request, ordering), "now": clock.now(),
-    }, status=200 if valid and not errors else 400)
+QUEUE = ProblemQueue()
 
 
 @permission_required("tickets.work")
@@ -103,7 +97,7 @@ def known_errors(request: HttpRequest) -> HttpResponse:
     params = request.GET.copy()
     params.setdefault("known_error", "true")
     filterset = ProblemFilter(params, queryset=problems_for(request.user).filter(active=True), request=request)
-    style_filters(filterset.form)
+    QUEUE.style_filters(filterset.form)
     rows = filterset.qs.order_by("-known_error_at", "-id") if filterset.is_valid() else Problem.objects.none()
     page = paginate_html(rows, {"page": request.GET.get("page")}, PAGE_SIZE)
     return render(request, "problems/known_errors.html", {"page": page, "page_numbers": page_numbers(page),

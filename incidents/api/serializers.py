@@ -26,6 +26,7 @@ from core.api.tickets import MAX_ID
 from core.api.viewsets import VersionSerializer
 from core.limits import TEXT_MAX_LENGTH
 from incidents.choices import Channel, HoldReason, ResolutionCode, State
+from incidents.kind import INCIDENT
 from incidents.models import Category, Incident
 from sla.api.serializers import TicketSlaMixin
 
@@ -35,8 +36,8 @@ INCIDENT_FIELDS = [
     "resolution_notes", "opened_at", "updated_at", "resolved_at", "closed_at", "version",
 ]
 DETAIL_FIELDS = [*INCIDENT_FIELDS, "watchers", "links", "sla"]
-# The desk's own assessment and bookkeeping: not shown to end users (nor who else watches, nor linked tickets).
-END_USER_HIDDEN_FIELDS = frozenset({"impact", "channel", "major", "parent", "watchers", "links"})
+# The desk's own assessment and bookkeeping, as the kind declares it (nor who else watches, nor linked tickets).
+END_USER_HIDDEN_FIELDS = INCIDENT.end_user_hidden_fields | {"watchers", "links"}
 
 
 class IncidentRefSerializer(serializers.Serializer):

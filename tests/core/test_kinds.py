@@ -273,3 +273,23 @@ def test_a_new_kind_gets_the_child_endpoints_with_the_access_rule(chores, reques
     history = agent.get(f"{base}/history/").json()["results"]
     assert [(e["kind"], e["body"]) for e in history if e["kind"] != "field_change"][:2] == [
         ("work_note", "Checked the soil."), ("comment", "Thanks!")]
+
+
+@pytest.mark.django_db
+def test_a_field_hidden_from_end_users_is_internal_in_their_history(make_incident, requester_a, agent_a,
+                                                                     token_client):
+    """`end_user_hidden_fields` is the one declaration: the API leaves those fields out for end users and the
+    journal keeps their changes internal, without restating them in `internal_fields`."""
+    from incidents import services
+
+    incident = make_incident(requester_a, title="Printer offline")
+    kind = kinds.get("incident")
+    assert "channel" in kind.end_user_hidden_fields and "channel" not in kind.internal_fields
+    services.update_incident(incident, agent_a, {"channel": "phone", "urgency": 1})
+    url = f"/api/v1/incidents/{incident.number}/"
+    mine = token_client(requester_a).get(url).json()
+    assert "channel" not in mine and mine["urgency"] == 1
+    fields = [e.get("field") for e in token_client(requester_a).get(url + "history/").json()["results"]]
+    assert "urgency" in fields and "channel" not in fields
+    desk = [e.get("field") for e in token_client(agent_a).get(url + "history/").json()["results"]]
+    assert "channel" in desk

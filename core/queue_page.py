@@ -1,0 +1,379 @@
+"""The agent's queue page of any kind: saved queues as tabs, the kind's FilterSet in a filter panel, sorting by a
+column, paging, and bulk actions (assign, change state, and what other kinds offer) on the ticked rows.
+
+A kind gets its queue by declaring a `QueuePage` (its kind, FilterSet, saved queues, filter panel, columns) and
+adding `page.urls("agent/<plural>/")` to its URLs. The queryset always starts from the access rule
+(`visible_to(user)`), then the saved queue, then the user's filters; counting and paging happen in SQL and the
+displayed references are joined, so the number of queries does not grow with the rows. Unknown queues, bad
+filters, orderings or cursors answer 400 with the reason, never a 500.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, cast
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path, reverse
+from django.utils.datastructures import MultiValueDict
+from django.views.decorators.http import require_POST
+
+from accounts.models import Team, User
+from core import clock, kinds, writes
+from core.filters import DateOrDateTimeInput, describe_value
+from core.kinds import Kind
+from core.net import safe_next
+from core.pagination import COUNT_CAP, CappedPaginator, InvalidCursor, capped_count, page_numbers, paginate_html
+from core.people import team_agents
+from core.permissions import permission_required
+from core.queues import sort_links
+from core.ticket_filters import DEFAULT_ORDERING, parse_ordering
+from core.ticket_forms import AGENT_ROLES, scope_assignee
+from core.widgets import FastSelect, ListSelect
+
+# What people read for each ?ordering= field (core.ticket_filters.ORDERING_FIELDS).
+ORDERING_LABELS = {"priority": "priority", "updated_at": "last update", "opened_at": "opening time",
+                   "number": "number", "state": "state", "sla_due_at": "SLA due time"}
+SELECTION_KEY = "queue_selection"
+# How the yes/no filters read in the panel.
+YES_NO_WORDS = {"unassigned": ("Unassigned only", "Assigned only"), "active": ("Open", "Closed or cancelled"),
+                "known_error": ("Known errors only", "Not known errors")}
+
+
+def no_params(user: Any) -> dict[str, list[str]]:
+    """Everything the user may see."""
+    return {}
+
+
+def open_tickets(user: Any) -> dict[str, list[str]]:
+    return {"active": ["true"]}
+
+
+def assigned_to_me(user: Any) -> dict[str, list[str]]:
+    return {"assignee": [str(user.pk)], "active": ["true"]}
+
+
+def my_teams_unassigned(user: Any) -> dict[str, list[str]]:
+    return {"team": [str(t) for t in user.teams.values_list("pk", flat=True)] or ["0"], "unassigned": ["true"],
+            "active": ["true"]}
+
+
+@dataclass(frozen=True)
+class SavedQueue:
+    """A saved filter of a queue page (a tab): a name, what it shows, the filter parameters it applies for a user
+    (lists per key, like request.GET) and its ordering when the user chose none."""
+
+    slug: str
+    label: str
+    description: str
+    params: Callable[[Any], dict[str, list[str]]] = no_params
+    default_ordering: list[str] = field(default_factory=lambda: list(DEFAULT_ORDERING))
+
+
+class BulkForm(forms.Form):
+    """The ticked rows of a queue and what to do with them; `for_page` adds the kind's states and what a move
+    to each needs (a hold reason, resolution notes...)."""
+
+    action = forms.ChoiceField(choices=[("assign", "Assign"), ("transition", "Change state")])
+    numbers = forms.Field(required=False, widget=forms.MultipleHiddenInput)  # the ticked rows' numbers
+    team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False, empty_label="Keep the team",
+                                  widget=FastSelect, label="Assignment group")
+    assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label="Assigned to",
+                                      widget=FastSelect)
+    state = forms.ChoiceField(choices=[], required=False, label="New state")
+
+    MAX_ROWS = 500
+    NUMBER_MAX_LENGTH = 16  # core.models.Ticket.number
+    kind: ClassVar[Kind]
+    needs: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def for_page(cls, kind: Kind, transition_form: type[forms.Form]) -> type[BulkForm]:
+        needs = tuple(dict.fromkeys(name for names in kind.state_needs.values() for name in names))
+        attrs: dict[str, Any] = {name: transition_form.base_fields[name] for name in needs}
+        return type(f"{kind.label}BulkForm", (cls,), {**attrs, "kind": kind, "needs": needs})
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        assignee = self.fields["assignee"]
+        assert isinstance(assignee, forms.ModelChoiceField)
+        assignee.queryset = User.objects.filter(role__in=AGENT_ROLES)
+        # the chosen team's agents, else the user's own teams' (each ticket keeps its team)
+        scope_assignee(self, team=None, blank="Keep the assignee",
+                       fallback_teams=list(user.teams.values_list("pk", flat=True)))
+        workflow = self.kind.workflow
+        state = self.fields["state"]
+        assert isinstance(state, forms.ChoiceField)
+        state.choices = [("", "Choose a state"), *[(s, workflow.label(s)) for s in workflow.labels
+                                                   if s != workflow.initial]]
+
+    def clean_numbers(self) -> list[str]:
+        noun = self.kind.label.lower()
+        numbers = [str(n).strip().upper() for n in self.cleaned_data.get("numbers") or [] if str(n).strip()]
+        if not numbers:
+            raise ValidationError(f"Tick at least one {noun}.")
+        if len(numbers) > self.MAX_ROWS:
+            raise ValidationError(f"At most {self.MAX_ROWS} {self.kind.label_plural.lower()} at a time.")
+        bad = [n for n in numbers if not n.isprintable() or len(n) > self.NUMBER_MAX_LENGTH]
+        if bad:  # a NUL character would reach PostgreSQL (which refuses it) in the lookup of the rows
+            shown = ", ".join([f"“{n[:self.NUMBER_MAX_LENGTH]}…”" for n in bad if n.isprintable()][:3])
+            raise ValidationError(f"Not {'an' if noun[0] in 'aeiou' else 'a'} {noun} number: {shown}." if shown
+                                  else f"A ticked row is not {'an' if noun[0] in 'aeiou' else 'a'} {noun} number.")
+        return numbers
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("action") == "assign" and not (cleaned.get("team") or cleaned.get("assignee")):
+            self.add_error("team", "Choose a team or an assignee.")
+        if cleaned.get("action") == "transition" and not cleaned.get("state"):
+            self.add_error("state", "Choose the new state.")
+        return cleaned
+
+
+class QueuePage:
+    """The queue page of one kind. Subclasses declare the class attributes; `annotate` adds what the rows show
+    beyond the joined references (e.g. a problem's incident count)."""
+
+    kind: ClassVar[Kind]
+    filterset: ClassVar[type[Any]]
+    transition_form: ClassVar[type[forms.Form]]
+    queues: ClassVar[list[SavedQueue]]
+    default_queue: ClassVar[str]
+    # The filter panel: (filter name, grid class, inline choices); any other active filter (SLA drill-downs
+    # from the dashboard, dates from the API's vocabulary) is carried as a hidden input and summarised.
+    filter_layout: ClassVar[list[tuple[str, str, bool]]]
+    related: ClassVar[tuple[str, ...]] = ("team", "assignee", "service", "requester")
+    template: ClassVar[str] = "tickets/queue.html"
+    title_badges: ClassVar[str] = ""  # the kind's badges before a row's title (e.g. "Major")
+    extra_columns: ClassVar[list[tuple[str, str]]] = []  # (heading, cell template) after the assignee
+    show_caller: ClassVar[bool] = True
+    new_url_name: ClassVar[str] = ""  # the "New ..." button
+    links: ClassVar[list[tuple[str, str]]] = []  # (label, URL name) of other pages next to it
+    placeholder: ClassVar[str] = ""  # the search box's example
+    page_size: ClassVar[int] = 50
+
+    @property
+    def name(self) -> str:
+        return self.kind.queue_url_name
+
+    @property
+    def bulk_form(self) -> type[BulkForm]:
+        return BulkForm.for_page(self.kind, self.transition_form)
+
+    def queue(self, slug: str) -> SavedQueue | None:
+        return next((q for q in self.queues if q.slug == slug), None)
+
+    def annotate(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset
+
+    def queue_queryset(self, user: Any, queue: SavedQueue) -> QuerySet[Any]:
+        """The tickets of a saved queue, within what `user` may see (nothing when the queue's filter is void)."""
+        base = self.kind.model.objects.visible_to(user)
+        params = queue.params(user)
+        if not params:
+            return base
+        filterset = self.filterset(MultiValueDict(params), queryset=base, user=user)
+        return filterset.qs if filterset.is_valid() else base.none()
+
+    def summaries(self, user: Any) -> list[dict[str, Any]]:
+        """Each saved queue with its count (one capped COUNT each, through the access rule), for the home page."""
+        out = []
+        for q in self.queues:
+            count = capped_count(self.queue_queryset(user, q).order_by(*q.default_ordering))
+            out.append({"queue": q, "count": count if count <= COUNT_CAP else f"{COUNT_CAP}+",
+                        "url": f"{reverse(self.name)}?queue={q.slug}"})
+        return out
+
+    def style_filters(self, form: forms.Form, user: Any = None) -> None:
+        """Friendlier widgets for the filter panel: dates, words for yes/no filters ("Unassigned only"), check
+        boxes for the inline choices, single selects with "Any" for the others."""
+        for name, _css, inline in self.filter_layout:
+            field_ = form.fields.get(name)
+            if field_ is None or name == "q":
+                continue
+            if name in YES_NO_WORDS:
+                yes, no = YES_NO_WORDS[name]
+                field_.widget.choices = [("unknown", "Any"), ("true", yes), ("false", no)]
+            elif name.endswith(("_after", "_before")):
+                field_.widget = DateOrDateTimeInput()
+            elif inline:
+                field_.widget = forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"},
+                                                             choices=field_.choices)  # type: ignore[attr-defined]
+            elif name == "assignee" and user is not None:  # the agents of the user's teams, not the whole desk
+                teams = list(user.teams.values_list("pk", flat=True))
+                chosen = {str(v) for v in form.data.getlist(name)} if hasattr(form.data, "getlist") else set()
+                people = User.objects.filter(Q(pk__in=team_agents(teams).values("pk"))
+                                             | Q(pk__in=[v for v in chosen if v.isdigit() and len(v) < 10][:20]))
+                field_.widget = ListSelect(choices=[("", "Any"), *[(p.pk, p.display_name) for p in
+                                                                   people.order_by("first_name", "last_name")]])
+            elif hasattr(field_, "choices"):
+                field_.widget = ListSelect(choices=[("", "Any"), *field_.choices])
+        form.fields["q"].label = "Text or number"
+        form.fields["q"].widget.attrs.update({"type": "search", "placeholder": self.placeholder})
+
+    def tab_links(self, request: HttpRequest) -> dict[str, str]:
+        """Each tab's URL, carrying the current filters, search and sort (not the page): switching tabs keeps
+        what the user narrowed; "Clear filters" is the explicit way back."""
+        params = request.GET.copy()
+        for key in ("queue", "page", "cursor"):
+            params.pop(key, None)
+        extra = params.urlencode()
+        base = reverse(self.name)
+        return {q.slug: f"{base}?queue={q.slug}" + (f"&{extra}" if extra else "") for q in self.queues}
+
+    def view(self, request: HttpRequest) -> HttpResponse:
+        """A queue page."""
+        problems: list[str] = []
+        slug = request.GET.get("queue") or self.default_queue
+        queue = self.queue(slug)
+        if queue is None:
+            problems.append(f"Unknown queue “{slug}”. Known queues: {', '.join(q.label for q in self.queues)}.")
+            queue = self.queue(self.default_queue)
+            assert queue is not None
+        raw_ordering = request.GET.get("ordering", "")
+        try:
+            ordering = parse_ordering(raw_ordering, queue.default_ordering)
+        except ValueError:
+            problems.append(f"Cannot sort by “{raw_ordering}”. Sort by {', '.join(ORDERING_LABELS.values())}.")
+            ordering, raw_ordering = queue.default_ordering, ""
+        if not any(f.lstrip("-") in ("id", "number") for f in ordering):
+            ordering = [*ordering, "-id"]
+
+        filterset = self.filterset(request.GET, queryset=self.queue_queryset(request.user, queue), request=request)
+        form = filterset.form
+        self.style_filters(form, request.user)
+        valid = filterset.is_valid()
+        shown = {name for name, _css, _inline in self.filter_layout}
+        problems += [f"{form.fields[key].label or key.replace('_', ' ')}: {' '.join(errors)}"
+                     for key, errors in form.errors.items() if key in form.fields and key not in shown]
+        qs = filterset.qs if valid and not problems else self.kind.model.objects.none()
+        qs = self.annotate(qs.select_related(*self.related)).order_by(*ordering)
+        try:
+            page = paginate_html(qs, request.GET, self.page_size)
+        except InvalidCursor as exc:
+            problems.append(str(exc))
+            page = CappedPaginator(qs.none(), self.page_size).get_page(1)
+        selection = self.pop_selection(request)
+        for row in page.object_list:  # evaluates the page once; the template reuses these rows
+            row.selected = row.number in selection["numbers"]
+            row.bulk_failure = selection["failed"].get(row.number, "")
+        hidden_filters, hidden_summary = self.hidden_filters(request, form, shown)
+        filtering = any(value not in ("", "unknown") for key, values in request.GET.lists() if key in form.fields
+                        for value in values)
+        tabs = self.tab_links(request)
+        bulk_form = self.bulk_form(auto_id="bulk_%s", initial=selection["choices"], user=request.user)
+        context = {
+            "page_def": self, "kind": self.kind,
+            "queues": [(q, tabs[q.slug]) for q in self.queues], "queue": queue,
+            "filter_form": form, "filter_rows": [{"field": form[name], "css": css, "inline": inline}
+                                                 for name, css, inline in self.filter_layout if name in form.fields],
+            "filtering": filtering, "hidden_filters": hidden_filters, "hidden_summary": hidden_summary,
+            "problems": problems, "page": page, "page_numbers": page_numbers(page),
+            "sort": sort_links(request, ordering), "ordering": raw_ordering,
+            "bulk_form": bulk_form, "bulk_url_name": f"{self.name}-bulk",
+            "bulk_needs": [{"field": bulk_form[name], "state": state,
+                            "css": "col-12" if isinstance(bulk_form.fields[name].widget, forms.Textarea)
+                            else "col-sm-6"}
+                           for state, names in self.kind.state_needs.items() for name in names],
+            "other_bulk_actions": [action for other in kinds.registered()
+                                   for action in other.bulk_actions(self.kind.key, request.user)],
+            "selection": selection, "next_url": request.get_full_path(), "now": clock.now(),
+            "columns": 9 + self.show_caller + len(self.extra_columns),
+        }
+        return render(request, self.template, context, status=400 if problems or not valid else 200)
+
+    def hidden_filters(self, request: HttpRequest, form: forms.Form,
+                       shown: set[str]) -> tuple[list[tuple[str, str]], list[str]]:
+        """The active filters the panel does not show: (name, raw value) pairs for hidden inputs, and one line per
+        filter for people ("SLA breached: Yes", "Opened from: 3 Dec 2026, 17:26" in their time zone), never the
+        raw value of a valid filter."""
+        hidden, summary = [], []
+        cleaned_data = getattr(form, "cleaned_data", {})
+        for key, values in request.GET.lists():
+            if key not in form.fields or key in shown:
+                continue
+            values = [v for v in values if v not in ("", "unknown")]
+            hidden += [(key, v) for v in values]
+            if not values:
+                continue
+            field_ = form.fields[key]
+            text = describe_value(field_, cleaned_data.get(key)) if key not in form.errors else ""
+            if not text:  # not valid: what was typed, quoted (the error above says what is wrong)
+                text = ", ".join(f"“{v}”" for v in values)
+            summary.append(f"{field_.label or key.replace('_', ' ').capitalize()}: {text}")
+        return hidden, summary
+
+    # --- bulk actions ------------------------------------------------------------------------------
+
+    def bulk(self, request: HttpRequest) -> HttpResponse:
+        """Assign or change the state of the ticked tickets, each through the write path (one notification
+        action for all); report each failure and keep the selection when something failed."""
+        back = safe_next(request, reverse(self.name))
+        form = self.bulk_form(request.POST, user=request.user)
+        noun, plural = self.kind.label.lower(), self.kind.label_plural.lower()
+        if not form.is_valid():
+            for name, errors in form.errors.items():
+                label = form.fields[name].label if name in form.fields and name != "__all__" else ""
+                for error in errors:
+                    messages.error(request, f"{label}: {error}" if label else str(error))
+            self.keep_selection(request, form, {})
+            return redirect(back)
+        data = form.cleaned_data
+        numbers = data["numbers"]
+        model = self.kind.model
+        tickets = list(model.objects.visible_to(request.user)
+                       .filter(number__in=numbers).order_by("number"))
+        missing = sorted(set(numbers) - {t.number for t in tickets})
+        result = self.kind.action(self.run_bulk)(tickets, request.user, data)
+        verb = "Assigned" if data["action"] == "assign" else "Updated"
+        if result.updated:
+            count = len(result.updated)
+            messages.success(request, f"{verb} {count} {noun if count == 1 else plural}: "
+                                      f"{', '.join(result.updated)}.")
+        failed = {number: " ".join(errors) for number, errors in sorted(result.errors.items())}
+        failed.update({number: f"no such {noun} that you can see." for number in missing})
+        for number, reason in failed.items():
+            messages.error(request, f"{number}{' was not changed' if number not in missing else ''}: {reason}")
+        if failed:
+            self.keep_selection(request, form, failed)
+            messages.info(request, f"Your selection is kept: the {plural} that were not changed are highlighted.")
+        return redirect(back)
+
+    def run_bulk(self, tickets: list[Any], user: Any, data: dict[str, Any]) -> writes.BulkResult:
+        kind = self.kind
+        if data["action"] == "assign":
+            changes = {name: data[name] for name in ("team", "assignee") if data.get(name) is not None}
+            return writes.bulk(tickets, lambda t: writes.update(kind, t, user, changes))
+        target = data["state"]
+        fields = {name: data.get(name) or "" for name in kind.state_needs.get(target, ())}
+        return writes.bulk(tickets, lambda t: writes.transition(kind, t, user, target, fields=fields))
+
+    def keep_selection(self, request: HttpRequest, form: BulkForm, failed: dict[str, str]) -> None:
+        """After a bulk action that failed (wholly or for some rows): remember the ticked rows, what failed and
+        why, and the choices made, so that the queue shows them again once (the session carries them)."""
+        numbers = [n.strip().upper() for n in cast(Any, form.data).getlist("numbers") if n.strip()][:BulkForm.MAX_ROWS]
+        request.session[SELECTION_KEY] = {
+            "numbers": [n for n in numbers if n.isprintable() and len(n) <= BulkForm.NUMBER_MAX_LENGTH * 2],
+            "failed": failed,
+            "choices": {name: form.data.get(name, "") for name in ("action", "team", "assignee", "state",
+                                                                    *form.needs)},
+        }
+
+    @staticmethod
+    def pop_selection(request: HttpRequest) -> dict[str, Any]:
+        """The selection kept by the last failed bulk action (once), or an empty one."""
+        kept = request.session.pop(SELECTION_KEY, None) or {}
+        return {"numbers": set(kept.get("numbers", ())), "failed": kept.get("failed", {}),
+                "choices": kept.get("choices", {})}
+
+    def urls(self, base: str) -> list[URLPattern]:
+        """The queue and its bulk action under `base`, named after the kind's queue URL name."""
+        agent = permission_required("tickets.work")
+        return [path(base, agent(self.view), name=self.name),
+                path(f"{base}bulk/", agent(require_POST(self.bulk)), name=f"{self.name}-bulk")]
