@@ -205,10 +205,12 @@ class QueuePage:
             elif inline:
                 field_.widget = forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"},
                                                              choices=field_.choices)  # type: ignore[attr-defined]
-            elif name == "assignee" and user is not None:  # the agents of the user's teams, not the whole desk
+            elif name == "assignee" and user is not None:
+                # the agents of the user's teams (everyone's for a manager in no team), and those chosen
                 teams = list(user.teams.values_list("pk", flat=True))
                 chosen = {str(v) for v in form.data.getlist(name)} if hasattr(form.data, "getlist") else set()
-                people = User.objects.filter(Q(pk__in=team_agents(teams).values("pk"))
+                agents = team_agents(teams) if teams else User.objects.filter(role__in=AGENT_ROLES, is_active=True)
+                people = User.objects.filter(Q(pk__in=agents.values("pk"))
                                              | Q(pk__in=[v for v in chosen if v.isdigit() and len(v) < 10][:20]))
                 field_.widget = ListSelect(choices=[("", "Any"), *[(p.pk, p.display_name) for p in
                                                                    people.order_by("first_name", "last_name")]])

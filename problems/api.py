@@ -1,7 +1,7 @@
 """The problem REST API under /api/v1/problems/ (the desk only: end users get 403), on core.api.viewsets.
 
 Besides list, create, detail, PATCH, transition and take (with `resolve_incidents` on a move to resolved):
-- GET  /problems/{number}/incidents/          the incidents it causes; POST {"incident": id} links one;
+- GET  /problems/{number}/incidents/          the incidents it causes (paginated); POST {"incident": id} links one;
 - POST /problems/ with "incidents": [ids] raises a problem for the incidents it causes;
 - POST /problems/{number}/publish-workaround/  {"public": bool}: push the workaround to its open incidents;
 - the child endpoints every kind has (comments, history, attachments, watchers, links).
@@ -168,9 +168,10 @@ class ProblemViewSet(TicketViewSet):
 
     @extend_schema(summary="The incidents this problem causes", request=LinkIncidentSerializer,
                    responses={200: LinkedIncidentSerializer(many=True), 201: LinkedIncidentSerializer(many=True)})
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], filter_backends=[])
     def incidents(self, request: Request, number: str | None = None) -> Response:
-        """GET: the linked incidents the caller can see. POST {"incident": id}: link one more."""
+        """GET: the linked incidents the caller can see, newest first, a page at a time (`?limit=`, `?offset=`).
+        POST {"incident": id}: link one more (the answer is the first page)."""
         problem = self.lookup_ticket()
         code: int = status.HTTP_200_OK
         if request.method == "POST":
@@ -180,8 +181,11 @@ class ProblemViewSet(TicketViewSet):
                                    request.user)
             code = status.HTTP_201_CREATED
         incidents = services.linked_incidents(problem).filter(
-            pk__in=Incident.objects.visible_to(request.user).values("pk"))
-        return Response(LinkedIncidentSerializer(incidents, many=True).data, status=code)
+            pk__in=Incident.objects.visible_to(request.user).values("pk")).order_by("-opened_at", "-id")
+        page = self.paginate_queryset(incidents)  # a problem may cause thousands: pages, like every list
+        response = self.get_paginated_response(LinkedIncidentSerializer(page, many=True).data)
+        response.status_code = code
+        return response
 
     @extend_schema(summary="Publish the workaround to the open incidents", request=PublishSerializer,
                    responses={200: ProblemDetailSerializer})

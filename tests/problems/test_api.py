@@ -45,6 +45,8 @@ def test_a_problem_goes_from_incidents_to_a_known_error_and_is_resolved_with_the
     number = body["number"]
     assert number.startswith("PRB") and body["state"] == "new" and body["incident_count"] == 2
     assert response_numbers(client.get(f"{API}{number}/incidents/")) == {i.number for i in incidents}
+    first_page = client.get(f"{API}{number}/incidents/", {"limit": 1}).json()  # paginated like every list
+    assert first_page["count"] == 2 and len(first_page["results"]) == 1 and first_page["next"]
 
     taken = client.post(f"{API}{number}/take/", {}, format="json").json()
     assert (taken["state"], taken["assignee"]["id"]) == ("assessment", agent_a.pk)
@@ -81,7 +83,7 @@ def test_a_problem_goes_from_incidents_to_a_known_error_and_is_resolved_with_the
 
 def response_numbers(response) -> set[str]:
     assert response.status_code in (200, 201), response.json()
-    return {row["number"] for row in response.json()}
+    return {row["number"] for row in response.json()["results"]}
 
 
 def test_an_internal_workaround_stays_a_work_note_and_reaches_incidents_linked_later(

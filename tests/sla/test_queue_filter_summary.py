@@ -76,12 +76,17 @@ def test_an_opened_date_with_a_time_stays_visible_in_the_filter_panel(client, ag
     assert "979472" not in html.split('data-testid="filter-form"')[1].split("</form>")[0]
 
 
-def test_assignee_filter_options_are_names(client, agent_a, agent_b):
-    client.force_login(agent_a)
-    html = client.get(reverse("agent-incidents")).content.decode()
-    select = html.split('name="assignee" class="form-select" id="id_assignee"')[1].split("</select>")[0]
-    assert f">{agent_a.display_name}</option>" in select and f">{agent_b.display_name}</option>" in select
-    assert f">{agent_a.username}</option>" not in select
+def test_assignee_filter_options_are_names_of_the_users_teams_and_those_chosen(client, agent_a, agent_b, manager):
+    def options(user, **params) -> str:
+        client.force_login(user)
+        html = client.get(reverse("agent-incidents"), params).content.decode()
+        return html.split('name="assignee" class="form-select" id="id_assignee"')[1].split("</select>")[0]
+
+    select = options(agent_a)
+    assert f">{agent_a.display_name}</option>" in select and f">{agent_a.username}</option>" not in select
+    assert agent_b.display_name not in select  # another team's agent: not among hundreds of options
+    assert f">{agent_b.display_name}</option>" in options(agent_a, assignee=agent_b.pk)  # unless chosen
+    assert f">{agent_b.display_name}</option>" in options(manager)  # a manager in no team: every agent
 
 
 def test_the_filtered_instants_are_unchanged(client, agent_a, make_incident, requester_a):
