@@ -1,9 +1,14 @@
-"""Template helpers for accessible, consistently styled form fields."""
+"""Template helpers: accessible, consistently styled form fields, avatars, and times in table cells."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django import forms, template
 from django.forms.boundfield import BoundField
+from django.utils import timezone
+from django.utils.dates import MONTHS_3
+from django.utils.html import format_html
 
 register = template.Library()
 
@@ -43,3 +48,16 @@ def avatar(user: object, size: str = "sm") -> dict[str, object]:
     initials = "".join(w[0] for w in words[:2]).upper() or "?"
     hue = int(getattr(user, "pk", 0) or 0) % AVATAR_HUES if user is not None else "system"
     return {"initials": initials, "name": name, "hue": hue, "size": size}
+
+
+@register.simple_tag
+def stamp(value: datetime | None) -> str:
+    """A table cell's time: `<time>` with the short local time ("3 Dec 17:26"), the full one as its tooltip and
+    ISO 8601 in `datetime`, from one time zone conversion (three `date` filters per cell were a tenth of a
+    queue page's time at 50 rows)."""
+    if value is None:
+        return "—"
+    local = timezone.localtime(value)
+    return format_html('<time datetime="{}" title="{}">{} {} {}</time>', local.isoformat(),
+                       local.strftime("%Y-%m-%d %H:%M"), local.day, MONTHS_3[local.month].title(),
+                       local.strftime("%H:%M"))
