@@ -304,7 +304,7 @@ def at_risk_count(user, kind: str | None = None) -> int:
 def at_risk_summary(user, kind: str | None = None) -> dict[str, int]:
     """How many timers are at risk, and on how many tickets (one query)."""
     return _scoped(SlaTimer.objects.filter(AT_RISK), user, kind).aggregate(
-        timers=Count("id"), tickets=Count("ticket_id", distinct=True)
+        timers=Count("*"), tickets=Count("ticket_id", distinct=True)
     )
 
 
