@@ -279,7 +279,8 @@ class Ticket(models.Model):
             models.Index(fields=["organization", "-updated_at"], name="ticket_organization"),
             models.Index(fields=["team", "-updated_at"], name="ticket_team_updated"),
             models.Index(fields=["assignee", "-updated_at"], name="ticket_assignee_updated"),
-            models.Index(fields=["kind", "state"], name="ticket_kind_state"),
+            # one kind's tickets in a state, newest change first (the API lists' ?state= in their default order)
+            models.Index(fields=["kind", "state", "-updated_at"], name="ticket_kind_state_updated"),
             # lists filtered by state (and priority) in their default order; the unassigned team queue;
             # the default order over large visible sets not limited to open tickets (bench/RESULTS.md)
             models.Index(fields=["state", "priority", "-updated_at"], name="ticket_state_queue"),

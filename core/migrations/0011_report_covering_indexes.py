@@ -5,7 +5,8 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     """The SLA dashboard's ticket indexes carry the columns sla.report reads (index-only scans): the responded /
-    resolved ones replace ticket_responded and ticket_resolved (created first, then the old ones dropped)."""
+    resolved ones replace ticket_responded and ticket_resolved (created first, then the old ones dropped). And
+    ticket_kind_state gains updated_at: a kind's list filtered by state reads its first page in order."""
 
     dependencies = [
         ('core', '0010_journal_ticket_references'),
@@ -23,6 +24,14 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='ticket',
             index=models.Index(condition=models.Q(('active', True)), fields=['opened_at'], include=('kind',), name='ticket_open_opened'),
+        ),
+        migrations.AddIndex(
+            model_name='ticket',
+            index=models.Index(fields=['kind', 'state', '-updated_at'], name='ticket_kind_state_updated'),
+        ),
+        migrations.RemoveIndex(
+            model_name='ticket',
+            name='ticket_kind_state',
         ),
         migrations.RemoveIndex(
             model_name='ticket',
