@@ -6,9 +6,11 @@ the dashboard can link each number to the list behind it (the agent queue with t
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db import connection
 from django.db.models import Avg, Case, Count, DurationField, ExpressionWrapper, F, IntegerField, Q, QuerySet, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -20,6 +22,7 @@ from core.kinds import Kind
 from core.models import Ticket
 from sla.models import BREACH, SlaTimer, Stage, Target
 
+log = logging.getLogger(__name__)
 PERIODS = {"7d": 7, "30d": 30, "90d": 90}
 AGE_BUCKETS = [  # label, lower bound (days), upper bound (days, exclusive; None = no bound)
     ("< 1 day", 0, 1),
@@ -91,6 +94,15 @@ def _tickets(user, kind: str | None) -> QuerySet:
     return tickets.filter(kind=kind) if kind is not None else tickets
 
 
+def _row(key, label, total: int, met: int, tickets: int, met_tickets: int, breached_tickets: int) -> dict:
+    return {
+        "key": key, "label": label if label is not None else "(none)",
+        "total": total, "met": met, "breached": total - met,
+        "compliance": round(100.0 * met / total, 1) if total else None,
+        "tickets": tickets, "met_tickets": met_tickets, "breached_tickets": breached_tickets,
+    }
+
+
 def _compliance_rows(qs: QuerySet, key: str, label: str) -> list[dict]:
     """Timers met / total per group, and how many distinct tickets those timers belong to (the drill-down lists
     tickets: one ticket can have a response and a resolution timer in the same group)."""
@@ -104,16 +116,8 @@ def _compliance_rows(qs: QuerySet, key: str, label: str) -> list[dict]:
         )
         .order_by(label)
     )
-    out = []
-    for row in rows:
-        out.append({
-            "key": row[key], "label": row[label] if row[label] is not None else "(none)",
-            "total": row["total"], "met": row["met"], "breached": row["total"] - row["met"],
-            "compliance": round(100.0 * row["met"] / row["total"], 1) if row["total"] else None,
-            "tickets": row["tickets"], "met_tickets": row["met_tickets"],
-            "breached_tickets": row["breached_tickets"],
-        })
-    return out
+    return [_row(row[key], row[label], row["total"], row["met"], row["tickets"], row["met_tickets"],
+                 row["breached_tickets"]) for row in rows]
 
 
 def completed_timers(user, period: Period, kind: str | None = None) -> QuerySet:
@@ -135,12 +139,116 @@ COMPLIANCE_DIMENSIONS = {
 }
 
 
-def compliance(user, period: Period, dimensions: list[str] | None = None, kind: str | None = None
-               ) -> dict[str, list[dict]]:
-    """Met / total completed timers of the period per grouping (one query per grouping asked for)."""
-    qs = completed_timers(user, period, kind)
+@dataclass(frozen=True)
+class Completed:
+    """The completed timers of a period (those the compliance tables count), aggregated once.
+
+    `compliance`: the rows of every grouping (as `_compliance_rows` makes them); `summary`: the headline (timers,
+    met, distinct tickets, breached before the period); `business`: per target, the mean business time of the
+    timers and their number (the business half of `mean_times`).
+    """
+
+    compliance: dict[str, list[dict]]
+    summary: dict[str, int]
+    business: dict[str, tuple[timedelta | None, int]]
+
+
+# One statement reads the period's completed timers once (the index sla_timer_completed holds every column it
+# needs: an index-only scan, the table is not visited) and aggregates them twice:
+#  - per timer, by definition, by target (for the business mean times) and in total: GROUPING SETS. A ticket has
+#    at most one timer per definition (sla_timer_unique), so a definition's tickets are its timers.
+#  - per ticket first, then by service, team and priority and in total: the tickets of a group are then the rows
+#    counted, no COUNT(DISTINCT) (which sorts every group). This holds when all the timers of a ticket carry the
+#    same service, team and priority, which sla.services keeps true (the ticket's values, copied on every change);
+#    `again` counts the rows of a ticket already seen with another combination, and if there is any, those three
+#    groupings are counted the straightforward way instead (`_compliance_rows`): the figures never depend on it.
+COMPLETED_SQL = """
+WITH c AS NOT MATERIALIZED ({timers}),
+per_ticket AS (
+    SELECT service_id, team_id, priority, COUNT(*) AS n, COUNT(*) FILTER (WHERE stage = %s) AS met,
+           ticket_id = LAG(ticket_id) OVER (ORDER BY ticket_id) AS again
+    FROM c GROUP BY ticket_id, service_id, team_id, priority
+),
+figures AS (
+    SELECT CASE GROUPING(c.definition_id, d.target) WHEN 1 THEN 'definition' WHEN 2 THEN 'target' ELSE 'timers' END
+               AS grouping,
+           c.definition_id, d.target, NULL::integer AS service_id, NULL::integer AS team_id,
+           NULL::integer AS priority, COUNT(*) AS total, COUNT(*) FILTER (WHERE c.stage = %s) AS met,
+           NULL::bigint AS tickets, NULL::bigint AS met_tickets, NULL::bigint AS breached_tickets,
+           AVG(c.elapsed) AS mean, COUNT(*) FILTER (WHERE c.stage = %s AND c.breached_at < %s) AS breached_earlier,
+           0::bigint AS again
+    FROM c JOIN {definitions} d ON d.id = c.definition_id
+    GROUP BY GROUPING SETS ((c.definition_id), (d.target), ())
+    UNION ALL
+    SELECT CASE GROUPING(service_id, team_id, priority) WHEN 3 THEN 'service' WHEN 5 THEN 'team'
+               WHEN 6 THEN 'priority' ELSE 'tickets' END,
+           NULL, NULL, service_id, team_id, priority, SUM(n)::bigint, SUM(met)::bigint,
+           COUNT(*), COUNT(*) FILTER (WHERE met > 0), COUNT(*) FILTER (WHERE n > met), NULL, NULL,
+           COUNT(*) FILTER (WHERE again)
+    FROM per_ticket GROUP BY GROUPING SETS ((service_id), (team_id), (priority), ())
+)
+SELECT f.grouping, f.definition_id, f.target, f.service_id, f.team_id, f.priority, f.total, f.met, f.tickets,
+       f.met_tickets, f.breached_tickets, f.mean, f.breached_earlier, f.again,
+       COALESCE(dn.name, s.name, tm.name) AS label
+FROM figures f
+LEFT JOIN {definitions} dn ON dn.id = f.definition_id
+LEFT JOIN {services} s ON s.id = f.service_id
+LEFT JOIN {teams} tm ON tm.id = f.team_id
+ORDER BY f.grouping, label, f.priority, f.definition_id, f.service_id, f.team_id
+"""
+COLUMNS = ("grouping", "definition_id", "target", "service_id", "team_id", "priority", "total", "met", "tickets",
+           "met_tickets", "breached_tickets", "mean", "breached_earlier", "again", "label")
+
+
+def completed(user, period: Period, kind: str | None = None) -> Completed:
+    """Every figure of the period's completed timers, from one query (see COMPLETED_SQL)."""
+    qs = completed_timers(user, period, kind).order_by().values(
+        "ticket_id", "definition_id", "service_id", "team_id", "priority", "stage", "elapsed", "breached_at")
+    timers_sql, timers_params = qs.query.sql_with_params()
+    quote = connection.ops.quote_name
+    table = {name: quote(SlaTimer._meta.get_field(name).related_model._meta.db_table)
+             for name in ("definition", "service", "team")}
+    sql = COMPLETED_SQL.format(timers=timers_sql, definitions=table["definition"], services=table["service"],
+                               teams=table["team"])
+    params = [*timers_params, Stage.ACHIEVED, Stage.ACHIEVED, Stage.BREACHED, period.since]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = [dict(zip(COLUMNS, values, strict=True)) for values in cursor.fetchall()]
+
+    groups: dict[str, list[dict]] = {name: [] for name in COMPLIANCE_DIMENSIONS}
+    business: dict[str, tuple[timedelta | None, int]] = {target: (None, 0) for target in Target.values}
+    summary = {"total": 0, "met": 0, "tickets": 0, "breached_earlier": 0}
+    again = 0
+    for row in rows:
+        grouping = row["grouping"]
+        if grouping == "definition":  # one timer per ticket and definition: its tickets are its timers
+            met, total = row["met"], row["total"]
+            groups[grouping].append(_row(row["definition_id"], row["label"], total, met, total, met, total - met))
+        elif grouping in groups:  # service, team (labelled by name) and priority (by itself)
+            key = row[COMPLIANCE_DIMENSIONS[grouping][0]]
+            groups[grouping].append(_row(key, key if grouping == "priority" else row["label"], row["total"],
+                                         row["met"], row["tickets"], row["met_tickets"], row["breached_tickets"]))
+        elif grouping == "target":
+            business[row["target"]] = (row["mean"], row["total"])
+        elif grouping == "timers":
+            summary.update(total=row["total"], met=row["met"], breached_earlier=row["breached_earlier"])
+        else:  # "tickets"
+            summary["tickets"], again = row["tickets"], row["again"]
+    if again:  # the timers of some ticket disagree on service, team or priority: count those groupings per timer
+        log.warning("SLA report: the timers of some tickets differ in service, team or priority (%s rows)", again)
+        for name in ("service", "team", "priority"):
+            groups[name] = _compliance_rows(completed_timers(user, period, kind), *COMPLIANCE_DIMENSIONS[name])
+        summary["tickets"] -= again  # each extra combination of a ticket was one more row
+    return Completed(compliance=groups, summary=summary, business=business)
+
+
+def compliance(user, period: Period, dimensions: list[str] | None = None, kind: str | None = None,
+               figures: Completed | None = None) -> dict[str, list[dict]]:
+    """Met / total completed timers of the period per grouping (all of them from one query; `figures`: the
+    result of `completed()` already at hand)."""
+    figures = figures or completed(user, period, kind)
     names = list(COMPLIANCE_DIMENSIONS) if dimensions is None else dimensions
-    return {name: _compliance_rows(qs, *COMPLIANCE_DIMENSIONS[name]) for name in names}
+    return {name: figures.compliance[name] for name in names}
 
 
 def breached_timers(user, period: Period, kind: str | None = None) -> QuerySet:
@@ -153,13 +261,11 @@ def breached_timers(user, period: Period, kind: str | None = None) -> QuerySet:
     return _scoped(qs, user, kind)
 
 
-def completed_summary(user, period: Period, kind: str | None = None) -> dict[str, int]:
+def completed_summary(user, period: Period, kind: str | None = None, figures: Completed | None = None
+                      ) -> dict[str, int]:
     """The compliance tables' population in one row: completed timers, those met, their distinct tickets, and
     the breached ones whose breach came before the period (the breaches chart counts them in an earlier one)."""
-    return completed_timers(user, period, kind).aggregate(
-        total=Count("id"), met=Count("id", filter=Q(stage=Stage.ACHIEVED)), tickets=Count("ticket_id", distinct=True),
-        breached_earlier=Count("id", filter=Q(stage=Stage.BREACHED, breached_at__lt=period.since)),
-    )
+    return dict((figures or completed(user, period, kind)).summary)
 
 
 def breach_summary(user, period: Period, kind: str | None = None) -> dict[str, int]:
@@ -198,43 +304,40 @@ def at_risk_count(user, kind: str | None = None) -> int:
 def at_risk_summary(user, kind: str | None = None) -> dict[str, int]:
     """How many timers are at risk, and on how many tickets (one query)."""
     return _scoped(SlaTimer.objects.filter(AT_RISK), user, kind).aggregate(
-        timers=Count("id"), tickets=Count("ticket_id", distinct=True)
+        timers=Count("*"), tickets=Count("ticket_id", distinct=True)
     )
 
 
-def mean_times(user, period: Period, kind: str | None = None) -> dict[str, float | None]:
-    """Mean time to acknowledge and to resolve, in hours: wall-clock (tickets) and business (timers)."""
+def mean_times(user, period: Period, kind: str | None = None, figures: Completed | None = None
+               ) -> dict[str, float | None]:
+    """Mean time to acknowledge and to resolve, in hours: wall-clock (tickets) and business (timers).
+
+    Wall-clock: one query per mean, each over the tickets responded to (resolved) in the period, read from the
+    index on that instant alone (ticket_responded_times, ticket_resolved_times include opened_at and kind).
+    Business: the period's completed timers per target (`completed()`, or `figures` when already at hand).
+    """
     tickets = _tickets(user, kind)
-    responded = Q(responded_at__gte=period.since, responded_at__lt=period.until)
-    resolved = Q(resolved_at__gte=period.since, resolved_at__lt=period.until)
-    wall = tickets.filter(responded | resolved).aggregate(
-        mtta=Avg(ExpressionWrapper(F("responded_at") - F("opened_at"), output_field=DurationField()),
-                 filter=responded),
-        mttr=Avg(ExpressionWrapper(F("resolved_at") - F("opened_at"), output_field=DurationField()),
-                 filter=resolved),
-        mtta_n=Count("id", filter=responded), mttr_n=Count("id", filter=resolved),
-    )
-    timers = completed_timers(user, period, kind)
-    response, resolution = Q(definition__target=Target.RESPONSE), Q(definition__target=Target.RESOLUTION)
-    business = timers.aggregate(
-        mtta=Avg("elapsed", filter=response), mttr=Avg("elapsed", filter=resolution),
-        mtta_n=Count("id", filter=response), mttr_n=Count("id", filter=resolution),
-    )
+    wall = {}
+    for key, instant in (("mtta", "responded_at"), ("mttr", "resolved_at")):
+        wall[key] = tickets.filter(**{f"{instant}__gte": period.since, f"{instant}__lt": period.until}).aggregate(
+            mean=Avg(ExpressionWrapper(F(instant) - F("opened_at"), output_field=DurationField())), n=Count("*"))
+    business = (figures or completed(user, period, kind)).business
 
     def hours(value: timedelta | None) -> float | None:
         return round(value.total_seconds() / 3600, 2) if value is not None else None
 
     return {
-        "mtta_wall_hours": hours(wall["mtta"]), "mttr_wall_hours": hours(wall["mttr"]),
-        "mtta_business_hours": hours(business["mtta"]), "mttr_business_hours": hours(business["mttr"]),
+        "mtta_wall_hours": hours(wall["mtta"]["mean"]), "mttr_wall_hours": hours(wall["mttr"]["mean"]),
+        "mtta_business_hours": hours(business[Target.RESPONSE][0]),
+        "mttr_business_hours": hours(business[Target.RESOLUTION][0]),
         # how many tickets (wall-clock) and timers (business) each mean is taken over
-        "mtta_wall_count": wall["mtta_n"], "mttr_wall_count": wall["mttr_n"],
-        "mtta_business_count": business["mtta_n"], "mttr_business_count": business["mttr_n"],
+        "mtta_wall_count": wall["mtta"]["n"], "mttr_wall_count": wall["mttr"]["n"],
+        "mtta_business_count": business[Target.RESPONSE][1], "mttr_business_count": business[Target.RESOLUTION][1],
     }
 
 
 def backlog_by_age(user, now=None, kind: str | None = None) -> list[dict]:
-    """Open tickets by age (since opening), one SQL query.
+    """Open tickets by age (since opening), one SQL query (read from the index ticket_open_opened alone).
 
     A bucket holds the ages low <= age < high: opened_at <= now - low and opened_at > now - high (the youngest
     bucket has no upper bound on opened_at, so a ticket opened this very instant is in it). `opened_after` and
@@ -254,7 +357,7 @@ def backlog_by_age(user, now=None, kind: str | None = None) -> list[dict]:
     tickets = _tickets(user, kind).filter(active=True)
     rows = dict(
         tickets.annotate(bucket=Case(*whens, default=len(AGE_BUCKETS) - 1, output_field=IntegerField()))
-        .values("bucket").annotate(n=Count("id")).values_list("bucket", "n")
+        .values("bucket").annotate(n=Count("*")).values_list("bucket", "n")
     )
     out = []
     for index, (label, low, high) in enumerate(AGE_BUCKETS):
@@ -269,11 +372,12 @@ def backlog_by_age(user, now=None, kind: str | None = None) -> list[dict]:
 def report(user, period: Period, kind: str | None = None) -> dict:
     """Every figure of the dashboard, as plain data (the page and GET /api/v1/sla/report/ share it), for the
     tickets of one kind when `kind` is given."""
+    figures = completed(user, period, kind)
     return {
         "period": {"since": period.since.isoformat(), "until": period.until.isoformat()},
-        "compliance": compliance(user, period, kind=kind),
+        "compliance": compliance(user, period, kind=kind, figures=figures),
         "breaches_over_time": breaches_over_time(user, period, kind),
         "at_risk_count": at_risk_count(user, kind),
-        "mean_times": mean_times(user, period, kind),
+        "mean_times": mean_times(user, period, kind, figures),
         "backlog_by_age": backlog_by_age(user, kind=kind),
     }

@@ -93,9 +93,10 @@ def completed_params(period: report.Period, **extra: Any) -> dict[str, Any]:
             "sla_stopped_before": _iso(period.until), **extra}
 
 
-def compliance_tables(user, kind: Kind, period: report.Period, names: list[str] | None = None) -> list[dict]:
+def compliance_tables(user, kind: Kind, period: report.Period, names: list[str] | None = None,
+                      figures: report.Completed | None = None) -> list[dict]:
     """The compliance tables (one per grouping), each row with its drill-down links."""
-    data = report.compliance(user, period, names, kind=kind.key)
+    data = report.compliance(user, period, names, kind=kind.key, figures=figures)
     tables = []
     for name, rows in data.items():
         heading, param, title = DIMENSIONS[name]
@@ -167,9 +168,9 @@ def _duration_text(value: timedelta | None) -> str:
     return f"in {hours} h {minutes:02d} min" if hours else f"in {minutes} min"
 
 
-def mean_time_rows(user, kind: Kind, period: report.Period) -> list[dict]:
+def mean_time_rows(user, kind: Kind, period: report.Period, figures: report.Completed | None = None) -> list[dict]:
     """Mean time to acknowledge and to resolve, business (SLA timers) and wall-clock (incidents), with links."""
-    means = report.mean_times(user, period, kind.key)
+    means = report.mean_times(user, period, kind.key, figures)
     since, until = _iso(period.since), _iso(period.until)
     rows = []
     for key, label, target, wall_filter in (("mtta", "Time to acknowledge", Target.RESPONSE, "responded"),
@@ -193,14 +194,14 @@ def backlog_rows(user, kind: Kind, now: datetime) -> list[dict]:
     return rows
 
 
-def _summary(user, kind: Kind, period: report.Period) -> dict[str, Any]:
+def _summary(user, kind: Kind, period: report.Period, figures: report.Completed) -> dict[str, Any]:
     """The headline figures, each over the same timers as the table below it and its drill-down link.
 
     Compliance: the completed timers of the compliance tables (any table's rows add up to it). Breaches: the
     timers of the breaches chart (its days add up to it), running or stopped, which is why it can exceed the
     tables' "Breached" column. Each also says on how many incidents, the number of rows its link lists.
     """
-    completed = report.completed_summary(user, period, kind.key)
+    completed = report.completed_summary(user, period, kind.key, figures)
     breached = report.breach_summary(user, period, kind.key)
     met, total = completed["met"], completed["total"]
     return {
@@ -285,7 +286,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                                "kind_tabs": [{"kind": k, "url": _with_kind(request, k), "active": k is kind}
                                              for k in choices]}
     if valid:
-        tables = compliance_tables(request.user, kind, period)
+        figures = report.completed(request.user, period, kind.key)  # compliance, headline, business means
+        tables = compliance_tables(request.user, kind, period, figures=figures)
         exports = _export_links(request)
         for table in tables:
             table["export_url"] = exports[table["export"]]
@@ -294,14 +296,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         at_risk = report.at_risk_summary(request.user, kind.key)
         backlog = backlog_rows(request.user, kind, now)
         context.update({
-            "summary": _summary(request.user, kind, period),
+            "summary": _summary(request.user, kind, period, figures),
             "compliance_tables": tables,
             "breaches": breaches,
             "breach_days": [b for b in breaches if b["count"]],
             "at_risk": at_risk,
             "at_risk_rows": at_risk_rows(request.user, kind, now, AT_RISK_ROWS),
             "at_risk_url": queue_url(kind, sla_at_risk="true"),
-            "mean_times": mean_time_rows(request.user, kind, period),
+            "mean_times": mean_time_rows(request.user, kind, period, figures),
             "backlog": backlog,
             "backlog_total": sum(r["count"] for r in backlog),
             "backlog_url": queue_url(kind, active="true"),
