@@ -8,7 +8,7 @@ from typing import Any
 
 import django_filters
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
 from django.db.models.functions import Coalesce
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
@@ -70,7 +70,6 @@ class IncidentViewSet(TicketViewSet):
     """Incidents, addressed by number. End users see their own (and their organization's, if it shares)."""
 
     kind = INCIDENT
-    related = (*TicketViewSet.related, "category", "subcategory", "parent")
     filterset_class = IncidentFilter
     list_serializer = IncidentSerializer
     detail_serializer = IncidentDetailSerializer
@@ -81,8 +80,13 @@ class IncidentViewSet(TicketViewSet):
 
     def with_related(self, queryset: QuerySet, *, visible: QuerySet | None = None, detail: bool = False) -> QuerySet:
         """Agents also learn whether they may see an incident's parent (its title is withheld otherwise):
-        `visible` is the caller's access-rule queryset when the caller already has one."""
-        queryset = super().with_related(queryset, visible=visible, detail=detail).defer("parent__search")
+        `visible` is the caller's access-rule queryset when the caller already has one.
+
+        The category, subcategory and parent come in separate small queries (none for the parent when no row has
+        one): joined as well, the list's query had 11 tables and PostgreSQL spent ~20-30 ms planning it for ~2 ms
+        of execution at 1,000,000 incidents."""
+        queryset = super().with_related(queryset, visible=visible, detail=detail).prefetch_related(
+            "category", "subcategory", Prefetch("parent", queryset=Incident.objects.defer("search")))
         if role_of(self.request.user) == Role.AGENT:
             visible = visible if visible is not None else self.visible()
             queryset = queryset.annotate(parent_visible=Exists(visible.filter(pk=OuterRef("parent_id"))))
