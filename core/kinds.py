@@ -42,8 +42,8 @@ class Kind:
       them a move to each state takes (the ticket page's quick action asks for those).
     - `end_user_hidden_fields`: the desk's own assessment and bookkeeping that end users never read, neither in
       their API and pages nor as changes in the history (e.g. impact, an incident's channel or parent).
-      `internal_fields`: fields whose changes end users never read in the history (always a superset of the
-      hidden ones: `history_internal_fields` is their union, the one list the journal reads).
+      `internal_fields`: the other fields whose changes end users never read in the history (e.g. priority);
+      `history_internal_fields` is the union of both, the one list the journal reads.
     """
 
     key: ClassVar[str]

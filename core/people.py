@@ -49,7 +49,12 @@ def team_agents(team_ids: list[int]) -> QuerySet[User]:
 def team_ids(value: object) -> list[int]:
     """A team id typed in a form or a URL, as a list (empty when it is not one)."""
     text = str(value or "").strip()
-    return [int(text)] if text.isdigit() and len(text) < 10 else []
+    return [int(text)] if is_id(text) else []
+
+
+def is_id(text: str) -> bool:
+    """A database id as typed: ASCII digits only ("²" is a digit to Python, not to int() or PostgreSQL)."""
+    return text.isascii() and text.isdigit() and len(text) < 10
 
 
 def assignee_choices(teams: list[int], current: User | None = None, *, blank: str = "Unassigned") -> list:

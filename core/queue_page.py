@@ -10,7 +10,7 @@ filters, orderings or cursors answer 400 with the reason, never a 500.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, cast
 
@@ -30,7 +30,7 @@ from core.filters import DateOrDateTimeInput, describe_value
 from core.kinds import Kind
 from core.net import safe_next
 from core.pagination import COUNT_CAP, CappedPaginator, InvalidCursor, capped_count, page_numbers, paginate_html
-from core.people import team_agents
+from core.people import is_id, team_agents
 from core.permissions import permission_required
 from core.queues import sort_links
 from core.ticket_filters import DEFAULT_ORDERING, parse_ordering
@@ -99,19 +99,22 @@ class BulkForm(forms.Form):
         attrs: dict[str, Any] = {name: transition_form.base_fields[name] for name in needs}
         return type(f"{kind.label}BulkForm", (cls,), {**attrs, "kind": kind, "needs": needs})
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any, excluded_states: Iterable[str] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         assignee = self.fields["assignee"]
         assert isinstance(assignee, forms.ModelChoiceField)
         assignee.queryset = User.objects.filter(role__in=AGENT_ROLES)
-        # the chosen team's agents, else the user's own teams' (each ticket keeps its team)
-        scope_assignee(self, team=None, blank="Keep the assignee",
+        # the chosen team's agents (a kept choice after a failed action too), else the user's own teams'
+        kept = str(self.initial.get("assignee") or "")
+        scope_assignee(self, team=self.initial.get("team"), blank="Keep the assignee",
+                       current=User.objects.filter(pk=kept).first() if is_id(kept) else None,
                        fallback_teams=list(user.teams.values_list("pk", flat=True)))
         workflow = self.kind.workflow
         state = self.fields["state"]
         assert isinstance(state, forms.ChoiceField)
         state.choices = [("", "Choose a state"), *[(s, workflow.label(s)) for s in workflow.labels
-                                                   if s != workflow.initial]]
+                                                   if s != workflow.initial and s not in excluded_states]]
+        state.error_messages["invalid_choice"] = "Choose one of the states offered."
 
     def clean_numbers(self) -> list[str]:
         noun = self.kind.label.lower()
@@ -157,6 +160,8 @@ class QueuePage:
     links: ClassVar[list[tuple[str, str]]] = []  # (label, URL name) of other pages next to it
     placeholder: ClassVar[str] = ""  # the search box's example
     page_size: ClassVar[int] = 50
+    # states the bulk action does not offer (a move whose page asks more, e.g. resolving a problem)
+    bulk_excluded_states: ClassVar[tuple[str, ...]] = ()
 
     @property
     def name(self) -> str:
@@ -171,6 +176,9 @@ class QueuePage:
 
     def annotate(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         return queryset
+
+    def make_bulk_form(self, *args: Any, user: Any, **kwargs: Any) -> BulkForm:
+        return self.bulk_form(*args, user=user, excluded_states=self.bulk_excluded_states, **kwargs)
 
     def queue_queryset(self, user: Any, queue: SavedQueue) -> QuerySet[Any]:
         """The tickets of a saved queue, within what `user` may see (nothing when the queue's filter is void)."""
@@ -190,12 +198,12 @@ class QueuePage:
                         "url": f"{reverse(self.name)}?queue={q.slug}"})
         return out
 
-    def style_filters(self, form: forms.Form, user: Any = None) -> None:
+    def style_filters(self, form: forms.Form, user: Any = None, names: Iterable[str] | None = None) -> None:
         """Friendlier widgets for the filter panel: dates, words for yes/no filters ("Unassigned only"), check
         boxes for the inline choices, single selects with "Any" for the others."""
         for name, _css, inline in self.filter_layout:
             field_ = form.fields.get(name)
-            if field_ is None or name == "q":
+            if field_ is None or name == "q" or (names is not None and name not in names):
                 continue
             if name in YES_NO_WORDS:
                 yes, no = YES_NO_WORDS[name]
@@ -211,7 +219,7 @@ class QueuePage:
                 chosen = {str(v) for v in form.data.getlist(name)} if hasattr(form.data, "getlist") else set()
                 agents = team_agents(teams) if teams else User.objects.filter(role__in=AGENT_ROLES, is_active=True)
                 people = User.objects.filter(Q(pk__in=agents.values("pk"))
-                                             | Q(pk__in=[v for v in chosen if v.isdigit() and len(v) < 10][:20]))
+                                             | Q(pk__in=[v for v in chosen if is_id(v)][:20]))
                 field_.widget = ListSelect(choices=[("", "Any"), *[(p.pk, p.display_name) for p in
                                                                    people.order_by("first_name", "last_name")]])
             elif hasattr(field_, "choices"):
@@ -269,7 +277,7 @@ class QueuePage:
         filtering = any(value not in ("", "unknown") for key, values in request.GET.lists() if key in form.fields
                         for value in values)
         tabs = self.tab_links(request)
-        bulk_form = self.bulk_form(auto_id="bulk_%s", initial=selection["choices"], user=request.user)
+        bulk_form = self.make_bulk_form(auto_id="bulk_%s", initial=selection["choices"], user=request.user)
         context = {
             "page_def": self, "kind": self.kind,
             "queues": [(q, tabs[q.slug]) for q in self.queues], "queue": queue,
@@ -282,11 +290,12 @@ class QueuePage:
             "bulk_needs": [{"field": bulk_form[name], "state": state,
                             "css": "col-12" if isinstance(bulk_form.fields[name].widget, forms.Textarea)
                             else "col-sm-6"}
-                           for state, names in self.kind.state_needs.items() for name in names],
+                           for state, names in self.kind.state_needs.items() for name in names
+                           if state not in self.bulk_excluded_states],
             "other_bulk_actions": [action for other in kinds.registered()
                                    for action in other.bulk_actions(self.kind.key, request.user)],
             "selection": selection, "next_url": request.get_full_path(), "now": clock.now(),
-            "columns": 9 + self.show_caller + len(self.extra_columns),
+            "columns": 11 + self.show_caller + len(self.extra_columns),
         }
         return render(request, self.template, context, status=400 if problems or not valid else 200)
 
@@ -317,7 +326,7 @@ class QueuePage:
         """Assign or change the state of the ticked tickets, each through the write path (one notification
         action for all); report each failure and keep the selection when something failed."""
         back = safe_next(request, reverse(self.name))
-        form = self.bulk_form(request.POST, user=request.user)
+        form = self.make_bulk_form(request.POST, user=request.user)
         noun, plural = self.kind.label.lower(), self.kind.label_plural.lower()
         if not form.is_valid():
             for name, errors in form.errors.items():
@@ -351,26 +360,26 @@ class QueuePage:
         kind = self.kind
         if data["action"] == "assign":
             changes = {name: data[name] for name in ("team", "assignee") if data.get(name) is not None}
-            return writes.bulk(tickets, lambda t: writes.update(kind, t, user, changes))
+            return writes.bulk(tickets, kind.action(lambda t: writes.update(kind, t, user, changes)))
         target = data["state"]
         fields = {name: data.get(name) or "" for name in kind.state_needs.get(target, ())}
-        return writes.bulk(tickets, lambda t: writes.transition(kind, t, user, target, fields=fields))
+        # each row its own (nested) action: a refused row's notifications are dropped with it
+        return writes.bulk(tickets, kind.action(lambda t: writes.transition(kind, t, user, target, fields=fields)))
 
     def keep_selection(self, request: HttpRequest, form: BulkForm, failed: dict[str, str]) -> None:
         """After a bulk action that failed (wholly or for some rows): remember the ticked rows, what failed and
         why, and the choices made, so that the queue shows them again once (the session carries them)."""
         numbers = [n.strip().upper() for n in cast(Any, form.data).getlist("numbers") if n.strip()][:BulkForm.MAX_ROWS]
-        request.session[SELECTION_KEY] = {
+        request.session[f"{SELECTION_KEY}:{self.kind.key}"] = {
             "numbers": [n for n in numbers if n.isprintable() and len(n) <= BulkForm.NUMBER_MAX_LENGTH * 2],
             "failed": failed,
             "choices": {name: form.data.get(name, "") for name in ("action", "team", "assignee", "state",
                                                                     *form.needs)},
         }
 
-    @staticmethod
-    def pop_selection(request: HttpRequest) -> dict[str, Any]:
-        """The selection kept by the last failed bulk action (once), or an empty one."""
-        kept = request.session.pop(SELECTION_KEY, None) or {}
+    def pop_selection(self, request: HttpRequest) -> dict[str, Any]:
+        """The selection kept by the last failed bulk action on this kind's queue (once), or an empty one."""
+        kept = request.session.pop(f"{SELECTION_KEY}:{self.kind.key}", None) or {}
         return {"numbers": set(kept.get("numbers", ())), "failed": kept.get("failed", {}),
                 "choices": kept.get("choices", {})}
 

@@ -178,6 +178,7 @@ class TicketPage:
             "urls": self.urls_of(),
             "actions": self.actions(ticket, failed_state, transition_form),
             "can_take": workflow.is_open(ticket.state) and ticket.assignee_id != user.pk,
+            "state_label": self.kind.state_label(ticket.state),
             "fields_form": self.fields_form(ticket=ticket, user=user),
             "comment_form": CommentForm(public=self.kind.end_users_see),
             "watcher_form": WatcherForm(actor=user, ticket=ticket),

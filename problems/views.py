@@ -38,6 +38,7 @@ from problems.kind import PROBLEM
 from problems.models import Problem
 
 PAGE_SIZE = 50
+INCIDENTS_SHOWN = 20
 ACTION_LABELS: dict[str, str] = {State.ASSESSMENT: "Start assessment", State.ROOT_CAUSE_ANALYSIS: "Analyse root cause",
                  State.FIX_IN_PROGRESS: "Start fix", State.RESOLVED: "Resolve", State.CLOSED: "Close",
                  State.CANCELLED: "Cancel problem"}
@@ -83,6 +84,7 @@ class ProblemQueue(QueuePage):
     extra_columns = [("Incidents", "problems/agent/_count_cell.html")]
     links = [("Known-error database", "agent-known-errors")]
     placeholder = "e.g. spooler, PRB0001001"
+    bulk_excluded_states = (State.RESOLVED,)  # resolving asks for the fix and offers to resolve the incidents
 
     def annotate(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         return queryset.annotate(incident_count=services.incident_count())
@@ -97,7 +99,7 @@ def known_errors(request: HttpRequest) -> HttpResponse:
     params = request.GET.copy()
     params.setdefault("known_error", "true")
     filterset = ProblemFilter(params, queryset=problems_for(request.user).filter(active=True), request=request)
-    QUEUE.style_filters(filterset.form)
+    QUEUE.style_filters(filterset.form, request.user, names=("service", "category"))
     rows = filterset.qs.order_by("-known_error_at", "-id") if filterset.is_valid() else Problem.objects.none()
     page = paginate_html(rows, {"page": request.GET.get("page")}, PAGE_SIZE)
     return render(request, "problems/known_errors.html", {"page": page, "page_numbers": page_numbers(page),
@@ -132,8 +134,9 @@ class ProblemPage(TicketPage):
     def extra_context(self, request: HttpRequest, problem: Any, overrides: dict[str, Any]) -> dict[str, Any]:
         user = request.user
         return {
+            # the most recent ones (a problem may cause thousands: the API pages through them all)
             "incidents": services.linked_incidents(problem).filter(
-                pk__in=Incident.objects.visible_to(user).values("pk")).select_related("assignee"),
+                pk__in=Incident.objects.visible_to(user).values("pk"))[:INCIDENTS_SHOWN],
             "similar": SimpleLazyObject(lambda: similar_open_incidents(problem, user)),
             "publish_form": PublishForm(),
             "incident_link_form": LinkIncidentForm(),
@@ -141,12 +144,16 @@ class ProblemPage(TicketPage):
         }
 
     def move(self, request: HttpRequest, problem: Any, target: str, form: forms.Form) -> str:
-        """Resolving takes the permanent fix and may resolve the problem's open incidents."""
+        """Resolving takes the permanent fix and may resolve the problem's open incidents; the incidents that
+        refused, or that other teams decide, are said as warnings."""
         data = form.cleaned_data
         moved = services.transition(problem, request.user, target, expected_version=data.get("version"),
                                     fix=data.get("fix") or "", resolve_incidents=bool(data.get("resolve_incidents")))
-        return " ".join([f"{moved.problem.number} is now {moved.problem.get_state_display().lower()}.",
-                         *outcome_texts(moved.incidents, "Resolved with it:")])
+        texts = outcome_texts(moved.incidents, "Resolved with it:")
+        for text in texts[1:] if moved.incidents and moved.incidents.changed else texts:
+            messages.warning(request, text)
+        done = texts[:1] if moved.incidents and moved.incidents.changed else []
+        return " ".join([f"{moved.problem.number} is now {moved.problem.get_state_display().lower()}.", *done])
 
 
 PAGE = ProblemPage()

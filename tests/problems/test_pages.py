@@ -264,16 +264,11 @@ def test_problems_ticked_in_their_queue_are_assigned_or_moved_together(client, a
         "numbers": [first.number, second.number], "action": "transition", "state": "assessment", "next": queue},
         follow=True)
     assert f"Updated 2 problems: {first.number}, {second.number}." in moved.content.decode()
-    # resolving needs the permanent fix: each problem says so, and the selection is kept for another try
+    # resolving is not a bulk move: it asks for the fix and offers to resolve each problem's incidents
+    html = client.get(queue).content.decode()
+    assert '<option value="resolved"' not in html.split('id="bulk_state"')[1].split("</select>")[0]
     refused = client.post(reverse("agent-problems-bulk"), {
         "numbers": [first.number, second.number], "action": "transition", "state": "resolved", "next": queue},
         follow=True)
-    text = refused.content.decode()
-    assert f"{first.number} was not changed: Resolving needs the permanent fix" in text
-    assert text.count("bulk-failed") == 2 and set(Problem.objects.values_list("state", flat=True)) == {"assessment"}
-    done = client.post(reverse("agent-problems-bulk"), {
-        "numbers": [first.number], "action": "transition", "state": "resolved", "fix": "Driver updated.",
-        "next": queue}, follow=True)
-    assert f"Updated 1 problem: {first.number}." in done.content.decode()
-    first.refresh_from_db()
-    assert (first.state, first.fix) == ("resolved", "Driver updated.")
+    assert "New state: Choose one of the states offered." in refused.content.decode()
+    assert set(Problem.objects.values_list("state", flat=True)) == {"assessment"}
