@@ -22,6 +22,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils.datastructures import MultiValueDict
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_POST
 
 from accounts.models import Team, User
@@ -167,8 +168,9 @@ class QueuePage:
     def name(self) -> str:
         return self.kind.queue_url_name
 
-    @property
+    @cached_property
     def bulk_form(self) -> type[BulkForm]:
+        """The kind's bulk form class (built once per page)."""
         return BulkForm.for_page(self.kind, self.transition_form)
 
     def queue(self, slug: str) -> SavedQueue | None:
