@@ -87,6 +87,23 @@ class ProblemWriteSerializer(TicketWriteSerializer):
                                     help_text="Prefer POST .../transition/ to change the state.")
 
 
+class IncidentsOutcomeSerializer(serializers.Serializer):
+    resolved = serializers.ListField(child=serializers.CharField(), help_text="Numbers of the incidents resolved.")
+    refused = serializers.DictField(child=serializers.ListField(child=serializers.CharField()),
+                                    help_text="Incidents left unchanged, by number, with why.")
+    out_of_sight = serializers.IntegerField(help_text="Open incidents of teams you cannot see, left to them.")
+
+
+class ProblemMovedSerializer(ProblemDetailSerializer):
+    """A problem after a move, and what resolving it did to its incidents (null when it did nothing to them)."""
+
+    incidents_outcome = IncidentsOutcomeSerializer(read_only=True, allow_null=True, default=None)
+
+    class Meta(ProblemDetailSerializer.Meta):
+        fields = [*ProblemDetailSerializer.Meta.fields, "incidents_outcome"]
+        read_only_fields = fields
+
+
 class ProblemCreateSerializer(ProblemWriteSerializer):
     incidents = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False,
                                       max_length=500, help_text="Ids of incidents this problem causes.")
@@ -131,8 +148,8 @@ class LinkedIncidentSerializer(serializers.ModelSerializer):
                          responses={201: ProblemDetailSerializer}),
     partial_update=extend_schema(summary="Change fields of a problem", request=ProblemWriteSerializer,
                                  responses={200: ProblemDetailSerializer}),
-    transition=extend_schema(summary="Change the state", request=ProblemTransitionSerializer,
-                             responses={200: ProblemDetailSerializer}),
+    transition=extend_schema(summary="Change the state (resolving may resolve the open incidents too)",
+                             request=ProblemTransitionSerializer, responses={200: ProblemMovedSerializer}),
     take=extend_schema(summary="Take the problem", request=VersionSerializer, responses={200: ProblemDetailSerializer}),
 )
 class ProblemViewSet(TicketViewSet):
@@ -162,9 +179,20 @@ class ProblemViewSet(TicketViewSet):
         return services.create_problem(self.request.user, data, incidents=incidents)
 
     def perform_transition(self, ticket: Any, data: dict[str, Any]) -> Problem:
-        return services.transition(ticket, self.request.user, data["state"], expected_version=data.get("version"),
-                                   fix=data["fix"], comment=data["comment"],
-                                   resolve_incidents=data["resolve_incidents"]).problem
+        moved = services.transition(ticket, self.request.user, data["state"], expected_version=data.get("version"),
+                                    fix=data["fix"], comment=data["comment"],
+                                    resolve_incidents=data["resolve_incidents"])
+        outcome = moved.incidents
+        self.incidents_outcome = None if outcome is None else {
+            "resolved": outcome.changed, "refused": outcome.refused, "out_of_sight": outcome.out_of_sight}
+        return moved.problem
+
+    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
+        """A move's answer says what it did to the problem's incidents, as the page does."""
+        if self.action == "transition" and response.status_code == status.HTTP_200_OK and isinstance(
+                response.data, dict):
+            response.data["incidents_outcome"] = getattr(self, "incidents_outcome", None)
+        return super().finalize_response(request, response, *args, **kwargs)
 
     @extend_schema(summary="The incidents this problem causes", request=LinkIncidentSerializer,
                    responses={200: LinkedIncidentSerializer(many=True), 201: LinkedIncidentSerializer(many=True)})

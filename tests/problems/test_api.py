@@ -52,6 +52,7 @@ def test_a_problem_goes_from_incidents_to_a_known_error_and_is_resolved_with_the
     assert (taken["state"], taken["assignee"]["id"]) == ("assessment", agent_a.pk)
 
     refused = client.post(f"{API}{number}/transition/", {"state": "fix_in_progress"}, format="json")
+    assert "incidents_outcome" not in refused.json()  # an error names the fields, nothing else
     assert refused.status_code == 400 and "root_cause" in refused.json()
 
     patched = client.patch(f"{API}{number}/", {"root_cause": "The add-in scans the whole mailbox.",
@@ -74,6 +75,9 @@ def test_a_problem_goes_from_incidents_to_a_known_error_and_is_resolved_with_the
                                                               "resolve_incidents": True}, format="json")
     assert resolved.status_code == 200, resolved.json()
     assert resolved.json()["fix"] == "Add-in updated to 2.1."
+    outcome = resolved.json()["incidents_outcome"]  # what the move did to the incidents, as the page says
+    assert sorted(outcome["resolved"]) == sorted(i.number for i in incidents)
+    assert (outcome["refused"], outcome["out_of_sight"]) == ({}, 0)
     for incident in Incident.objects.filter(pk__in=[i.pk for i in incidents]):
         assert (incident.state, incident.resolution_code) == ("resolved", "solved_by_problem")
         # the requesters read that the problem solved it, not the desk's own words about the fix
