@@ -280,10 +280,22 @@ class TicketPage:
                     add_service_errors(form, exc)
                 else:
                     text = "Saved." if changes else "Nothing to save: no field was changed."
-                    return self.respond(request, self.load(request, number), primary="fields",
-                                        oob=("header", "activity"), message=text)
+                    saved = self.queryset(request).filter(number=number).first()
+                    if saved is None:  # handed to a team the user is not in: it left their sight
+                        return self.left_sight(request, number)
+                    return self.respond(request, saved, primary="fields", oob=("header", "activity"), message=text)
         return self.respond(request, ticket, primary="fields", status=400, fields_form=form,
                             message="Not saved: correct the fields marked below.")
+
+    def left_sight(self, request: HttpRequest, number: str) -> HttpResponse:
+        """After a save that moved the ticket out of the user's sight (another team): say so and go to the queue
+        (htmx follows `HX-Redirect`), rather than answer 404 to the user who just made the change."""
+        messages.success(request, f"Saved. {number} now belongs to a team you are not in: it is no longer in "
+                                  "your queues.")
+        url = reverse(self.kind.queue_url_name)
+        if is_htmx(request):
+            return HttpResponse(status=204, headers={"HX-Redirect": url})
+        return redirect(url)
 
     def conflict(self, request: HttpRequest, number: str) -> HttpResponse:
         """Re-show the user's input on top of the current ticket, with the current values pointed out."""

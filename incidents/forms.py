@@ -1,8 +1,8 @@
 """Forms of the incident pages: the portal's report and reply forms, and the agent workspace's forms.
 
 Forms only validate and present input; every write goes through incidents.services (or core.writes), whose
-ValidationError / TransitionError field dicts are put back on the form with `add_service_errors`. The forms every
-kind shares (comments, watchers, links, files, the fields panel's base) are in core.ticket_forms.
+ValidationError / TransitionError field dicts are put back on the form with `core.ticket_forms.add_service_errors`.
+The forms every kind shares (comments, watchers, links, files, the fields panel's base) are in core.ticket_forms.
 """
 
 from __future__ import annotations
@@ -18,26 +18,16 @@ from accounts.roles import can
 from catalog.models import Service
 from core.limits import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
 from core.models import Impact, Ticket, Urgency
-from core.ticket_forms import (  # noqa: F401 - the shared forms, under the names incident code imports
+from core.ticket_forms import (
     AGENT_ROLES,
-    MAX_FILES,
-    CommentForm,
-    LinkForm,
-    MultipleFileField,
-    MultipleFileInput,
     TicketFieldsForm,
-    VersionForm,
-    WatcherForm,
     active_or_current,
-    add_service_errors,
     attachments_field,
     scope_assignee,
 )
 from core.widgets import FastSelect
 from incidents.choices import URGENCY_PLAIN, Channel, HoldReason, ResolutionCode, State
 from incidents.models import Category, Incident
-
-AgentCommentForm = CommentForm
 
 
 class SubcategorySelect(FastSelect):

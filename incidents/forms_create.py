@@ -20,10 +20,10 @@ from catalog.models import Service
 from core.limits import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
 from core.models import Impact, Urgency
 from core.people import pickable_people, search_people
-from core.ticket_forms import scope_assignee
+from core.ticket_forms import AGENT_ROLES, attachments_field, scope_assignee
 from core.widgets import FastSelect
 from incidents.choices import Channel
-from incidents.forms import AGENT_ROLES, SubcategorySelect, attachments_field
+from incidents.forms import SubcategorySelect
 from incidents.models import Category
 
 CALLER_TARGET = "caller-people"

@@ -49,7 +49,7 @@ def errors_of(exc: ValidationError | TransitionError) -> str:
 
 
 def problems_for(user: Any) -> QuerySet[Problem]:
-    """The problems `user` may see, with what the queue, the known errors and the page read (one query)."""
+    """The problems `user` may see, with what the known-error database reads (one query)."""
     return Problem.objects.visible_to(user).select_related(
         "team", "assignee", "service", "category__parent").annotate(incident_count=services.incident_count())
 

@@ -13,8 +13,8 @@ from django.shortcuts import redirect, render
 
 from core.people import MIN_QUERY
 from core.permissions import permission_required
+from core.ticket_forms import add_service_errors
 from incidents import services
-from incidents.forms import add_service_errors
 from incidents.forms_create import CALLER_TARGET, AgentCreateIncidentForm
 
 

@@ -19,6 +19,7 @@ from core import access, journal
 from core.models import Attachment, JournalEntry, JournalKind, Watcher
 from core.pagination import CappedPaginator, page_numbers
 from core.permissions import permission_required
+from core.ticket_forms import add_service_errors
 from core.ticket_page import post_reply
 from core.workflow import TransitionError
 from incidents import services
@@ -28,7 +29,6 @@ from incidents.forms import (
     PortalTransitionForm,
     ReportIncidentForm,
     WithdrawForm,
-    add_service_errors,
 )
 from incidents.models import Incident
 

@@ -32,3 +32,17 @@ def test_after_a_failed_bulk_assignment_the_chosen_team_and_assignee_are_offered
     assignees = html.split('id="bulk_assignee"')[1].split("</select>")[0]
     assert f'<option value="{agent_b.pk}" selected>' in assignees
     assert "bulk-failed" not in html  # the unknown number was not a row; the moved incident is not failed
+
+
+def test_handing_a_ticket_to_another_team_goes_back_to_the_queue_not_to_a_404(
+        client, agent_a, requester_a, make_incident, team_network):
+    incident = make_incident(requester_a, title="Printer offline")
+    client.force_login(agent_a)
+    data = {"version": incident.version, "title": incident.title, "impact": incident.impact,
+            "urgency": incident.urgency, "channel": incident.channel, "team": team_network.pk}
+    htmx = client.post(reverse("agent-incident", args=[incident.number]), data, HTTP_HX_REQUEST="true")
+    assert htmx.status_code == 204 and htmx["HX-Redirect"] == reverse("agent-incidents")
+    incident.refresh_from_db()
+    assert incident.team_id == team_network.pk
+    queue = client.get(reverse("agent-incidents")).content.decode()
+    assert f"{incident.number} now belongs to a team you are not in" in queue

@@ -90,3 +90,23 @@ def test_j_and_k_walk_the_tickets_of_the_last_queue(page, incident):
     expect(page).to_have_url(re.compile(f"/agent/incidents/{first}/$"))
     page.get_by_role("textbox", name="Comment or work note").press("j")  # typing is typing, not walking
     expect(page).to_have_url(re.compile(f"/agent/incidents/{first}/$"))
+
+
+def test_the_assignee_list_follows_the_team_chosen_on_the_page(page, incident):
+    """Changing the assignment group reloads the assignee options (htmx): only that group's agents."""
+    sign_in(page, "agent1")
+    page.goto(f"/agent/incidents/{incident.number}/")
+    fields = page.get_by_test_id("fields-form")
+    assignee = fields.get_by_label("Assigned to")
+    expect(assignee.locator("option", has_text="Alex Agent")).to_have_count(1)
+    expect(assignee.locator("option", has_text="Noor Network")).to_have_count(0)
+    fields.get_by_label("Assignment group").select_option(label="Network")
+    expect(assignee.locator("option", has_text="Noor Network")).to_have_count(1)
+    expect(assignee.locator("option", has_text="Alex Agent")).to_have_count(0)
+    assignee.select_option(label="Noor Network")
+    fields.get_by_role("button", name="Save changes").click()
+    # handed to a team agent1 is not in: back to the queue, told why (not a silent 404)
+    expect(page).to_have_url(re.compile(r"/agent/incidents/$"))
+    expect(page.locator(".alert-success")).to_contain_text(f"{incident.number} now belongs to a team you are not in")
+    incident.refresh_from_db()
+    assert incident.assignee.username == "agent2"
