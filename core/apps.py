@@ -6,4 +6,5 @@ class CoreConfig(AppConfig):
     verbose_name = "Service desk core"
 
     def ready(self) -> None:
-        from core import checks, signals  # noqa: F401  (registers the system checks; connects the worker heartbeat)
+        # registers the system checks; connects the worker heartbeat and the reference choices' invalidation
+        from core import checks, reference_cache, signals  # noqa: F401

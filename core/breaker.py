@@ -11,6 +11,8 @@ import logging
 import threading
 import time
 
+import redis
+
 log = logging.getLogger(__name__)
 
 
@@ -63,3 +65,5 @@ class CircuitBreaker:
 
 
 redis_breaker = CircuitBreaker("Redis", reset_after=5.0)
+# What a cache call raises when Redis is away (redis-py's errors; a refused or reset connection).
+CACHE_ERRORS = (redis.RedisError, OSError)

@@ -147,6 +147,24 @@ class IdempotencyKey(models.Model):
 MAX_WATCHED = 2000
 
 
+def watched_numbers(user: Any) -> list[str]:
+    """The numbers of the tickets `user` watches (at most MAX_WATCHED), read once per user object: for
+    `request.user`, once per request however many queries the page builds through the access rule. Adding or
+    removing a watcher makes its user object forget them (core.signals)."""
+    cached = user.__dict__.get("_watched_numbers")
+    if cached is None:
+        rows = Watcher.objects.filter(user_id=user.pk).values_list("ticket__number", flat=True)[:MAX_WATCHED]
+        cached = user.__dict__["_watched_numbers"] = list(rows)
+    return cached
+
+
+def forget_watched(*users: Any) -> None:
+    """These user objects read their watched tickets again (after a watcher of theirs was added or removed)."""
+    for user in users:
+        if user is not None:
+            user.__dict__.pop("_watched_numbers", None)
+
+
 class TicketQuerySet(models.QuerySet):
     def visible_to(self, user, *, subqueries: bool = False) -> TicketQuerySet:
         """THE access rule. Every view, API, export, search, count and dashboard starts from it.
@@ -173,16 +191,15 @@ class TicketQuerySet(models.QuerySet):
                 tickets = self.exclude(kind__in=hidden)
         # Every branch is an indexed column, so PostgreSQL can combine them (BitmapOr) instead of scanning the
         # table: the watched tickets are fetched first (a user watches few tickets).
-        watched_rows = Watcher.objects.filter(user_id=user.pk).values_list("ticket__number", flat=True)[:MAX_WATCHED]
-        watched = watched_rows if subqueries else list(watched_rows)
+        watched = (Watcher.objects.filter(user_id=user.pk).values_list("ticket__number", flat=True)[:MAX_WATCHED]
+                   if subqueries else watched_numbers(user))
         rule = Q(requester_id=user.pk)
         if subqueries or watched:
             # by number, a core_ticket column: on Incident, `pk`/`id` would be incidents_incident.ticket_ptr_id and
             # the OR would span the join, which PostgreSQL can only apply after joining both tables
             rule |= Q(number__in=watched)
         if role == Role.AGENT:
-            team_rows = user.teams.values_list("id", flat=True)
-            team_ids = team_rows if subqueries else list(team_rows)
+            team_ids = user.teams.values_list("id", flat=True) if subqueries else user.team_pks
             rule |= Q(assignee_id=user.pk)
             if subqueries or team_ids:
                 rule |= Q(team_id__in=team_ids)

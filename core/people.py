@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 
 from accounts.models import User
 from accounts.roles import Role, has_role
+from core import reference_cache
 
 PEOPLE_LIMIT = 20
 MIN_QUERY = 2
@@ -57,11 +58,19 @@ def is_id(text: str) -> bool:
     return text.isascii() and text.isdigit() and len(text) < 10
 
 
+def team_agent_choices(teams: list[int]) -> list[tuple[int, str]]:
+    """(id, name) of the active agents of `teams`, by name, from this process's copy (core.reference_cache:
+    saving a user or changing a team's members clears it)."""
+    wanted = sorted(set(teams))
+    return reference_cache.choices(User, f"team-agents:{wanted}", lambda: [
+        (person.pk, person.display_name) for person in team_agents(wanted)])
+
+
 def assignee_choices(teams: list[int], current: User | None = None, *, blank: str = "Unassigned") -> list:
     """The assignee picker's options: the agents of `teams` (a team has tens of agents, never the whole desk's
     hundreds), and the current assignee even when they left the team meanwhile (a value is never dropped)."""
-    people = list(team_agents(teams)) if teams else []
-    choices: list = [("", blank), *[(person.pk, person.display_name) for person in people]]
-    if current is not None and current.pk not in {person.pk for person in people}:
+    people = team_agent_choices(teams) if teams else []
+    choices: list = [("", blank), *people]
+    if current is not None and current.pk not in {pk for pk, _name in people}:
         choices.append((current.pk, current.display_name))
     return choices

@@ -17,7 +17,7 @@ from typing import Any, ClassVar, cast
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
@@ -26,13 +26,14 @@ from django.utils.functional import cached_property
 from django.views.decorators.http import require_POST
 
 from accounts.models import Team, User
-from core import clock, kinds, writes
+from core import clock, kinds, reference_cache, writes
 from core.filters import DateOrDateTimeInput, describe_value
 from core.kinds import Kind
 from core.net import safe_next
 from core.pagination import COUNT_CAP, CappedPaginator, InvalidCursor, capped_count, page_numbers, paginate_html
-from core.people import is_id, team_agents
+from core.people import is_id, team_agent_choices
 from core.permissions import permission_required
+from core.queue_rows import render_row
 from core.queues import sort_links
 from core.ticket_filters import DEFAULT_ORDERING, parse_ordering
 from core.ticket_forms import AGENT_ROLES, scope_assignee
@@ -61,7 +62,7 @@ def assigned_to_me(user: Any) -> dict[str, list[str]]:
 
 
 def my_teams_unassigned(user: Any) -> dict[str, list[str]]:
-    return {"team": [str(t) for t in user.teams.values_list("pk", flat=True)] or ["0"], "unassigned": ["true"],
+    return {"team": [str(t) for t in user.team_pks] or ["0"], "unassigned": ["true"],
             "active": ["true"]}
 
 
@@ -109,7 +110,10 @@ class BulkForm(forms.Form):
         kept = str(self.initial.get("assignee") or "")
         scope_assignee(self, team=self.initial.get("team"), blank="Keep the assignee",
                        current=User.objects.filter(pk=kept).first() if is_id(kept) else None,
-                       fallback_teams=list(user.teams.values_list("pk", flat=True)))
+                       fallback_teams=user.team_pks)
+        team = self.fields["team"]
+        assert isinstance(team, forms.ModelChoiceField)
+        team.choices = [("", team.empty_label or ""), *reference_cache.model_choices(team, "bulk:team")]
         workflow = self.kind.workflow
         state = self.fields["state"]
         assert isinstance(state, forms.ChoiceField)
@@ -152,10 +156,13 @@ class QueuePage:
     # The filter panel: (filter name, grid class, inline choices); any other active filter (SLA drill-downs
     # from the dashboard, dates from the API's vocabulary) is carried as a hidden input and summarised.
     filter_layout: ClassVar[list[tuple[str, str, bool]]]
+    # the references the rows show, each read in one query for the page's rows: joined instead, PostgreSQL spent
+    # ~4 ms planning the page's query (2 ms to run it) at 1M tickets, against 0.2 ms without the joins
     related: ClassVar[tuple[str, ...]] = ("team", "assignee", "service", "requester")
+    deferred: ClassVar[tuple[str, ...]] = ("description",)  # long texts the rows do not show
     template: ClassVar[str] = "tickets/queue.html"
-    title_badges: ClassVar[str] = ""  # the kind's badges before a row's title (e.g. "Major")
-    extra_columns: ClassVar[list[tuple[str, str]]] = []  # (heading, cell template) after the assignee
+    # (heading, the row's `<td>` as escaped HTML) after the assignee, e.g. a problem's incident count
+    extra_columns: ClassVar[list[tuple[str, Callable[[Any], str]]]] = []
     show_caller: ClassVar[bool] = True
     new_url_name: ClassVar[str] = ""  # the "New ..." button
     links: ClassVar[list[tuple[str, str]]] = []  # (label, URL name) of other pages next to it
@@ -178,6 +185,10 @@ class QueuePage:
 
     def annotate(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         return queryset
+
+    def title_badges(self, row: Any) -> str:
+        """The kind's badges before a row's title (e.g. "Major"), as escaped HTML."""
+        return ""
 
     def make_bulk_form(self, *args: Any, user: Any, **kwargs: Any) -> BulkForm:
         return self.bulk_form(*args, user=user, excluded_states=self.bulk_excluded_states, **kwargs)
@@ -217,13 +228,20 @@ class QueuePage:
                                                              choices=field_.choices)  # type: ignore[attr-defined]
             elif name == "assignee" and user is not None:
                 # the agents of the user's teams (everyone's for a manager in no team), and those chosen
-                teams = list(user.teams.values_list("pk", flat=True))
+                teams = user.team_pks
                 chosen = {str(v) for v in form.data.getlist(name)} if hasattr(form.data, "getlist") else set()
-                agents = team_agents(teams) if teams else User.objects.filter(role__in=AGENT_ROLES, is_active=True)
-                people = User.objects.filter(Q(pk__in=agents.values("pk"))
-                                             | Q(pk__in=[v for v in chosen if is_id(v)][:20]))
-                field_.widget = ListSelect(choices=[("", "Any"), *[(p.pk, p.display_name) for p in
-                                                                   people.order_by("first_name", "last_name")]])
+                if teams:
+                    agents = team_agent_choices(teams)
+                else:
+                    agents = [(p.pk, p.display_name) for p in User.objects.filter(
+                        role__in=AGENT_ROLES, is_active=True).order_by("first_name", "last_name", "username")]
+                offered = {str(pk) for pk, _name in agents}
+                others = [int(v) for v in chosen if is_id(v) and v not in offered][:20]
+                extra = [(p.pk, p.display_name) for p in User.objects.filter(pk__in=others)] if others else []
+                field_.widget = ListSelect(choices=[("", "Any"), *agents, *extra])  # the chosen others last
+            elif isinstance(field_, forms.ModelChoiceField):  # teams, services, categories: read once per process
+                cached = reference_cache.model_choices(field_, f"filter:{self.filterset.__name__}:{name}")
+                field_.widget = ListSelect(choices=[("", "Any"), *cached])
             elif hasattr(field_, "choices"):
                 field_.widget = ListSelect(choices=[("", "Any"), *field_.choices])
         form.fields["q"].label = "Text or number"
@@ -265,16 +283,22 @@ class QueuePage:
         problems += [f"{form.fields[key].label or key.replace('_', ' ')}: {' '.join(errors)}"
                      for key, errors in form.errors.items() if key in form.fields and key not in shown]
         qs = filterset.qs if valid and not problems else self.kind.model.objects.none()
-        qs = self.annotate(qs.select_related(*self.related)).order_by(*ordering)
+        qs = self.annotate(qs.prefetch_related(*self.related).defer(*self.deferred)).order_by(*ordering)
         try:
             page = paginate_html(qs, request.GET, self.page_size)
         except InvalidCursor as exc:
             problems.append(str(exc))
             page = CappedPaginator(qs.none(), self.page_size).get_page(1)
         selection = self.pop_selection(request)
-        for row in page.object_list:  # evaluates the page once; the template reuses these rows
+        row_url = reverse(self.kind.agent_url_name, args=["NUMBER"])  # one reverse, not one per row
+        now = clock.now()
+        cells = [cell for _heading, cell in self.extra_columns]
+        for row in page.object_list:  # evaluates the page once; the rows are written in Python (core.queue_rows)
+            row.url = row_url.replace("NUMBER", row.number)
             row.selected = row.number in selection["numbers"]
             row.bulk_failure = selection["failed"].get(row.number, "")
+            row.html = render_row(row, now, show_caller=self.show_caller, badges=self.title_badges(row),
+                                  extra_cells=cells)
         hidden_filters, hidden_summary = self.hidden_filters(request, form, shown)
         filtering = any(value not in ("", "unknown") for key, values in request.GET.lists() if key in form.fields
                         for value in values)
@@ -296,7 +320,7 @@ class QueuePage:
                            if state not in self.bulk_excluded_states],
             "other_bulk_actions": [action for other in kinds.registered()
                                    for action in other.bulk_actions(self.kind.key, request.user)],
-            "selection": selection, "next_url": request.get_full_path(), "now": clock.now(),
+            "selection": selection, "next_url": request.get_full_path(),
             "columns": 11 + self.show_caller + len(self.extra_columns),
         }
         return render(request, self.template, context, status=400 if problems or not valid else 200)

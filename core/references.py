@@ -36,12 +36,13 @@ def visible_ticket_ids(user, ids: Iterable[int | None]) -> set[int]:
     wanted = {pk for pk in ids if pk}
     if not wanted:
         return set()
-    return set(Ticket.objects.visible_to(user, subqueries=True).filter(pk__in=wanted).values_list("pk", flat=True))
+    return set(Ticket.objects.visible_to(user).filter(pk__in=wanted).values_list("pk", flat=True))
 
 
 def visible_exists(user, ticket_field: str) -> Exists:
-    """An annotation: whether `user` may see the ticket in the outer query's `ticket_field` (no extra query)."""
-    return Exists(Ticket.objects.visible_to(user, subqueries=True).filter(pk=OuterRef(ticket_field)))
+    """An annotation: whether `user` may see the ticket in the outer query's `ticket_field` (the rule's inputs,
+    the user's teams and watched tickets, are read once per request: core.models.watched_numbers)."""
+    return Exists(Ticket.objects.visible_to(user).filter(pk=OuterRef(ticket_field)))
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ from django.db import models, transaction
 from django.dispatch import Signal
 
 from accounts.roles import Role, has_role, role_of
-from core import clock, kept_uploads, kinds, limits
-from core.models import Attachment, JournalEntry, JournalKind, LinkKind, Ticket, TicketLink, Watcher
+from core import clock, count_cache, kept_uploads, kinds, limits
+from core.models import Attachment, JournalEntry, JournalKind, LinkKind, Ticket, TicketLink, Watcher, forget_watched
 from core.workflow import TransitionError
 
 
@@ -107,6 +107,7 @@ def record_first_response(ticket: Ticket, at) -> None:
         return
     ticket.responded_at = at
     Ticket.objects.filter(pk=ticket.pk).update(responded_at=at)
+    count_cache.tickets_changed()  # an update() sends no signal
     ticket_changed.send(sender=type(ticket), ticket=ticket, at=at)
 
 
@@ -151,6 +152,7 @@ def touch(ticket: Ticket, at=None) -> None:
     """Mark the ticket updated (comments and attachments move `updated_at`, not `version`)."""
     at = at or clock.now()
     Ticket.objects.filter(pk=ticket.pk).update(updated_at=at)
+    count_cache.tickets_changed()  # an update() sends no signal
     ticket.updated_at = at
 
 
@@ -254,6 +256,7 @@ def add_watcher(ticket: Ticket, user, actor, *, confirm_other_organization: bool
     _watcher, created = Watcher.objects.get_or_create(ticket=ticket, user=user)
     if created:
         record_changes(ticket, actor, [FieldChange("watchers", "", display(user), internal=True)])
+        forget_watched(user, actor)
     return created
 
 
@@ -262,6 +265,7 @@ def remove_watcher(ticket: Ticket, user, actor) -> bool:
     deleted, _ = Watcher.objects.filter(ticket=ticket, user=user).delete()
     if deleted:
         record_changes(ticket, actor, [FieldChange("watchers", display(user), "", internal=True)])
+        forget_watched(user, actor)
     return bool(deleted)
 
 

@@ -1,10 +1,19 @@
-"""Celery worker signals: start and stop the worker's heartbeat."""
+"""Celery worker signals: start and stop the worker's heartbeat. Model signals: a user object forgets the
+tickets it watched (core.models.watched_numbers) when one of its watchers is added or removed; any write that
+can change which tickets a list holds starts a new generation of the kept counts (core.count_cache)."""
 
 from __future__ import annotations
 
-from celery.signals import worker_ready, worker_shutdown
+from typing import Any
 
+from celery.signals import worker_ready, worker_shutdown
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import receiver
+
+from accounts.models import Organization, Team, User
+from core.count_cache import tickets_changed
 from core.health import WorkerHeartbeat
+from core.models import Ticket, TicketLink, Watcher, forget_watched
 
 _heartbeat: WorkerHeartbeat | None = None
 
@@ -21,3 +30,36 @@ def start_heartbeat(sender=None, **kwargs) -> None:
 def stop_heartbeat(sender=None, **kwargs) -> None:
     if _heartbeat is not None:
         _heartbeat.stop()
+
+
+@receiver([post_save, post_delete], sender=Watcher, dispatch_uid="core.forget_watched")
+def watcher_changed(sender: Any, instance: Watcher, **kwargs: Any) -> None:
+    """The user object the watcher row was made with (if any) reads its watched tickets again."""
+    forget_watched(instance._state.fields_cache.get("user"))
+
+
+@receiver([post_save, post_delete], dispatch_uid="core.counts_ticket_changed")
+def ticket_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """A ticket of any kind, a watcher or a link saved or deleted: the lists' counts may differ."""
+    if isinstance(instance, Ticket | Watcher | TicketLink):
+        tickets_changed()
+
+
+@receiver([post_save, post_delete], sender=User, dispatch_uid="core.counts_user_changed")
+def user_changed(sender: Any, instance: User, update_fields: Any = None, **kwargs: Any) -> None:
+    """A user's role, activity or organization decides what they see (a sign-in only stamps last_login)."""
+    if update_fields is None or set(update_fields) - {"last_login", "password"}:
+        tickets_changed()
+
+
+@receiver([post_save, post_delete], sender=Organization, dispatch_uid="core.counts_organization_changed")
+def organization_changed(sender: Any, **kwargs: Any) -> None:
+    """Whether an organization shares its tickets decides what its people see."""
+    tickets_changed()
+
+
+@receiver(m2m_changed, sender=Team.members.through, dispatch_uid="core.counts_team_members_changed")
+def team_members_changed(sender: Any, action: str, **kwargs: Any) -> None:
+    """Agents see their teams' tickets."""
+    if action.startswith("post_"):
+        tickets_changed()

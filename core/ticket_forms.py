@@ -24,7 +24,7 @@ from django.utils.text import format_lazy
 
 from accounts.models import User
 from accounts.roles import Role
-from core import kept_uploads, kinds, limits
+from core import kept_uploads, kinds, limits, reference_cache
 from core import services as core_services
 from core.form_fields import TicketNumberField
 from core.limits import TEXT_MAX_LENGTH
@@ -152,6 +152,22 @@ def active_or_current(queryset: QuerySet, current_pk: int | None) -> QuerySet:
     if current_pk:
         condition |= Q(pk=current_pk)
     return queryset.filter(condition)
+
+
+def offer_reference(field: forms.Field, queryset: QuerySet, current_pk: int | None, name: str, *,
+                    active_only: bool = True) -> None:
+    """A reference select (service, category, team): accepts the active rows of `queryset` and the current one
+    (checked against the database, as active_or_current), and offers them from this process's copy of the
+    active rows (core.reference_cache, under `name`) plus the current one when it was retired."""
+    assert isinstance(field, forms.ModelChoiceField)
+    field.queryset = active_or_current(queryset, current_pk) if active_only else queryset
+    label = field.label_from_instance
+    rows = reference_cache.choices(queryset.model, name, lambda: [
+        (str(row.pk), label(row)) for row in (queryset.filter(active=True) if active_only else queryset)])
+    if current_pk and str(current_pk) not in {value for value, _label in rows}:
+        retired = queryset.filter(pk=current_pk).first()
+        rows = [*rows, *([(str(retired.pk), label(retired))] if retired is not None else [])]
+    field.choices = [*([("", field.empty_label)] if field.empty_label is not None else []), *rows]
 
 
 def scope_assignee(form: forms.Form, *, team: Any, current: Any = None, blank: str = "Unassigned",

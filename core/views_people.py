@@ -39,6 +39,6 @@ def assignees(request: HttpRequest) -> HttpResponse:
     user's own teams (a bulk assignment that keeps each ticket's team). `?blank=` is the empty option's text."""
     teams = team_ids(request.GET.get("team"))
     if not teams and request.GET.get("fallback") == "mine":
-        teams = list(cast(User, request.user).teams.values_list("pk", flat=True))
+        teams = cast(User, request.user).team_pks
     blank = request.GET.get("blank", "Unassigned")[:40]
     return render(request, "components/assignee_options.html", {"choices": assignee_choices(teams, blank=blank)})

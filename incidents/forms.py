@@ -16,13 +16,14 @@ from django.core.exceptions import ValidationError
 from accounts.models import Team, User
 from accounts.roles import can
 from catalog.models import Service
+from core import reference_cache
 from core.limits import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
 from core.models import Impact, Ticket, Urgency
 from core.ticket_forms import (
     AGENT_ROLES,
     TicketFieldsForm,
-    active_or_current,
     attachments_field,
+    offer_reference,
     scope_assignee,
 )
 from core.widgets import FastSelect
@@ -37,12 +38,9 @@ class SubcategorySelect(FastSelect):
         super().__init__(*args, **kwargs)
         self.parents = dict(parents or {})
 
-    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
-        option = super().create_option(name, value, label, selected, index, subindex, attrs)
-        parent = self.parents.get(str(getattr(value, "value", value)))
-        if parent is not None:
-            option["attrs"]["data-parent"] = str(parent)
-        return option
+    def option_extra(self, value: str) -> str:
+        parent = self.parents.get(value)
+        return f' data-parent="{int(parent)}"' if parent is not None else ""
 
 
 
@@ -159,15 +157,20 @@ class AgentIncidentForm(TicketFieldsForm):
     def setup(self) -> None:
         incident = self.ticket
         self.incident = incident
-        self.fields["service"].queryset = active_or_current(Service.objects.all(), incident.service_id)
-        self.fields["category"].queryset = active_or_current(
-            Category.objects.filter(parent__isnull=True), incident.category_id
-        )
-        subcategories = active_or_current(Category.objects.filter(parent__isnull=False), incident.subcategory_id)
-        self.fields["subcategory"].queryset = subcategories.select_related("parent")
-        parents = {str(c.pk): c.parent_id for c in self.fields["subcategory"].queryset}
-        self.fields["subcategory"].widget = SubcategorySelect(parents=parents)
-        self.fields["subcategory"].widget.choices = self.fields["subcategory"].choices
+        # the reference selects offer this process's copy of the active rows (core.reference_cache)
+        offer_reference(self.fields["service"], Service.objects.all(), incident.service_id, "incident:service")
+        offer_reference(self.fields["category"], Category.objects.filter(parent__isnull=True), incident.category_id,
+                        "incident:category")
+        subcategory = self.fields["subcategory"]
+        offer_reference(subcategory, Category.objects.filter(parent__isnull=False).select_related("parent"),
+                        incident.subcategory_id, "incident:subcategory")
+        parents = reference_cache.choices(Category, "incident:subcategory-parents", lambda: [
+            (str(pk), parent) for pk, parent in Category.objects.filter(parent__isnull=False)
+            .values_list("pk", "parent_id")])
+        subcategory.widget = SubcategorySelect(parents=dict(parents))
+        subcategory.widget.choices = subcategory.choices
+        offer_reference(self.fields["team"], Team.objects.all(), incident.team_id, "incident:team",
+                        active_only=False)
         self.fields["assignee"].queryset = User.objects.filter(role__in=AGENT_ROLES)
         scope_assignee(self, team=incident.team_id, current=incident.assignee)  # e.g. deactivated: kept
         if not can(self.user, "incidents.flag_major"):

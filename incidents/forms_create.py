@@ -73,7 +73,7 @@ class AgentCreateIncidentForm(forms.Form):
         self.fields["subcategory"].widget = SubcategorySelect(parents={str(c.pk): c.parent_id for c in subcategories})
         self.fields["subcategory"].widget.choices = self.fields["subcategory"].choices
         self.fields["assignee"].queryset = User.objects.filter(role__in=AGENT_ROLES)
-        scope_assignee(self, team=None, fallback_teams=list(actor.teams.values_list("pk", flat=True)))
+        scope_assignee(self, team=None, fallback_teams=actor.team_pks)
 
     def people(self) -> list[User]:
         """The people offered as callers: the one chosen (if any) first, then those the search words find."""

@@ -74,6 +74,6 @@ class Incident(Ticket):
         ]
 
     def get_state_display(self) -> str:
-        from incidents.choices import State
+        from incidents.choices import WORKFLOW
 
-        return State(self.state).label if self.state in State.values else self.state
+        return WORKFLOW.label(self.state)

@@ -116,6 +116,9 @@ TEMPLATES = [
     },
 ]
 
+# Inputs and textareas rendered without the template engine (same HTML): forms weigh on the ticket page.
+FORM_RENDERER = "core.form_renderer.FastWidgets"
+
 # --- Database: PostgreSQL only -------------------------------------------------------------------------
 DATABASE_URL = env("DATABASE_URL", "postgres://postgres@127.0.0.1:54329/itsm")
 DATABASES = {
@@ -127,8 +130,10 @@ if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
 
     raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL (postgres://...).")
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = envint("DB_CONNECT_TIMEOUT", 5)
-# JIT compilation costs ~50 ms on each large report query and buys nothing for this OLTP workload.
-DATABASES["default"]["OPTIONS"].setdefault("options", "-c jit=off")
+# JIT compilation costs ~50 ms on each large report query and buys nothing for this OLTP workload. A parallel
+# worker costs ~10-20 ms to start (the known-error suggestions of a ticket page took 18 ms with one, 0.4 ms
+# without) and the SLA report at 1M tickets takes the same time without them (bench/RESULTS.md).
+DATABASES["default"]["OPTIONS"].setdefault("options", "-c jit=off -c max_parallel_workers_per_gather=0")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache, Celery broker and result backend ----------------------------------------------------

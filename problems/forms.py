@@ -13,7 +13,7 @@ from accounts.models import Team, User
 from core.form_fields import PersonField, TicketNumberField, TicketNumbersField
 from core.limits import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
 from core.models import Impact, Urgency
-from core.ticket_forms import AGENT_ROLES, TicketFieldsForm, active_or_current, scope_assignee
+from core.ticket_forms import AGENT_ROLES, TicketFieldsForm, offer_reference, scope_assignee
 from core.widgets import FastSelect
 from incidents.models import Category, Incident
 from problems.choices import State
@@ -54,10 +54,13 @@ class ProblemForm(TicketFieldsForm):
 
     def setup(self) -> None:
         problem: Any = self.ticket
-        self.fields["service"].queryset = active_or_current(  # type: ignore[attr-defined]
-            Service._default_manager.all(), problem.service_id)
-        self.fields["category"].queryset = active_or_current(  # type: ignore[attr-defined]
-            Category.objects.filter(parent__isnull=True), problem.category_id)
+        # the reference selects offer this process's copy of the active rows (core.reference_cache)
+        offer_reference(self.fields["service"], Service._default_manager.all(), problem.service_id,
+                        "problem:service")
+        offer_reference(self.fields["category"], Category.objects.filter(parent__isnull=True), problem.category_id,
+                        "problem:category")
+        offer_reference(self.fields["team"], Team.objects.order_by("name"), problem.team_id, "problem:team",
+                        active_only=False)
         assignee = self.fields["assignee"]
         assert isinstance(assignee, forms.ModelChoiceField)
         assignee.queryset = User.objects.filter(role__in=AGENT_ROLES)  # core.writes checks the team membership

@@ -79,17 +79,17 @@ class ProblemKind(Kind):
         notifications.notify(event, ticket, actor, entry_id)
 
     def side_panels(self, ticket: Ticket, user: Any) -> list[dict[str, Any]]:
-        """On an incident's page: its problems (with their workarounds), the known errors that may explain it,
-        and the forms that raise a problem from it or link it to an open one."""
+        """On an incident's page: its problems (with their workarounds), the known errors that may explain it
+        (loaded after the page), and the forms that raise a problem from it or link it to an open one."""
         if ticket.kind != TicketKind.INCIDENT or not has_role(user, Role.AGENT):
             return []
         from problems import services
 
         problems = list(services.problems_of(ticket).filter(  # type: ignore[arg-type]
-            pk__in=self.model.objects.visible_to(user).values("pk")))
+            pk__in=self.model.objects.visible_to(user).values("pk")).defer(*services.SUGGESTION_DEFERRED))
+        # the known errors that may explain it are loaded after the page (problems.views.known_error_suggestions)
         return [{"template": "problems/_incident_panel.html", "problems": problems,
-                 "known_errors": services.known_errors_for(ticket, user),  # type: ignore[arg-type]
-                 "incident_number": ticket.number}]
+                 "incident_number": ticket.number, "incident_title": ticket.title}]
 
     def bulk_actions(self, kind_key: str, user: Any) -> list[dict[str, str]]:
         if kind_key != TicketKind.INCIDENT or not has_role(user, Role.AGENT):

@@ -58,12 +58,16 @@ def similar(queryset: QuerySet, text: str, *, service_id: int | None = None,
     return queryset.filter(condition) if condition else queryset.none()
 
 
+# what an incident page's problem panel does not show of a problem
+SUGGESTION_DEFERRED = ("description", "root_cause", "fix")
+
+
 def known_errors_for(incident: Incident, user: Any, limit: int = 5) -> list[Problem]:
     """Open known errors that may explain an incident (by service, category and text), newest first."""
     known = Problem.objects.visible_to(user).filter(active=True, known_error=True).exclude(
         pk__in=problems_of(incident).values("pk"))
     return list(similar(known, incident.title, service_id=incident.service_id, category_id=incident.category_id)
-                .order_by("-known_error_at")[:limit])
+                .defer(*SUGGESTION_DEFERRED).order_by("-known_error_at")[:limit])
 
 
 def incident_count() -> Coalesce:

@@ -79,15 +79,20 @@ class ProblemQueue(QueuePage):
         ("category", "col-sm-6 col-lg-3", False),
     ]
     related = ("team", "assignee", "service")
+    deferred = ("description", "root_cause", "workaround", "fix")
     show_caller = False
-    title_badges = "problems/agent/_title_badges.html"
-    extra_columns = [("Incidents", "problems/agent/_count_cell.html")]
+    extra_columns = [("Incidents", lambda row: f'<td class="col-count text-end" data-testid="incident-count">'
+                                               f"{int(row.incident_count)}</td>")]
     links = [("Known-error database", "agent-known-errors")]
     placeholder = "e.g. spooler, PRB0001001"
     bulk_excluded_states = (State.RESOLVED,)  # resolving asks for the fix and offers to resolve the incidents
 
     def annotate(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         return queryset.annotate(incident_count=services.incident_count())
+
+    def title_badges(self, row: Any) -> str:
+        return ('<span class="badge text-bg-warning me-1" data-testid="known-error">Known error</span>'
+                if row.known_error else "")
 
 
 QUEUE = ProblemQueue()
@@ -240,6 +245,15 @@ def from_incident(request: HttpRequest, number: str) -> HttpResponse:
     messages.success(request, f"{problem.number} raised from {incident.number}." if raised
                      else f"{incident.number} is linked to {problem.number}.")
     return redirect("agent-problem", problem.number)
+
+
+@permission_required("tickets.work")
+def known_error_suggestions(request: HttpRequest, number: str) -> HttpResponse:
+    """The known errors that may explain an incident (by service, category and text), as the incident page's
+    problem panel shows them: loaded after the page (htmx), the page does not wait for the text search."""
+    incident = get_object_or_404(Incident.objects.visible_to(request.user), number=number)
+    return render(request, "problems/_known_error_suggestions.html", {
+        "known_errors": services.known_errors_for(incident, request.user), "incident_number": incident.number})
 
 
 @require_POST

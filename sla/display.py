@@ -53,7 +53,7 @@ def timer_views(ticket_id: int, *, now: datetime | None = None, public_only: boo
     if public_only:
         qs = qs.filter(definition__agreement_type=AgreementType.SLA)
     timers = list(qs)
-    share_calendars(timers)
+    share_calendars(timers, kept=True)
     out = []
     for timer in timers:
         out.append(TimerView(

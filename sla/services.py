@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 
-from core import clock, kinds
+from core import clock, count_cache, kinds, reference_cache
 from core.models import Ticket
 from core.workflow import Workflow
 from sla import business_time
@@ -22,25 +22,34 @@ from sla.conditions import matches, pauses
 from sla.models import (
     BREACH,
     RUNNING_STAGES,
+    Holiday,
+    Schedule,
     SlaDefinition,
     SlaTimer,
     Stage,
     StateSpan,
     Target,
+    WorkingHours,
 )
 
 log = logging.getLogger(__name__)
 
 
-def share_calendars(timers: Iterable[SlaTimer]) -> None:
+def share_calendars(timers: Iterable[SlaTimer], *, kept: bool = False) -> None:
     """Give timers on the same schedule one business calendar (built once: 2 queries per schedule, not per
-    timer). Sets each timer's `business` cached property."""
+    timer). Sets each timer's `business` cached property. `kept`: from this process's copy of the calendars
+    (core.reference_cache: at most a minute late after an administrator edits a schedule, elsewhere than in the
+    process that saved it), for what pages show; the SLA engine always reads them afresh."""
     calendars: dict[int, business_time.Schedule] = {}
     for timer in timers:
         schedule = timer.definition.schedule
         if schedule.pk not in calendars:
-            calendars[schedule.pk] = schedule.to_business()
+            calendars[schedule.pk] = (reference_cache.value(Schedule, f"calendar:{schedule.pk}", schedule.to_business)
+                                      if kept else schedule.to_business())
         timer.__dict__["business"] = calendars[schedule.pk]
+
+
+reference_cache.depends(Schedule, WorkingHours, Holiday)
 
 
 def record_state(ticket: Ticket, at: datetime) -> None:
@@ -165,6 +174,7 @@ def _update_ticket_due(ticket: Ticket, timers: Iterable[SlaTimer]) -> None:
     due = min((t.due_at for t in timers if t.stage == Stage.IN_PROGRESS and t.due_at is not None), default=None)
     if ticket.sla_due_at != due:
         Ticket.objects.filter(pk=ticket.pk).update(sla_due_at=due)
+        count_cache.tickets_changed()  # an update() sends no signal (lists filter on the due time)
         ticket.sla_due_at = due
 
 

@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 from accounts.roles import Role
 from accounts.services import issue_token
 from catalog.models import Service
+from core import reference_cache
 from core.breaker import redis_breaker
 from incidents import services as incident_services
 from incidents.models import Category
@@ -21,9 +22,11 @@ from tests.factories import PASSWORD, OrganizationFactory, TeamFactory, UserFact
 
 @pytest.fixture(autouse=True)
 def _clean_redis():
-    """Each test starts with an empty cache (throttle counters, heartbeats): the test Redis database only."""
+    """Each test starts with an empty cache (throttle counters, heartbeats): the test Redis database only; and
+    without the reference choices an earlier test's rolled-back rows left in this process."""
     redis_breaker.reset()
     cache.clear()
+    reference_cache.clear()
     yield
 
 

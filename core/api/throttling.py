@@ -9,14 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import redis
 from rest_framework import throttling
 from rest_framework.request import Request
 
-from core.breaker import redis_breaker
+from core.breaker import CACHE_ERRORS, redis_breaker
 from core.net import client_ip
-
-CACHE_ERRORS = (redis.RedisError, OSError)
 
 
 class ResilientThrottleMixin:

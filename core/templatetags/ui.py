@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 
 from django import forms, template
 from django.forms.boundfield import BoundField
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 register = template.Library()
 
@@ -50,6 +54,20 @@ def avatar(user: object, size: str = "sm") -> dict[str, object]:
     return {"initials": initials, "name": name, "hue": hue, "size": size}
 
 
+@lru_cache(maxsize=64)
+def _month(language: str, month: int) -> str:
+    """A month's short name in the active language, escaped ("Dec"): read once, not once per cell."""
+    return str(escape(MONTHS_3[month].title()))
+
+
+def _time(local: datetime, css: str = "") -> str:
+    """`<time>` with the short local time, the full one as its tooltip and ISO 8601 in `datetime` (only digits,
+    punctuation and the escaped month name: nothing to escape)."""
+    month = _month(get_language() or "", local.month)
+    return (f'<time datetime="{local.isoformat()}" title="{local:%Y-%m-%d %H:%M}"{css}>'
+            f"{local.day} {month} {local:%H:%M}</time>")
+
+
 @register.simple_tag
 def stamp(value: datetime | None) -> str:
     """A table cell's time: `<time>` with the short local time ("3 Dec 17:26"), the full one as its tooltip and
@@ -57,7 +75,30 @@ def stamp(value: datetime | None) -> str:
     queue page's time at 50 rows)."""
     if value is None:
         return "—"
-    local = timezone.localtime(value)
-    return format_html('<time datetime="{}" title="{}">{} {} {}</time>', local.isoformat(),
-                       local.strftime("%Y-%m-%d %H:%M"), local.day, MONTHS_3[local.month].title(),
-                       local.strftime("%H:%M"))
+    return mark_safe(_time(timezone.localtime(value)))  # noqa: S308 - see _time
+
+
+@register.simple_tag
+def state_badge(ticket: Any, text: str = "") -> str:
+    """A ticket's state as a coloured badge (`text` in its place: the portal's words for end users)."""
+    state = getattr(ticket, "state", "")
+    return format_html('<span class="badge state-badge state-{}" data-testid="state">{}</span>', state,
+                       text or ticket.get_state_display())
+
+
+@register.simple_tag
+def priority_badge(ticket: Any) -> str:
+    """A ticket's priority as a coloured badge."""
+    return format_html('<span class="badge priority-badge priority-{}" data-testid="priority">{}</span>',
+                       ticket.priority, ticket.get_priority_display())
+
+
+@register.simple_tag
+def sla_due(ticket: Any, now: datetime) -> str:
+    """A queue cell: when an open ticket's SLA falls due, in red with "overdue" once passed; "—" otherwise."""
+    due = getattr(ticket, "sla_due_at", None)
+    if due is None or not getattr(ticket, "active", False):
+        return "—"
+    late = due < now
+    cell = _time(timezone.localtime(due), ' class="text-danger fw-semibold"' if late else "")
+    return mark_safe(cell + (' <span class="badge text-bg-danger">overdue</span>' if late else ""))  # noqa: S308

@@ -4,6 +4,7 @@ saved queues, filter panel, "Major" badge and caller column."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from core import clock, queue_page
 from core.queue_page import QueuePage, SavedQueue
@@ -42,9 +43,11 @@ class IncidentQueue(QueuePage):
         ("service", "col-sm-6 col-lg-3", False), ("category", "col-sm-6 col-lg-3", False),
         ("opened_after", "col-sm-6 col-lg-3", False), ("opened_before", "col-sm-6 col-lg-3", False),
     ]
-    title_badges = "incidents/agent/_title_badges.html"
     new_url_name = "agent-incident-new"
     placeholder = "e.g. printer, INC0001001"
+
+    def title_badges(self, row: Any) -> str:
+        return '<span class="badge text-bg-danger me-1">Major</span>' if row.major else ""
 
 
 PAGE = IncidentQueue()

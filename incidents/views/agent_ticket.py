@@ -15,7 +15,7 @@ class IncidentPage(TicketPage):
     name = "agent-incident"
     fields_form = AgentIncidentForm
     transition_form = TransitionForm
-    related = ("requester", "team", "assignee", "service", "category", "subcategory", "parent")
+    prefetched = ("category", "subcategory", "parent")
     badges_template = "incidents/agent/_badges.html"
     summary_template = "incidents/agent/_resolution.html"
     action_labels = {State.ON_HOLD: "Put on hold", State.RESOLVED: "Resolve", State.CLOSED: "Close",

@@ -103,11 +103,13 @@
 
   // After a swap, put the focus somewhere sensible if it was lost with the replaced content: the first invalid
   // field, else the element marked data-focus-after-swap, else the first field of the new content.
-  // Out-of-band panels settle too: only the request's own target (same id) takes the focus.
+  // Out-of-band panels settle too: only the request's own target (same id) takes the focus. Content loaded on
+  // its own after the page (data-passive, e.g. the known-error suggestions) never takes it.
   document.addEventListener("htmx:afterSettle", function (event) {
     var original = event.detail && event.detail.target;
     var target = event.target;
     if (!original || !target || !target.querySelector || !target.id || target.id !== original.id) { return; }
+    if (target.hasAttribute("data-passive")) { return; }
     var active = document.activeElement;
     if (active && active !== document.body && active.isConnected) { return; }
     var next = target.querySelector("[aria-invalid='true']") || target.querySelector("[data-focus-after-swap]") ||
