@@ -88,4 +88,6 @@ def tickets_changed() -> None:
     its change) and again when the transaction commits (a count read by someone else before the commit, from the
     old data, stays under a generation nobody reads after it)."""
     _bump()
-    transaction.on_commit(_bump)
+    connection = transaction.get_connection()
+    if not any(func is _bump for _savepoints, func, *_rest in connection.run_on_commit):  # once per transaction
+        transaction.on_commit(_bump)

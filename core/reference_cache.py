@@ -1,11 +1,12 @@
-"""Reference choices (teams, services, categories, a team's agents) for filter panels and pickers, read once
-per process.
+"""Reference data read once per process: the choices of filter panels and pickers (teams, services, categories,
+a team's agents) and the SLA calendars the ticket pages show.
 
 Every queue page offers the same reference rows in its filter panel and bulk form: 50 teams, 100 services, the
 categories. Reading and instantiating them on each request cost about a fifth of a queue page's Python time at
 1M tickets (bench/RESULTS.md). They change rarely (an administrator edits them): saving or deleting a row of a
-cached model clears this process's copies at once, and the other processes (gunicorn workers) read them again
-within TTL seconds. Only labels are cached: what a form accepts is still checked against the database.
+kept model (or of a model `depends` names) clears this process's copies at once, and the other processes
+(gunicorn workers, Celery) read them again within TTL seconds. Choices are only what a select offers: what a
+form accepts is still checked against the database. The SLA engine never reads its calendars from here.
 """
 
 from __future__ import annotations
@@ -54,21 +55,21 @@ def model_choices(field: Any, name: str) -> Choices:
     """A model choice field's options as (id as text, label), without its empty choice, cached under `name` for
     its queryset's model (a name per queryset: two fields of one model may offer different rows)."""
     return choices(field.queryset.model, name,
-                   lambda: [(str(value), label) for value, label in field.choices if str(value) != ""])
+                   lambda: [(str(option), label) for option, label in field.choices if str(option) != ""])
 
 
 def clear(sender: Any = None, **kwargs: Any) -> None:
     """Forget the cached choices of `sender` (every model's when None)."""
     label = getattr(getattr(sender, "_meta", None), "label", None)
-    for key in [k for k in _cache if label is None or k[0] == label]:
-        del _cache[key]
+    for key in [k for k in list(_cache) if label is None or k[0] == label]:
+        _cache.pop(key, None)
 
 
 def _changed(sender: Any, **kwargs: Any) -> None:
     label = sender._meta.label
     owner = _parts.get(label)
-    for key in [k for k in _cache if k[0] in (label, owner)]:
-        del _cache[key]
+    for key in [k for k in list(_cache) if k[0] in (label, owner)]:
+        _cache.pop(key, None)
 
 
 def _members_changed(sender: Any, action: str, **kwargs: Any) -> None:

@@ -46,16 +46,19 @@ def ticket_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
 
 
 @receiver([post_save, post_delete], sender=User, dispatch_uid="core.counts_user_changed")
-def user_changed(sender: Any, instance: User, update_fields: Any = None, **kwargs: Any) -> None:
-    """A user's role, activity or organization decides what they see (a sign-in only stamps last_login)."""
-    if update_fields is None or set(update_fields) - {"last_login", "password"}:
+def user_changed(sender: Any, instance: User, created: bool = False, update_fields: Any = None,
+                 **kwargs: Any) -> None:
+    """A user's role, activity or organization decides what they see (a sign-in only stamps last_login; a new
+    user has counted nothing yet)."""
+    if not created and (update_fields is None or set(update_fields) - {"last_login", "password"}):
         tickets_changed()
 
 
 @receiver([post_save, post_delete], sender=Organization, dispatch_uid="core.counts_organization_changed")
-def organization_changed(sender: Any, **kwargs: Any) -> None:
-    """Whether an organization shares its tickets decides what its people see."""
-    tickets_changed()
+def organization_changed(sender: Any, created: bool = False, **kwargs: Any) -> None:
+    """Whether an organization shares its tickets decides what its people see (a new one has no people yet)."""
+    if not created:
+        tickets_changed()
 
 
 @receiver(m2m_changed, sender=Team.members.through, dispatch_uid="core.counts_team_members_changed")

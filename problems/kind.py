@@ -12,7 +12,7 @@ from django.urls import reverse
 from accounts.roles import Role, has_role
 from core import clock
 from core.kinds import Kind
-from core.models import Ticket, TicketKind
+from core.models import LinkKind, Ticket, TicketKind, TicketLink
 from core.pagination import COUNT_CAP, capped_count
 from problems.choices import WORKFLOW, State
 
@@ -85,8 +85,12 @@ class ProblemKind(Kind):
             return []
         from problems import services
 
-        problems = list(services.problems_of(ticket).filter(  # type: ignore[arg-type]
-            pk__in=self.model.objects.visible_to(user).values("pk")).defer(*services.SUGGESTION_DEFERRED))
+        # the links first (most incidents have none: then no query through the access rule), then the problems
+        # among them that the user may see
+        linked = list(TicketLink.objects.filter(source_id=ticket.pk, kind=LinkKind.CAUSED_BY)
+                      .values_list("target_id", flat=True))
+        problems = list(self.model.objects.visible_to(user).filter(pk__in=linked)
+                        .defer(*services.SUGGESTION_DEFERRED)) if linked else []
         # the known errors that may explain it are loaded after the page (problems.views.known_error_suggestions)
         return [{"template": "problems/_incident_panel.html", "problems": problems,
                  "incident_number": ticket.number, "incident_title": ticket.title}]

@@ -11,6 +11,7 @@ from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 from django.urls import reverse
 
+from core import count_cache
 from core.models import SentNotification
 from core.notifications import Recipient, clean_header, recipients, send_once
 from incidents import services
@@ -75,7 +76,7 @@ def test_a_failing_send_is_retried_then_sent_once(flaky, requester_a, agent_a, m
     flaky.failures = 2  # the first try and the first retry fail; the second retry (the last allowed) succeeds
     with django_capture_on_commit_callbacks(execute=False) as enqueue:
         services.add_comment(incident, agent_a, "Please restart.")
-    (send,) = enqueue
+    (send,) = [task for task in enqueue if task is not count_cache._bump]  # (the lists' counts renew on commit)
     send()
     assert [m.to for m in mail.outbox] == [[requester_a.email]]
     row = SentNotification.objects.get(recipient=requester_a.email)
