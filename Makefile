@@ -30,8 +30,12 @@ install: $(STAMP) $(NODE_STAMP)
 run: install
 	$(PY) scripts/devservices.py run -- $(PY) scripts/run.py
 
+# The tests run in PYTEST_WORKERS processes (pytest-xdist; 2 for CI's two cores, 0 for one process): each has its
+# own test database (test_<name>_gw0, ...) and Redis database (ITSM_TEST_REDIS_DB, see itsm/settings.py).
+PYTEST_WORKERS ?= 2
+
 test: install lint typecheck browser
-	$(PY) scripts/devservices.py run -- $(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(PY) scripts/devservices.py run -- $(VENV)/bin/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # Chromium for the browser tests: the machine's, else Debian's package (as root), else Playwright's download.
 browser: $(STAMP)

@@ -39,7 +39,10 @@ def envlist(name: str, default: str = "") -> list[str]:
 
 DEBUG = envbool("DEBUG", False)
 # Under pytest: development secrets are allowed, and Redis is a separate database (flushed between tests).
-TESTING = envbool("ITSM_TESTING", False) or Path(sys.argv[0]).name in {"pytest", "py.test"}
+# A pytest-xdist worker (`pytest -n 2`) is a `python -c` process that xdist names in PYTEST_XDIST_WORKER (gw0, gw1...).
+_xdist_worker = env("PYTEST_XDIST_WORKER")
+TESTING = (envbool("ITSM_TESTING", False) or Path(sys.argv[0]).name in {"pytest", "py.test"}
+           or (bool(_xdist_worker) and sys.argv[0] == "-c"))
 
 # The development key only exists so that `make run` works without configuration; production must set its own.
 _DEV_SECRET = "dev-insecure-secret-key-change-me-0123456789-abcdefghijklmnopqrstuvwxyz"
@@ -139,8 +142,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis: cache, Celery broker and result backend ----------------------------------------------------
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:63799/0")
 if TESTING:
+    # ITSM_TEST_REDIS_DB: the test database number, or one per xdist worker (e.g. "2,3": gw0 flushes 2, gw1 3); by
+    # default 15 and down. Their processes (a Celery worker, gunicorn) inherit PYTEST_XDIST_WORKER, so the same one.
+    _test_dbs = [int(n) for n in envlist("ITSM_TEST_REDIS_DB", "15,14,13,12,11,10,9,8")]
+    _worker = int(_xdist_worker.removeprefix("gw")) if _xdist_worker.startswith("gw") else 0
+    if _worker >= len(_test_dbs):
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            f"ITSM_TEST_REDIS_DB names {len(_test_dbs)} Redis database(s) for xdist worker {_xdist_worker}: give one "
+            "per worker, comma-separated (each worker flushes its own).")
     _parts = urlsplit(REDIS_URL)
-    REDIS_URL = urlunsplit(_parts._replace(path=f"/{envint('ITSM_TEST_REDIS_DB', 15)}"))
+    REDIS_URL = urlunsplit(_parts._replace(path=f"/{_test_dbs[_worker]}"))
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",

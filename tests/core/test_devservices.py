@@ -119,10 +119,12 @@ def workspace(tmp_path):
 
 
 def _sleeper(ws) -> list[str]:
-    """A command that records its pid and URLs, then waits to be stopped."""
+    """A command that records its pid and URLs, then waits to be stopped. The record is written beside the marker
+    and renamed onto it, so the marker never exists half written (the tests read it as soon as it exists)."""
     marker = ws.tmp / "child.txt"
-    code = ("import os, sys, time; open(sys.argv[1], 'w').write("
-            "f\"{os.getpid()} {os.environ['DATABASE_URL']} {os.environ['REDIS_URL']}\"); time.sleep(300)")
+    code = ("import os, sys, time, pathlib; pathlib.Path(sys.argv[1] + '.part').write_text("
+            "f\"{os.getpid()} {os.environ['DATABASE_URL']} {os.environ['REDIS_URL']}\"); "
+            "os.replace(sys.argv[1] + '.part', sys.argv[1]); time.sleep(300)")
     return ["run", "--", sys.executable, "-c", code, str(marker)]
 
 
