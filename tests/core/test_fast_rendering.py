@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -111,3 +112,35 @@ def test_the_sla_cell_shows_local_time_and_overdue():
     closed = ticket(sla_due_at=now, active=False)
     assert cell.render(Context({"t": closed, "now": now})) == "—"
     assert cell.render(Context({"t": ticket(), "now": now})) == "—"
+
+
+OLD_FIELD_TEMPLATE = (Path(__file__).parent / "field_template_before.html").read_text()
+
+
+class Fields(forms.Form):
+    title = forms.CharField(help_text="A few words & <b>no</b> HTML.")
+    notes = forms.CharField(widget=forms.Textarea, required=False)
+    agree = forms.BooleanField(help_text="Tick <it>.")
+    public = forms.ChoiceField(choices=[("0", "Internal"), ("1", "Public <b>")], widget=forms.RadioSelect,
+                               help_text="Who reads it.")
+    states = forms.MultipleChoiceField(choices=[("new", "New"), ("on_hold", "On hold")], required=False,
+                                       widget=forms.CheckboxSelectMultiple)
+
+
+def squeeze(html: str) -> str:
+    """The same HTML whatever the template's line breaks and indentation."""
+    return re.sub(r"\s+<", "<", re.sub(r">\s+", ">", html.strip()))
+
+
+@pytest.mark.parametrize("data", [None, {"title": "", "public": "2", "agree": ""},
+                                  {"title": HOSTILE, "public": "1", "agree": "on", "states": ["on_hold"]}])
+@pytest.mark.parametrize("extra", [{}, {"inline": True}, {"current": HOSTILE, "refreshed": True}])
+def test_the_field_block_is_written_as_the_field_template_wrote_it(data, extra):
+    form = Fields(data)
+    form.is_valid()
+    for name in form.fields:
+        context = Context({"field": form[name], **extra})
+        old = Template(OLD_FIELD_TEMPLATE).render(context)
+        new = Template('{% include "components/field.html" %}').render(context)
+        assert squeeze(new) == squeeze(old), name
+        assert "<script>" not in new and "<b>" not in new
