@@ -54,6 +54,8 @@ def pages(data: dict) -> dict[str, tuple[str, str]]:
         "problem_queue": ("web", "/agent/problems/"),
         "problem_page": ("web", f"/agent/problems/{problem}/"),
         "api_problem_list": ("api", "/api/v1/problems/?state=assessment&ordering=-updated_at"),
+        "problem_known": ("web", "/agent/problems/?active=true&known_error=true"),
+        "known_errors": ("web", "/agent/known-errors/?q=error"),
     }
 
 
