@@ -153,7 +153,10 @@ def watched_numbers(user: Any) -> list[str]:
     removing a watcher makes its user object forget them (core.signals)."""
     cached = user.__dict__.get("_watched_numbers")
     if cached is None:
-        rows = Watcher.objects.filter(user_id=user.pk).values_list("ticket__number", flat=True)[:MAX_WATCHED]
+        # in a stable order: the rule's SQL (and so the key of its kept counts, core.count_cache) is then the same
+        # from one request to the next
+        rows = (Watcher.objects.filter(user_id=user.pk).order_by("ticket_id")
+                .values_list("ticket__number", flat=True)[:MAX_WATCHED])
         cached = user.__dict__["_watched_numbers"] = list(rows)
     return cached
 

@@ -98,3 +98,13 @@ def test_a_lost_generation_starts_a_new_one(api_client, agent_a, requester_a, ma
     cache.delete(count_cache.GENERATION_KEY)  # Redis evicted it: the kept counts must not be read again
     assert counted(api_client, API) == (1, True)
     assert counted(api_client, API) == (1, False)
+
+
+def test_each_request_reads_the_kept_count_though_it_loads_the_user_afresh(
+        token_client, agent_b, agent_a, requester_a, make_incident):
+    incidents = [make_incident(requester_a) for _ in range(3)]
+    for incident in reversed(incidents):  # watched tickets are part of the access rule's SQL, in a stable order
+        core_services.add_watcher(incident, agent_b, agent_a)
+    client = token_client(agent_b)  # a token: the user (and what they watch) is read on every request
+    assert counted(client, API) == (3, True)
+    assert counted(client, API) == (3, False)
