@@ -21,17 +21,15 @@ lists count in SQL as before.
 from __future__ import annotations
 
 import hashlib
-import logging
 import secrets
 from collections.abc import Callable
 from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 
-from core.breaker import CACHE_ERRORS, redis_breaker
-
-log = logging.getLogger(__name__)
+from core.breaker import redis_breaker
 
 COUNT_TTL = 30  # seconds
 GENERATION_KEY = "tickets:generation"
@@ -55,7 +53,7 @@ def cached_count(sql: str, params: Any, count: Callable[[], int]) -> int:
         digest = hashlib.sha1(repr((sql, tuple(params))).encode(), usedforsecurity=False).hexdigest()
         key = f"tickets:count:{_generation()}:{digest}"
         value = cache.get(key)
-    except CACHE_ERRORS as exc:  # Redis away: count in SQL
+    except Exception as exc:  # Redis away (or anything else on the way): count in SQL, and the breaker knows
         redis_breaker.failure(exc)
         return count()
     redis_breaker.success()
@@ -64,7 +62,7 @@ def cached_count(sql: str, params: Any, count: Callable[[], int]) -> int:
     value = count()
     try:
         cache.set(key, value, timeout=COUNT_TTL)
-    except CACHE_ERRORS as exc:  # Redis away: the next request counts again
+    except Exception as exc:  # Redis away: the next request counts again
         redis_breaker.failure(exc)
     return value
 
@@ -77,7 +75,7 @@ def _bump() -> None:
             cache.incr(GENERATION_KEY)
         except ValueError:  # no generation yet (or Redis lost it): any random one differs from the old
             cache.add(GENERATION_KEY, secrets.randbits(48), timeout=None)
-    except CACHE_ERRORS as exc:  # Redis away: counts are not read from it either
+    except Exception as exc:  # Redis away: this process reads no count from it until it answers again
         redis_breaker.failure(exc)
     else:
         redis_breaker.success()
@@ -89,5 +87,18 @@ def tickets_changed() -> None:
     old data, stays under a generation nobody reads after it)."""
     _bump()
     connection = transaction.get_connection()
-    if not any(func is _bump for _savepoints, func, *_rest in connection.run_on_commit):  # once per transaction
+    if connection.in_atomic_block and not any(  # once per transaction
+            func is _bump for _savepoints, func, *_rest in connection.run_on_commit):
         transaction.on_commit(_bump)
+
+
+def _changed(sender: Any, **kwargs: Any) -> None:
+    tickets_changed()
+
+
+def watch(model: type[Any]) -> None:
+    """Start a new generation whenever a row of `model` is saved or deleted (a ticket kind's model, watchers,
+    links). Connected per model: a receiver for every model would turn off Django's fast deletes everywhere."""
+    label = model._meta.label
+    post_save.connect(_changed, sender=model, dispatch_uid=f"count_cache.saved.{label}")
+    post_delete.connect(_changed, sender=model, dispatch_uid=f"count_cache.deleted.{label}")

@@ -95,7 +95,9 @@ FAST: dict[str, Callable[[dict[str, Any]], str]] = {
 
 
 class FastWidgets(DjangoTemplates):
-    """Django's DjangoTemplates form renderer; the input and textarea widgets rendered without templates."""
+    """Django's DjangoTemplates form renderer; inputs, textareas, selects and choice lists rendered without
+    templates (an option's own `template_name` is not read: no widget of the project, the admin or django-filter
+    sets one)."""
 
     def render(self, template_name: str, context: dict[str, Any], request: Any = None) -> str:
         fast = FAST.get(template_name)

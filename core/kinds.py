@@ -175,6 +175,9 @@ def register(kind: Kind) -> Kind:
     if kind.key in _REGISTRY and type(_REGISTRY[kind.key]) is not type(kind):
         raise ValueError(f"Two kinds registered for {kind.key!r}.")
     _REGISTRY[kind.key] = kind
+    from core import count_cache  # its tickets' writes renew the lists' kept counts
+
+    count_cache.watch(kind.model)
     return kind
 
 

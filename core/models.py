@@ -179,8 +179,8 @@ class TicketQuerySet(models.QuerySet):
         - anonymous or inactive: nothing.
 
         `subqueries`: the same rule with the user's watched tickets, teams and organization's sharing read inside
-        the one SQL query instead of fetched first: for a check of a few given tickets (core.references), often
-        nested in another query (`Exists`), where the indexed branches matter less than the round trips.
+        the one SQL query instead of fetched first (tests compare both forms). Otherwise they are read once per
+        user object (request.user: once per request), which is what the pages and the API use.
         """
         role = role_of(user)
         if role is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from accounts.models import User
+from accounts.models import Team, User
 from accounts.roles import Role, has_role
 from core import reference_cache
 
@@ -61,7 +61,11 @@ def is_id(text: str) -> bool:
 def team_agent_choices(teams: list[int]) -> list[tuple[int, str]]:
     """(id, name) of the active agents of `teams`, by name, from this process's copy (core.reference_cache:
     saving a user or changing a team's members clears it)."""
-    wanted = sorted(set(teams))
+    existing = {pk for pk, _name in reference_cache.choices(Team, "team-ids", lambda: [
+        (pk, "") for pk in Team.objects.values_list("pk", flat=True)])}
+    wanted = sorted(set(teams) & existing)  # no kept list for an id that names no team (typed in a URL)
+    if not wanted:
+        return []
     return reference_cache.choices(User, f"team-agents:{wanted}", lambda: [
         (person.pk, person.display_name) for person in team_agents(wanted)])
 

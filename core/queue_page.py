@@ -3,9 +3,10 @@ column, paging, and bulk actions (assign, change state, and what other kinds off
 
 A kind gets its queue by declaring a `QueuePage` (its kind, FilterSet, saved queues, filter panel, columns) and
 adding `page.urls("agent/<plural>/")` to its URLs. The queryset always starts from the access rule
-(`visible_to(user)`), then the saved queue, then the user's filters; counting and paging happen in SQL and the
-displayed references are joined, so the number of queries does not grow with the rows. Unknown queues, bad
-filters, orderings or cursors answer 400 with the reason, never a 500.
+(`visible_to(user)`), then the saved queue, then the user's filters; counting and paging happen in SQL (the capped
+count is kept: core.count_cache) and the displayed references are prefetched, one query each, so the number of
+queries does not grow with the rows. Unknown queues, bad filters, orderings or cursors answer 400 with the reason,
+never a 500.
 """
 
 from __future__ import annotations

@@ -4,9 +4,11 @@ a team's agents) and the SLA calendars the ticket pages show.
 Every queue page offers the same reference rows in its filter panel and bulk form: 50 teams, 100 services, the
 categories. Reading and instantiating them on each request cost about a fifth of a queue page's Python time at
 1M tickets (bench/RESULTS.md). They change rarely (an administrator edits them): saving or deleting a row of a
-kept model (or of a model `depends` names) clears this process's copies at once, and the other processes
-(gunicorn workers, Celery) read them again within TTL seconds. Choices are only what a select offers: what a
-form accepts is still checked against the database. The SLA engine never reads its calendars from here.
+kept model (or of a model `depends` names) clears this process's copies at once and again when its transaction
+commits (a value loaded while it changed is not kept), and the other processes (gunicorn workers, Celery) read
+them again within TTL seconds. `bulk_create` and `update()` send no signal: their callers call `clear`. Choices
+are only what a select offers: what a form accepts is still checked against the database. The SLA engine never
+reads its calendars from here.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any, cast
 
-from django.db import models
+from django.db import models, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from accounts.models import Team, User
@@ -25,18 +27,23 @@ TTL = 60.0  # seconds another process may show a renamed, added or removed row
 Choices = list[tuple[Any, Any]]  # (value, label), or (value, anything) for lookups
 _cache: dict[tuple[str, str], tuple[float, Any]] = {}
 _parts: dict[str, str] = {}  # a model's label -> the label of the model whose values it is part of
+_epoch = 0  # how many times kept values were forgotten (a value loaded across a change is not kept)
 
 
 def value(model: type[models.Model], name: str, load: Callable[[], Any]) -> Any:
     """What `load` returns for `model` (under `name`), from this process's copy when it is fresh. The value is
     shared: callers must not change it."""
-    key = (model._meta.label, name)
+    label = model._meta.label
+    key = (label, name)
     now = time.monotonic()
     hit = _cache.get(key)
     if hit is not None and now - hit[0] < TTL:
         return hit[1]
+    _watch(model)
+    epoch = _epoch
     loaded = load()
-    _cache[key] = (now, loaded)
+    if _epoch == epoch:  # nothing changed while it loaded (else the next call reads it again)
+        _cache[key] = (now, loaded)
     return loaded
 
 
@@ -49,6 +56,7 @@ def depends(model: type[models.Model], *parts: type[models.Model]) -> None:
     """Values kept for `model` also go stale when a row of `parts` changes (e.g. a schedule's hours)."""
     for part in parts:
         _parts[part._meta.label] = model._meta.label
+        _watch(part)
 
 
 def model_choices(field: Any, name: str) -> Choices:
@@ -58,18 +66,34 @@ def model_choices(field: Any, name: str) -> Choices:
                    lambda: [(str(option), label) for option, label in field.choices if str(option) != ""])
 
 
-def clear(sender: Any = None, **kwargs: Any) -> None:
-    """Forget the cached choices of `sender` (every model's when None)."""
-    label = getattr(getattr(sender, "_meta", None), "label", None)
-    for key in [k for k in list(_cache) if label is None or k[0] == label]:
+def _forget(labels: list[str] | None) -> None:
+    global _epoch
+    _epoch += 1
+    for key in [k for k in list(_cache) if labels is None or k[0] in labels]:
         _cache.pop(key, None)
+
+
+def clear(sender: Any = None, **kwargs: Any) -> None:
+    """Forget the kept values of `sender` and of the model it is part of (every model's when None), now and when
+    the current transaction commits (a request reading meanwhile would keep the rows from before the change).
+    Call it after a `bulk_create` or `update()` of a kept model: those send no signal."""
+    label = getattr(getattr(sender, "_meta", None), "label", None)
+    labels = None if label is None else [label, *([_parts[label]] if label in _parts else [])]
+    _forget(labels)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: _forget(labels))
 
 
 def _changed(sender: Any, **kwargs: Any) -> None:
-    label = sender._meta.label
-    owner = _parts.get(label)
-    for key in [k for k in list(_cache) if k[0] in (label, owner)]:
-        _cache.pop(key, None)
+    clear(sender)
+
+
+def _watch(model: type[models.Model]) -> None:
+    """Forget `model`'s kept values when one of its rows is saved or deleted. Connected per model as values get
+    kept: a receiver for every model would turn off Django's fast deletes everywhere."""
+    label = model._meta.label
+    post_save.connect(_changed, sender=model, dispatch_uid=f"reference_cache.saved.{label}")
+    post_delete.connect(_changed, sender=model, dispatch_uid=f"reference_cache.deleted.{label}")
 
 
 def _members_changed(sender: Any, action: str, **kwargs: Any) -> None:
@@ -78,6 +102,4 @@ def _members_changed(sender: Any, action: str, **kwargs: Any) -> None:
         clear(User)
 
 
-post_save.connect(_changed, dispatch_uid="core.reference_cache.saved")
-post_delete.connect(_changed, dispatch_uid="core.reference_cache.deleted")
 m2m_changed.connect(_members_changed, sender=Team.members.through, dispatch_uid="core.reference_cache.members")

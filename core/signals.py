@@ -11,6 +11,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from accounts.models import Organization, Team, User
+from core import count_cache
 from core.count_cache import tickets_changed
 from core.health import WorkerHeartbeat
 from core.models import Ticket, TicketLink, Watcher, forget_watched
@@ -38,11 +39,10 @@ def watcher_changed(sender: Any, instance: Watcher, **kwargs: Any) -> None:
     forget_watched(instance._state.fields_cache.get("user"))
 
 
-@receiver([post_save, post_delete], dispatch_uid="core.counts_ticket_changed")
-def ticket_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
-    """A ticket of any kind, a watcher or a link saved or deleted: the lists' counts may differ."""
-    if isinstance(instance, Ticket | Watcher | TicketLink):
-        tickets_changed()
+# A ticket of any kind (each kind's model is watched when it registers: core.kinds.register), a watcher or a
+# link saved or deleted: the lists' counts may differ.
+for _model in (Ticket, Watcher, TicketLink):
+    count_cache.watch(_model)
 
 
 @receiver([post_save, post_delete], sender=User, dispatch_uid="core.counts_user_changed")

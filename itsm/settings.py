@@ -119,7 +119,8 @@ TEMPLATES = [
     },
 ]
 
-# Inputs and textareas rendered without the template engine (same HTML): forms weigh on the ticket page.
+# Widgets (inputs, textareas, selects, radio and check lists) written without the template engine, same HTML:
+# forms weigh on the ticket page (core.form_renderer).
 FORM_RENDERER = "core.form_renderer.FastWidgets"
 
 # --- Database: PostgreSQL only -------------------------------------------------------------------------

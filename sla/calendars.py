@@ -13,6 +13,7 @@ from datetime import date
 import holidays as holidays_lib
 from django.db import transaction
 
+from core import reference_cache
 from sla.models import Holiday, Schedule
 
 NAME_MAX = Holiday._meta.get_field("name").max_length
@@ -54,4 +55,5 @@ def load_holidays(schedule: Schedule, country: str, years: Iterable[int], subdiv
                    .values_list("date", flat=True))
     added = [(day, name) for day, name in wanted if day not in existing]
     Holiday.objects.bulk_create([Holiday(schedule=schedule, date=day, name=name) for day, name in added])
+    reference_cache.clear(Schedule)  # bulk_create sends no signal: the calendars the pages keep are stale
     return LoadResult(added=added, skipped=len(wanted) - len(added))

@@ -125,7 +125,7 @@ def field_block(field: BoundField, inline: bool = False, current: Any = None, re
         auto_id = field.auto_id
         described = _described_by(f"{auto_id}-help" if help_text else "", f"{auto_id}-errors" if errors else "")
         check = "form-check form-check-inline" if inline else "form-check"
-        choices = "".join(
+        choices = "\n".join(  # whitespace between them, as the template had: inline choices keep their gap
             format_html('<div class="{}">{}<label class="form-check-label" for="{}">{}</label></div>', check,
                         choice.tag(), choice.id_for_label, choice.choice_label)
             for choice in field)

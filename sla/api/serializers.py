@@ -19,7 +19,7 @@ from django.db.models import prefetch_related_objects
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core import clock
+from core import clock, reference_cache
 from core.api.serializers import NamedRefSerializer, RoleDependentFieldsMixin, StrictInputMixin
 from core.filters import utc_instant
 from sla import business_time, calendars
@@ -323,6 +323,7 @@ class ScheduleSerializer(StrictInputMixin, serializers.ModelSerializer):
         if holidays is not None:
             schedule.holidays.all().delete()
             Holiday.objects.bulk_create([Holiday(schedule=schedule, **row) for row in holidays])
+        reference_cache.clear(Schedule)  # bulk_create sends no signal: the calendars the pages keep are stale
 
 
 class LoadHolidaysSerializer(StrictInputMixin, serializers.Serializer):

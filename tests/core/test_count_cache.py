@@ -108,3 +108,25 @@ def test_each_request_reads_the_kept_count_though_it_loads_the_user_afresh(
     client = token_client(agent_b)  # a token: the user (and what they watch) is read on every request
     assert counted(client, API) == (3, True)
     assert counted(client, API) == (3, False)
+
+
+def test_the_caches_leave_djangos_fast_deletes_alone(db):
+    """Receivers for every model would make Django load and signal each row it deletes (the idempotency purge,
+    the outbox): the caches listen to their own models only."""
+    from django.db.models.deletion import Collector
+
+    from core.models import IdempotencyKey, OutboxTask
+
+    collector = Collector(using="default")
+    assert collector.can_fast_delete(IdempotencyKey.objects.all())
+    assert collector.can_fast_delete(OutboxTask.objects.all())
+
+
+def test_no_list_of_agents_is_kept_for_a_team_that_does_not_exist(agent_a, team_service_desk):
+    from core import reference_cache
+    from core.people import team_agent_choices
+
+    assert team_agent_choices([team_service_desk.pk]) == [(agent_a.pk, agent_a.display_name)]
+    kept = set(reference_cache._cache)
+    assert team_agent_choices([987654321]) == []
+    assert set(reference_cache._cache) == kept

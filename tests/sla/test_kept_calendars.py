@@ -51,3 +51,12 @@ def test_the_sla_engine_reads_calendars_afresh(office, make_definition, django_a
     share_calendars([timer], kept=True)
     with django_assert_num_queries(2):
         share_calendars([Timer(definition)])
+
+
+def test_holidays_loaded_in_bulk_rebuild_the_kept_calendar(office, make_definition, django_assert_num_queries):
+    from sla.calendars import load_holidays
+
+    definition = make_definition("Resolve", schedule=office)
+    calendar_of(definition, django_assert_num_queries, 2)
+    load_holidays(definition.schedule, "FR", [2027])  # bulk_create: no signal, the loader clears it itself
+    assert date(2027, 7, 14) in calendar_of(definition, django_assert_num_queries, 2).holidays
