@@ -45,6 +45,19 @@ class SubcategorySelect(FastSelect):
 
 
 
+def offer_subcategories(field: forms.Field, current_pk: int | None) -> None:
+    """The subcategory select of the agent forms: the active subcategories (and the current one), each option
+    with its category (`data-parent`) so that the page script narrows them to the chosen category; from this
+    process's copy (core.reference_cache)."""
+    offer_reference(field, Category.objects.filter(parent__isnull=False).select_related("parent"), current_pk,
+                    "incident:subcategory")
+    parents = reference_cache.choices(Category, "incident:subcategory-parents", lambda: [
+        (str(pk), parent) for pk, parent in Category.objects.filter(parent__isnull=False)
+        .values_list("pk", "parent_id")])
+    field.widget = SubcategorySelect(parents=dict(parents))
+    field.widget.choices = field.choices  # type: ignore[attr-defined]
+
+
 # --- Portal ---------------------------------------------------------------------------------------------
 
 
@@ -161,16 +174,8 @@ class AgentIncidentForm(TicketFieldsForm):
         offer_reference(self.fields["service"], Service.objects.all(), incident.service_id, "incident:service")
         offer_reference(self.fields["category"], Category.objects.filter(parent__isnull=True), incident.category_id,
                         "incident:category")
-        subcategory = self.fields["subcategory"]
-        offer_reference(subcategory, Category.objects.filter(parent__isnull=False).select_related("parent"),
-                        incident.subcategory_id, "incident:subcategory")
-        parents = reference_cache.choices(Category, "incident:subcategory-parents", lambda: [
-            (str(pk), parent) for pk, parent in Category.objects.filter(parent__isnull=False)
-            .values_list("pk", "parent_id")])
-        subcategory.widget = SubcategorySelect(parents=dict(parents))
-        subcategory.widget.choices = subcategory.choices
-        offer_reference(self.fields["team"], Team.objects.all(), incident.team_id, "incident:team",
-                        active_only=False)
+        offer_subcategories(self.fields["subcategory"], incident.subcategory_id)
+        offer_reference(self.fields["team"], Team.objects.all(), incident.team_id, "teams", active_only=False)
         self.fields["assignee"].queryset = User.objects.filter(role__in=AGENT_ROLES)
         scope_assignee(self, team=incident.team_id, current=incident.assignee)  # e.g. deactivated: kept
         if not can(self.user, "incidents.flag_major"):

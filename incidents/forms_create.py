@@ -20,10 +20,10 @@ from catalog.models import Service
 from core.limits import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
 from core.models import Impact, Urgency
 from core.people import pickable_people, search_people
-from core.ticket_forms import AGENT_ROLES, attachments_field, scope_assignee
+from core.ticket_forms import AGENT_ROLES, attachments_field, offer_reference, scope_assignee
 from core.widgets import FastSelect
 from incidents.choices import Channel
-from incidents.forms import SubcategorySelect
+from incidents.forms import offer_subcategories
 from incidents.models import Category
 
 CALLER_TARGET = "caller-people"
@@ -66,12 +66,11 @@ class AgentCreateIncidentForm(forms.Form):
             "hx-trigger": "input changed delay:300ms, search", "hx-target": f"#{CALLER_TARGET}",
             "hx-swap": "innerHTML", "aria-controls": CALLER_TARGET, "data-search-on-enter": "",
         })
-        self.fields["service"].queryset = Service.objects.filter(active=True)
-        self.fields["category"].queryset = Category.objects.filter(active=True, parent__isnull=True)
-        subcategories = Category.objects.filter(active=True, parent__isnull=False).select_related("parent")
-        self.fields["subcategory"].queryset = subcategories
-        self.fields["subcategory"].widget = SubcategorySelect(parents={str(c.pk): c.parent_id for c in subcategories})
-        self.fields["subcategory"].widget.choices = self.fields["subcategory"].choices
+        # the active rows, from this process's copy (core.reference_cache), as the incident page offers them
+        offer_reference(self.fields["service"], Service.objects.all(), None, "incident:service")
+        offer_reference(self.fields["category"], Category.objects.filter(parent__isnull=True), None,
+                        "incident:category")
+        offer_subcategories(self.fields["subcategory"], None)
         self.fields["assignee"].queryset = User.objects.filter(role__in=AGENT_ROLES)
         scope_assignee(self, team=None, fallback_teams=actor.team_pks)
 

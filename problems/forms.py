@@ -59,8 +59,7 @@ class ProblemForm(TicketFieldsForm):
                         "problem:service")
         offer_reference(self.fields["category"], Category.objects.filter(parent__isnull=True), problem.category_id,
                         "problem:category")
-        offer_reference(self.fields["team"], Team.objects.order_by("name"), problem.team_id, "problem:team",
-                        active_only=False)
+        offer_reference(self.fields["team"], Team.objects.all(), problem.team_id, "teams", active_only=False)
         assignee = self.fields["assignee"]
         assert isinstance(assignee, forms.ModelChoiceField)
         assignee.queryset = User.objects.filter(role__in=AGENT_ROLES)  # core.writes checks the team membership

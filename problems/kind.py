@@ -12,7 +12,7 @@ from django.urls import reverse
 from accounts.roles import Role, has_role
 from core import clock
 from core.kinds import Kind
-from core.models import LinkKind, Ticket, TicketKind, TicketLink
+from core.models import Ticket, TicketKind
 from core.pagination import COUNT_CAP, capped_count
 from problems.choices import WORKFLOW, State
 
@@ -87,8 +87,7 @@ class ProblemKind(Kind):
 
         # the links first (most incidents have none: then no query through the access rule), then the problems
         # among them that the user may see
-        linked = list(TicketLink.objects.filter(source_id=ticket.pk, kind=LinkKind.CAUSED_BY)
-                      .values_list("target_id", flat=True))
+        linked = list(services.problem_links(ticket).values_list("target_id", flat=True))  # type: ignore[arg-type]
         problems = list(self.model.objects.visible_to(user).filter(pk__in=linked)
                         .defer(*services.SUGGESTION_DEFERRED)) if linked else []
         # the known errors that may explain it are loaded after the page (problems.views.known_error_suggestions)

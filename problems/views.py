@@ -79,7 +79,6 @@ class ProblemQueue(QueuePage):
         ("category", "col-sm-6 col-lg-3", False),
     ]
     related = ("team", "assignee", "service")
-    deferred = ("description", "root_cause", "workaround", "fix")
     show_caller = False
     extra_columns = [("Incidents", lambda row: f'<td class="col-count text-end" data-testid="incident-count">'
                                                f"{int(row.incident_count)}</td>")]

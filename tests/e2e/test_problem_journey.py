@@ -110,3 +110,23 @@ def test_the_assignee_list_follows_the_team_chosen_on_the_page(page, incident):
     expect(page.locator(".alert-success")).to_contain_text(f"{incident.number} now belongs to a team you are not in")
     incident.refresh_from_db()
     assert incident.assignee.username == "agent2"
+
+
+def test_the_known_errors_that_may_explain_an_incident_come_after_the_page_and_link_in_one_click(page, incident):
+    from problems import services
+
+    agent = User.objects.get(username="agent1")
+    known = services.create_problem(agent, {
+        "title": "Expired certificate on the proxy", "service": incident.service, "team": incident.team,
+        "root_cause": "The proxy's certificate expired.", "workaround": "Use the backup proxy on port 8081."})
+    sign_in(page, "agent1")
+    page.goto(f"/agent/incidents/{incident.number}/")
+    suggestions = page.get_by_test_id("suggested-known-errors")
+    expect(suggestions).to_contain_text(known.number)
+    expect(suggestions).to_contain_text("Use the backup proxy on port 8081.")
+    link = suggestions.get_by_role("button", name=f"Link to {known.number}")
+    expect(link).not_to_be_focused()  # loaded after the page: it does not take the focus
+    screenshot(page, "incident-known-error-suggestions")
+    link.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(known.title)
+    expect(page.get_by_test_id("incidents-panel")).to_contain_text(incident.number)
