@@ -14,6 +14,7 @@ what to cut; use `load.py` (gunicorn + wrk) for the figures the issues' targets 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -66,6 +67,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--profile", action="store_true", help="print a pyinstrument profile of each page")
+    parser.add_argument("--cprofile", action="store_true", help="print the functions that take the most own time")
     args = parser.parse_args()
     url = database_url(args.database_url)
     setup_django(url)
@@ -87,6 +89,9 @@ def main() -> None:
     api.force_authenticate(agent)
     clients = {"web": web, "api": api}
     chosen = pages(scenario_data(url, BENCH_AGENT))
+    import gc
+
+    gc.freeze()  # as itsm/wsgi.py does in gunicorn: the collector leaves the loaded code and settings alone
     if args.only:
         chosen = {name: chosen[name] for name in args.only.split(",")}
 
@@ -111,6 +116,16 @@ def main() -> None:
         cpu, least = statistics.median(cpus) * 1000, min(cpus) * 1000
         print(f"{name:<18} {total:8.1f} {sql:8.1f} {total - sql:10.1f} {cpu:8.1f} {least:8.1f} {max(counts):8d}",
               flush=True)
+        if args.cprofile:
+            import cProfile
+            import pstats
+
+            profile = cProfile.Profile()
+            profile.enable()
+            for _ in range(args.repeat):
+                client.get(path)
+            profile.disable()
+            pstats.Stats(profile).sort_stats("tottime").print_stats(40)
         if args.profile:
             from pyinstrument import Profiler
 
@@ -119,7 +134,7 @@ def main() -> None:
             for _ in range(args.repeat):
                 client.get(path)
             profiler.stop()
-            print(profiler.output_text(unicode=False, color=False, show_all=False))
+            print(profiler.output_text(unicode=False, color=False, show_all=bool(os.environ.get("PROFILE_ALL"))))
 
 
 if __name__ == "__main__":

@@ -44,6 +44,21 @@ def _generation() -> int:
     return int(value or 0)
 
 
+def generation() -> int | None:
+    """The current generation of the ticket data, or None when Redis does not answer (then nothing may be kept
+    under it). Values kept under a generation (counts here, a user's access-rule inputs in core.models) are
+    current as long as it is."""
+    if not redis_breaker.allow():
+        return None
+    try:
+        value = _generation()
+    except Exception as exc:  # Redis away: read from the database, and the breaker knows
+        redis_breaker.failure(exc)
+        return None
+    redis_breaker.success()
+    return value
+
+
 def cached_count(sql: str, params: Any, count: Callable[[], int]) -> int:
     """The count of the query `sql` with `params`, from Redis when this generation already counted it, else
     `count()` (then kept)."""

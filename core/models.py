@@ -19,7 +19,7 @@ from django.db.models.functions import Left
 from django.utils import timezone
 
 from accounts.roles import Role, role_of
-from core import kinds
+from core import count_cache, kinds, reference_cache
 from core.limits import SEARCH_TEXT_PREFIX, TITLE_MAX_LENGTH, long_text
 
 
@@ -147,18 +147,48 @@ class IdempotencyKey(models.Model):
 MAX_WATCHED = 2000
 
 
+# A user's access-rule inputs (watched tickets, team ids) as this process last read them, under the generation of
+# the ticket data they were read in (core.count_cache: watchers, team memberships, users and organizations that
+# change start a new one). Bounded: cleared when full.
+_kept_inputs: dict[tuple[int, str], tuple[int, list[Any]]] = {}
+KEPT_INPUTS_MAX = 20_000
+
+
+def _kept_input(user: Any, name: str, load: Any) -> list[Any]:
+    """`user.__dict__[name]` (once per user object: once per request for request.user), else this process's copy
+    when the ticket data has not changed since it was read, else `load()`."""
+    memo = user.__dict__.get(name)
+    if memo is not None:
+        return memo
+    current = count_cache.generation()
+    key = (user.pk, name)
+    kept = _kept_inputs.get(key)
+    if current is not None and kept is not None and kept[0] == current:
+        value = kept[1]
+    else:
+        value = list(load())
+        if current is not None:
+            if len(_kept_inputs) >= KEPT_INPUTS_MAX:
+                _kept_inputs.clear()
+            _kept_inputs[key] = (current, value)
+    user.__dict__[name] = value
+    return value
+
+
 def watched_numbers(user: Any) -> list[str]:
-    """The numbers of the tickets `user` watches (at most MAX_WATCHED), read once per user object: for
-    `request.user`, once per request however many queries the page builds through the access rule. Adding or
-    removing a watcher makes its user object forget them (core.signals)."""
-    cached = user.__dict__.get("_watched_numbers")
-    if cached is None:
-        # in a stable order: the rule's SQL (and so the key of its kept counts, core.count_cache) is then the same
-        # from one request to the next
-        rows = (Watcher.objects.filter(user_id=user.pk).order_by("ticket_id")
-                .values_list("ticket__number", flat=True)[:MAX_WATCHED])
-        cached = user.__dict__["_watched_numbers"] = list(rows)
-    return cached
+    """The numbers of the tickets `user` watches (at most MAX_WATCHED): read once per user object, and kept by
+    the process until a watcher (or anything else that changes the ticket data's generation) changes. Adding or
+    removing a watcher also makes its user object forget them (core.signals)."""
+    # in a stable order: the rule's SQL (and so the key of its kept counts, core.count_cache) is then the same
+    # from one request to the next
+    return _kept_input(user, "_watched_numbers", lambda: Watcher.objects.filter(user_id=user.pk).order_by(
+        "ticket_id").values_list("ticket__number", flat=True)[:MAX_WATCHED])
+
+
+def user_team_ids(user: Any) -> list[int]:
+    """The ids of `user`'s teams (User.team_pks), kept by the process like watched_numbers: a team membership
+    that changes starts a new generation."""
+    return _kept_input(user, "_team_pks", lambda: user.teams.values_list("pk", flat=True) if user.pk else [])
 
 
 def forget_watched(*users: Any) -> None:
@@ -169,6 +199,28 @@ def forget_watched(*users: Any) -> None:
 
 
 class TicketQuerySet(models.QuerySet):
+    """Tickets, with THE access rule (`visible_to`) and references taken from the kept reference rows (`kept`)."""
+
+    _kept_references: tuple[str, ...] = ()
+
+    def kept(self, *names: str) -> TicketQuerySet:
+        """Attach the foreign keys `names` (small reference tables: team, service, category) from this process's
+        kept rows (core.reference_cache.attach) when the tickets are read, instead of a join or a query each."""
+        clone = self._chain()  # type: ignore[attr-defined]
+        clone._kept_references = (*self._kept_references, *names)
+        return clone
+
+    def _clone(self) -> TicketQuerySet:
+        clone = super()._clone()  # type: ignore[misc]
+        clone._kept_references = self._kept_references
+        return clone
+
+    def _fetch_all(self) -> None:
+        fresh = self._result_cache is None
+        super()._fetch_all()
+        if fresh and self._kept_references and self._result_cache and isinstance(self._result_cache[0], Ticket):
+            reference_cache.attach(self._result_cache, self._kept_references)
+
     def visible_to(self, user, *, subqueries: bool = False) -> TicketQuerySet:
         """THE access rule. Every view, API, export, search, count and dashboard starts from it.
 
@@ -202,10 +254,10 @@ class TicketQuerySet(models.QuerySet):
             # the OR would span the join, which PostgreSQL can only apply after joining both tables
             rule |= Q(number__in=watched)
         if role == Role.AGENT:
-            team_ids = user.teams.values_list("id", flat=True) if subqueries else user.team_pks
+            teams = user.teams.values_list("id", flat=True) if subqueries else user_team_ids(user)
             rule |= Q(assignee_id=user.pk)
-            if subqueries or team_ids:
-                rule |= Q(team_id__in=team_ids)
+            if subqueries or teams:
+                rule |= Q(team_id__in=teams)
         elif user.organization_id:
             organizations = user._meta.get_field("organization").related_model.objects  # no query for the row
             sharing = organizations.filter(pk=user.organization_id, share_tickets=True)

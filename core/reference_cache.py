@@ -13,6 +13,7 @@ reads its calendars from here.
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Callable
 from typing import Any, cast
@@ -50,6 +51,47 @@ def value(model: type[models.Model], name: str, load: Callable[[], Any]) -> Any:
 def choices(model: type[models.Model], name: str, load: Callable[[], Choices]) -> Choices:
     """The choices `load` returns for `model` (under `name`), from this process's copy when it is fresh."""
     return cast(Choices, value(model, name, lambda: list(load())))
+
+
+def rows(model: type[models.Model]) -> dict[Any, models.Model]:
+    """Every row of a small reference table (teams, services, categories) by primary key, kept like the choices;
+    a reference to its own table (a category's parent) points at the kept row. Shared: `attach` copies them."""
+    def load() -> dict[Any, models.Model]:
+        kept = {row.pk: row for row in model._base_manager.all()}
+        own: list[Any] = [f for f in model._meta.concrete_fields if f.is_relation and f.related_model is model]
+        for row in kept.values():
+            for field in own:
+                target = kept.get(getattr(row, field.attname))
+                if target is not None:
+                    field.set_cached_value(row, target)
+        return kept
+    return cast(dict[Any, models.Model], value(model, "rows", load))
+
+
+def attach(objects: list[Any], names: tuple[str, ...]) -> None:
+    """Set the foreign keys `names` of `objects` (model instances) to copies of kept rows, instead of a join or a
+    query each: one copy per kept row and call, so a request that changes one changes no other request's. A row
+    this process does not keep yet (created in another process within TTL) is read from the database."""
+    if not objects or not names:
+        return
+    meta = objects[0]._meta
+    for name in names:
+        field = cast(Any, meta.get_field(name))
+        target = field.related_model
+        kept = rows(target)
+        copies: dict[Any, models.Model] = {}
+        missing = {getattr(o, field.attname) for o in objects} - set(kept) - {None}
+        if missing:
+            copies.update({row.pk: row for row in target._base_manager.filter(pk__in=missing)})
+        for obj in objects:
+            pk = getattr(obj, field.attname)
+            if pk is None:
+                field.set_cached_value(obj, None)
+                continue
+            row = copies.get(pk)
+            if row is None:
+                row = copies[pk] = copy.copy(kept[pk])
+            field.set_cached_value(obj, row)
 
 
 def depends(model: type[models.Model], *parts: type[models.Model]) -> None:

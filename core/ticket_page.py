@@ -108,9 +108,11 @@ class TicketPage:
     name: ClassVar[str]  # the page's URL name, e.g. "agent-incident"; its actions' names follow (ACTIONS)
     fields_form: ClassVar[type[TicketFieldsForm]]
     transition_form: ClassVar[type[forms.Form]]
-    # the references the page shows: joined (few: every join costs PostgreSQL planning time), then prefetched
-    related: ClassVar[tuple[str, ...]] = ("requester", "team", "assignee", "service")
+    # the references the page shows: joined (few: every join costs PostgreSQL planning time), then prefetched;
+    # small reference tables from the process's kept rows (core.reference_cache), neither joined nor queried
+    related: ClassVar[tuple[str, ...]] = ("requester", "assignee")
     prefetched: ClassVar[tuple[str, ...]] = ()
+    kept: ClassVar[tuple[str, ...]] = ("team", "service")
     template: ClassVar[str] = "tickets/detail.html"
     badges_template: ClassVar[str] = ""  # the kind's badges next to state and priority in the header
     summary_template: ClassVar[str] = ""  # under the header (e.g. an incident's resolution)
@@ -126,7 +128,7 @@ class TicketPage:
     def queryset(self, request: HttpRequest) -> QuerySet[Any]:
         """The tickets of this kind the user may see, with the references the page shows."""
         return (self.kind.model.objects.visible_to(request.user).select_related(*self.related)
-                .prefetch_related(*self.prefetched))
+                .prefetch_related(*self.prefetched).kept(*self.kept))
 
     def load(self, request: HttpRequest, number: str) -> Any:
         """The ticket if the user may see it (404 otherwise)."""

@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from accounts.models import User
-from core.models import Ticket
+from core.models import Ticket, user_team_ids
 from core.people import MIN_QUERY, assignee_choices, search_people, team_ids
 from core.permissions import permission_required
 
@@ -39,6 +39,6 @@ def assignees(request: HttpRequest) -> HttpResponse:
     user's own teams (a bulk assignment that keeps each ticket's team). `?blank=` is the empty option's text."""
     teams = team_ids(request.GET.get("team"))
     if not teams and request.GET.get("fallback") == "mine":
-        teams = cast(User, request.user).team_pks
+        teams = user_team_ids(request.user)
     blank = request.GET.get("blank", "Unassigned")[:40]
     return render(request, "components/assignee_options.html", {"choices": assignee_choices(teams, blank=blank)})

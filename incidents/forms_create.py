@@ -18,7 +18,7 @@ from django.utils.http import urlencode
 from accounts.models import Team, User
 from catalog.models import Service
 from core.limits import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
-from core.models import Impact, Urgency
+from core.models import Impact, Urgency, user_team_ids
 from core.people import pickable_people, search_people
 from core.ticket_forms import AGENT_ROLES, attachments_field, offer_reference, scope_assignee
 from core.widgets import FastSelect
@@ -72,7 +72,7 @@ class AgentCreateIncidentForm(forms.Form):
                         "incident:category")
         offer_subcategories(self.fields["subcategory"], None)
         self.fields["assignee"].queryset = User.objects.filter(role__in=AGENT_ROLES)
-        scope_assignee(self, team=None, fallback_teams=actor.team_pks)
+        scope_assignee(self, team=None, fallback_teams=user_team_ids(actor))
 
     def people(self) -> list[User]:
         """The people offered as callers: the one chosen (if any) first, then those the search words find."""

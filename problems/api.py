@@ -156,7 +156,7 @@ class ProblemViewSet(TicketViewSet):
     """Problems, addressed by number; the service desk only."""
 
     kind = PROBLEM
-    related = (*TicketViewSet.related, "category")
+    kept = (*TicketViewSet.kept, "category")
     permission_classes = [IsAuthenticated, role_permission("tickets.work")]
     filterset_class = ProblemFilter
     list_serializer = ProblemSerializer

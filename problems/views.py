@@ -78,7 +78,7 @@ class ProblemQueue(QueuePage):
         ("unassigned", "col-sm-6 col-lg-3", False), ("service", "col-sm-6 col-lg-3", False),
         ("category", "col-sm-6 col-lg-3", False),
     ]
-    related = ("team", "assignee", "service")
+    related = ("assignee",)
     show_caller = False
     extra_columns = [("Incidents", lambda row: f'<td class="col-count text-end" data-testid="incident-count">'
                                                f"{int(row.incident_count)}</td>")]
@@ -119,7 +119,7 @@ class ProblemPage(TicketPage):
     name = "agent-problem"
     fields_form = ProblemForm
     transition_form = TransitionForm
-    related = ("requester", "team", "assignee", "service", "category")
+    kept = (*TicketPage.kept, "category")
     badges_template = "problems/agent/_badges.html"
     side_templates = ("problems/agent/_incidents.html", "problems/agent/_workaround.html",
                       "problems/agent/_similar.html")

@@ -10,7 +10,7 @@ watchers, links) come from core.api.children.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -36,7 +36,9 @@ from core.kinds import Kind
 from core.models import Ticket, TicketLink
 from core.ticket_filters import DEFAULT_ORDERING, END_USER_ORDERING_FIELDS, ORDERING_FIELDS
 
-RELATED = ("service", "team", "assignee", "requester")
+RELATED = ("assignee", "requester")
+# small reference tables: from the process's kept rows (core.reference_cache), neither joined nor queried
+KEPT = ("service", "team")
 
 
 def is_end_user(user: Any) -> bool:
@@ -76,6 +78,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     kind: ClassVar[Kind]
     related: ClassVar[tuple[str, ...]] = RELATED
+    kept: ClassVar[tuple[str, ...]] = KEPT
     list_serializer: ClassVar[type[serializers.BaseSerializer]]
     detail_serializer: ClassVar[type[serializers.BaseSerializer]]
     create_serializer: ClassVar[type[serializers.BaseSerializer]]
@@ -102,7 +105,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def with_related(self, queryset: QuerySet, *, visible: QuerySet | None = None, detail: bool = False) -> QuerySet:
         """Everything the serializers read, in a constant number of queries whatever the page size. The detail of
         a desk member also carries the watchers and the links to tickets they can see."""
-        queryset = queryset.select_related(*self.related)
+        queryset = cast(Any, queryset.select_related(*self.related)).kept(*self.kept)
         user = self.request.user
         role = role_of(user)
         if detail and role is not None and role != Role.END_USER:

@@ -15,7 +15,8 @@ class IncidentPage(TicketPage):
     name = "agent-incident"
     fields_form = AgentIncidentForm
     transition_form = TransitionForm
-    prefetched = ("category", "subcategory", "parent")
+    prefetched = ("parent",)
+    kept = (*TicketPage.kept, "category", "subcategory")
     badges_template = "incidents/agent/_badges.html"
     summary_template = "incidents/agent/_resolution.html"
     action_labels = {State.ON_HOLD: "Put on hold", State.RESOLVED: "Resolve", State.CLOSED: "Close",

@@ -1,0 +1,65 @@
+"""Sessions read from Redis and written through to PostgreSQL (Django's cached_db), so a signed-in page does not
+query the session table; while Redis is away (core.breaker), the database alone, as before.
+
+Every page of a signed-in user reads its session: from Redis that is one round trip without SQL to build. The
+database stays the record (a Redis restart loses nothing: the next read fills the cache again). A copy lives at
+most CACHE_SECONDS: if Redis missed a sign-out's delete (a failed call), the old session dies with that copy.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.sessions.backends import cached_db, db
+
+from core.breaker import redis_breaker
+
+CACHE_SECONDS = 300
+
+
+class SessionStore(cached_db.SessionStore):
+    """cached_db, but a Redis failure falls back to the database instead of failing the request."""
+
+    _cache: Any  # Django's, not in its type stubs
+    _session: Any
+    _get_session_from_db: Any
+
+    def _redis(self, call: Any, default: Any = None) -> Any:
+        if not redis_breaker.allow():
+            return default
+        try:
+            value = call()
+        except Exception as exc:  # Redis away: the database answers, and the breaker knows
+            redis_breaker.failure(exc)
+            return default
+        redis_breaker.success()
+        return value
+
+    def _seconds(self, expiry: Any = None) -> int:
+        return min(CACHE_SECONDS, self.get_expiry_age(expiry=expiry) if expiry else self.get_expiry_age())
+
+    def load(self) -> dict[str, Any]:
+        data = self._redis(lambda: self._cache.get(self.cache_key))
+        if data is not None:
+            return data
+        session = self._get_session_from_db()
+        if not session:
+            return {}
+        data = self.decode(session.session_data)
+        self._redis(lambda: self._cache.set(self.cache_key, data, self._seconds(session.expire_date)))
+        return data
+
+    def exists(self, session_key: str | None) -> bool:
+        key = self.cache_key_prefix + (session_key or "")
+        return bool(session_key) and (self._redis(lambda: key in self._cache, False)
+                                      or db.SessionStore.exists(self, session_key or ""))
+
+    def save(self, must_create: bool = False) -> None:
+        db.SessionStore.save(self, must_create)
+        self._redis(lambda: self._cache.set(self.cache_key, self._session, self._seconds()))
+
+    def delete(self, session_key: str | None = None) -> None:
+        db.SessionStore.delete(self, session_key)
+        key = session_key or self.session_key
+        if key is not None:
+            self._redis(lambda: self._cache.delete(self.cache_key_prefix + key))

@@ -1,0 +1,81 @@
+"""A user's access-rule inputs (watched tickets, teams) and their session are read from the process's copy and
+Redis instead of PostgreSQL on every page (core.models._kept_input, core.sessions), without ever showing a
+ticket the user may no longer see, or hiding one they may now see."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from core import services as core_services
+from core.breaker import redis_breaker
+
+pytestmark = pytest.mark.django_db
+
+
+def page_queries(client, url: str) -> tuple[str, list[str]]:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode(), [q["sql"] for q in ctx.captured_queries]
+
+
+def reads(queries: list[str], table: str) -> bool:
+    return any(f'FROM "{table}"' in sql for sql in queries)
+
+
+def test_a_reload_reads_no_session_watchers_or_teams(client, agent_a, requester_a, make_incident):
+    incident = make_incident(requester_a)
+    client.force_login(agent_a)
+    url = reverse("agent-incident", args=[incident.number])
+    page_queries(client, url)
+    _html, queries = page_queries(client, url)
+    assert not reads(queries, "django_session")
+    assert not any('WHERE "core_watcher"."user_id" =' in sql for sql in queries)  # the tickets agent_a watches
+    assert not any('WHERE "accounts_team_members"."user_id" =' in sql for sql in queries)  # agent_a's teams
+
+
+def test_watching_shows_the_ticket_at_once_and_unwatching_hides_it(client, agent_b, requester_a, make_incident):
+    incident = make_incident(requester_a)  # the Service Desk's: agent_b (Network) sees it only by watching
+    client.force_login(agent_b)
+    url = reverse("agent-incident", args=[incident.number])
+    assert client.get(url).status_code == 404
+    core_services.add_watcher(incident, agent_b, agent_b)
+    assert client.get(url).status_code == 200
+    core_services.remove_watcher(incident, agent_b, agent_b)
+    assert client.get(url).status_code == 404
+
+
+def test_a_new_team_shows_its_tickets_at_once_and_leaving_hides_them(client, agent_b, requester_a, make_incident,
+                                                                    team_service_desk):
+    incident = make_incident(requester_a)
+    client.force_login(agent_b)
+    url = reverse("agent-incident", args=[incident.number])
+    assert client.get(url).status_code == 404
+    team_service_desk.members.add(agent_b)
+    assert client.get(url).status_code == 200
+    team_service_desk.members.remove(agent_b)
+    assert client.get(url).status_code == 404
+
+
+def test_without_redis_the_pages_read_postgresql(client, agent_a, requester_a, make_incident, monkeypatch):
+    incident = make_incident(requester_a)
+    client.force_login(agent_a)
+    url = reverse("agent-incident", args=[incident.number])
+    page_queries(client, url)
+    monkeypatch.setattr(redis_breaker, "allow", lambda: False)  # Redis away: skipped
+    html, queries = page_queries(client, url)
+    assert incident.number in html
+    assert reads(queries, "django_session") and reads(queries, "accounts_team")
+
+
+def test_signing_out_ends_the_session_kept_in_redis(client, agent_a):
+    client.force_login(agent_a)
+    assert client.get(reverse("agent-home")).status_code == 200
+    cookie = client.cookies["sessionid"].value
+    client.post(reverse("logout"))
+    client.cookies["sessionid"] = cookie  # the old cookie, replayed
+    response = client.get(reverse("agent-home"))
+    assert response.status_code == 302 and "login" in response["Location"]
