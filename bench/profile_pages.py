@@ -114,7 +114,8 @@ def main() -> None:
             counts.append(timer.queries)
         total, sql = statistics.median(totals) * 1000, statistics.median(sqls) * 1000
         cpu, least = statistics.median(cpus) * 1000, min(cpus) * 1000
-        print(f"{name:<18} {total:8.1f} {sql:8.1f} {total - sql:10.1f} {cpu:8.1f} {least:8.1f} {max(counts):8d}",
+        print(f"{name:<18} {total:8.1f} {sql:8.1f} {total - sql:10.1f} {cpu:8.1f} {least:8.1f} {max(counts):8d}"
+              + (f" (once {max(counts)}, usually {statistics.mode(counts)})" if min(counts) != max(counts) else ""),
               flush=True)
         if args.cprofile:
             import cProfile

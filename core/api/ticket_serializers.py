@@ -13,6 +13,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.api.representation import PlannedRepresentationMixin
 from core.api.serializers import (
     NamedRefSerializer,
     RoleDependentFieldsMixin,
@@ -29,9 +30,10 @@ READ_ONLY_NAMES = frozenset({"id", "number", "priority", "opened_at", "updated_a
                              "watchers", "links", "kind", "active", "organization", "sla"})
 
 
-class TicketSerializer(RoleDependentFieldsMixin, serializers.ModelSerializer):
+class TicketSerializer(PlannedRepresentationMixin, RoleDependentFieldsMixin, serializers.ModelSerializer):
     """The fields every ticket has, as a list reads them. A kind declares its `state` (with its own choices)
-    and its own fields, and lists them all in `Meta.fields`."""
+    and its own fields, and lists them all in `Meta.fields`. Read with a plan per serializer
+    (core.api.representation): the same output as DRF's, in a fraction of the time."""
 
     impact = inline_choice_field(Impact.choices, read_only=True)
     urgency = inline_choice_field(Urgency.choices, read_only=True)
