@@ -19,7 +19,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from core import kinds
-from core.models import Impact, JournalEntry, Priority, Ticket, Urgency
+from core.models import Attachment, Impact, JournalEntry, Priority, Ticket, Urgency
 from core.references import TicketReference, reference, split_around_number, visible_exists
 
 # Fields whose journal values point at another ticket (their entries carry old_ticket / new_ticket).
@@ -127,10 +127,17 @@ def present(entries: Iterable[JournalEntry], user, kind: str | None) -> list[Jou
     return entries
 
 
-def activity(ticket: Ticket, user) -> list[JournalEntry]:
-    """A ticket's activity stream for the desk's page, newest first: every entry with its actor, its files and
-    its references, ready to show to `user` (a constant number of queries: the referenced tickets, when there
-    are any, in one more; most streams have none, so their query carries no access-rule subqueries)."""
-    entries = (JournalEntry.objects.filter(ticket_id=ticket.pk).select_related("actor")
-               .prefetch_related("attachments").order_by("-created_at", "-id"))
-    return present(entries, user, ticket.kind)
+def activity(ticket: Ticket, user, attachments: Iterable[Attachment]) -> list[JournalEntry]:
+    """A ticket's activity stream for the desk's page, newest first: every entry with its actor, its `files`
+    (taken from `attachments`, the ticket's, which the page reads once for its files panel too) and its
+    references, ready to show to `user` (a constant number of queries: the referenced tickets, when there are
+    any, in one more; most streams have none, so their query carries no access-rule subqueries)."""
+    entries = present(JournalEntry.objects.filter(ticket_id=ticket.pk).select_related("actor")
+                      .order_by("-created_at", "-id"), user, ticket.kind)
+    files: dict[int, list[Attachment]] = {}
+    for attachment in attachments:
+        if attachment.journal_entry_id is not None:
+            files.setdefault(attachment.journal_entry_id, []).append(attachment)
+    for entry in entries:
+        entry.files = files.get(entry.pk, [])  # type: ignore[attr-defined]
+    return entries

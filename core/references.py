@@ -14,12 +14,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from core import kinds
-from core.models import Ticket
+from core.models import Ticket, TicketLink
 
 HIDDEN_TEXT = "another ticket"
 GONE_TEXT = "a deleted ticket"
@@ -29,6 +29,19 @@ NUMBER_RE = re.compile(r"\b[A-Z]{2,5}\d{7}\b")
 def page_url(ticket: Ticket) -> str:
     """The agent page of `ticket`, or "" when no installed app declares its kind."""
     return kinds.agent_url_of(ticket)
+
+
+def links_of(ticket: Ticket) -> list[TicketLink]:
+    """The ticket's links both ways, oldest first, with the tickets at both ends (without their long texts); read
+    once per ticket object: the links panel and the kinds' side panels (an incident's problems) share them."""
+    cached = ticket.__dict__.get("_links_both_ways")
+    if cached is None:
+        cached = ticket.__dict__["_links_both_ways"] = list(
+            TicketLink.objects.filter(Q(source_id=ticket.pk) | Q(target_id=ticket.pk))
+            .select_related("source", "target").defer("source__search", "source__description",
+                                                     "target__search", "target__description")
+            .order_by("created_at", "id"))
+    return cached
 
 
 def visible_ticket_ids(user, ids: Iterable[int | None]) -> set[int]:

@@ -280,6 +280,7 @@ def link_tickets(source: Ticket, target: Ticket, kind: str, actor) -> TicketLink
     link, created = TicketLink.objects.get_or_create(
         source=source, target=target, kind=kind, defaults={"created_by": actor}
     )
+    forget_links(source, target)
     if created:
         label = LinkKind(kind).label.lower()
         record_changes(source, actor, [FieldChange("link", "", f"{label} {target.number}", internal=True,
@@ -298,3 +299,10 @@ def unlink_tickets(link: TicketLink, actor) -> None:
     record_changes(link.target, actor, [FieldChange("link", f"{link.source.number} {label} this", "", internal=True,
                                                     old_ticket=link.source)])
     link.delete()
+    forget_links(link.source, link.target)
+
+
+def forget_links(*tickets: Ticket) -> None:
+    """These ticket objects read their links again (core.references.links_of) after one was added or removed."""
+    for ticket in tickets:
+        ticket.__dict__.pop("_links_both_ways", None)

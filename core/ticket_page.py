@@ -19,7 +19,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -84,10 +84,7 @@ def links_panel(ticket: Ticket, user: Any) -> dict[str, Any]:
     page only when the access rule lets `user` see it, "another ticket" otherwise), and the parent likewise.
     One query for the links both ways, one through the access rule for the tickets they reach (none without
     links: most tickets have none)."""
-    links = list(TicketLink.objects.filter(Q(source_id=ticket.pk) | Q(target_id=ticket.pk))
-                 .select_related("source", "target").defer("source__search", "source__description",
-                                                          "target__search", "target__description")
-                 .order_by("created_at", "id"))
+    links = references.links_of(ticket)
     parent_id = getattr(ticket, "parent_id", None)  # a kind's field (incidents)
     others = {link.target_id if link.source_id == ticket.pk else link.source_id for link in links}
     visible = references.visible_ticket_ids(user, [*others, parent_id])
@@ -170,6 +167,8 @@ class TicketPage:
         failed_state = overrides.pop("failed_state", "")
         transition_form = overrides.pop("transition_form", None)
         workflow = self.kind.workflow
+        # the files panel and the activity stream's files: one query for both, when either is shown
+        attachments = SimpleLazyObject(lambda: list(ticket.attachments.select_related("uploaded_by")))
         context = {
             "ticket": ticket,
             "page": self,
@@ -182,8 +181,8 @@ class TicketPage:
             "comment_form": CommentForm(public=self.kind.end_users_see),
             "watcher_form": WatcherForm(actor=user, ticket=ticket),
             "link_form": LinkForm(user=user),
-            "entries": SimpleLazyObject(lambda: journal.activity(ticket, user)),
-            "attachments": ticket.attachments.select_related("uploaded_by"),
+            "entries": SimpleLazyObject(lambda: journal.activity(ticket, user, attachments)),
+            "attachments": attachments,
             "watchers": Watcher.objects.filter(ticket_id=ticket.pk).select_related("user__organization")
             .order_by("created_at"),
             "links": SimpleLazyObject(lambda: links_panel(ticket, user)),

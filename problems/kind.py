@@ -87,7 +87,7 @@ class ProblemKind(Kind):
 
         # the links first (most incidents have none: then no query through the access rule), then the problems
         # among them that the user may see
-        linked = list(services.problem_links(ticket).values_list("target_id", flat=True))  # type: ignore[arg-type]
+        linked = services.problem_ids(ticket)  # type: ignore[arg-type]
         problems = list(self.model.objects.visible_to(user).filter(pk__in=linked)
                         .defer(*services.SUGGESTION_DEFERRED)) if linked else []
         # the known errors that may explain it are loaded after the page (problems.views.known_error_suggestions)

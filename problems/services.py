@@ -22,6 +22,7 @@ from django.db.models.functions import Coalesce
 from core import clock, kinds, writes
 from core import services as core
 from core.models import JournalEntry, LinkKind, TicketKind, TicketLink
+from core.references import links_of
 from incidents import services as incident_services
 from incidents.choices import ResolutionCode
 from incidents.choices import State as IncidentState
@@ -40,6 +41,13 @@ def linked_incidents(problem: Problem) -> QuerySet[Incident]:
 def problem_links(incident: Incident) -> QuerySet[TicketLink]:
     """The "caused by" links from an incident to its problems."""
     return TicketLink.objects.filter(source_id=incident.pk, kind=LinkKind.CAUSED_BY)
+
+
+def problem_ids(incident: Incident) -> list[int]:
+    """The ids of the problems an incident is linked to, from the links its page reads anyway
+    (core.references.links_of)."""
+    return [link.target_id for link in links_of(incident)
+            if link.source_id == incident.pk and link.kind == LinkKind.CAUSED_BY]
 
 
 def problems_of(incident: Incident) -> QuerySet[Problem]:

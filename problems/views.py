@@ -12,7 +12,6 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_POST
 
 from core import queue_page, writes
@@ -140,8 +139,8 @@ class ProblemPage(TicketPage):
         return {
             # the most recent ones (a problem may cause thousands: the API pages through them all)
             "incidents": services.linked_incidents(problem).filter(
-                pk__in=Incident.objects.visible_to(user).values("pk"))[:INCIDENTS_SHOWN],
-            "similar": SimpleLazyObject(lambda: similar_open_incidents(problem, user)),
+                pk__in=Incident.objects.visible_to(user).values("pk")).defer(
+                "description", "resolution_notes")[:INCIDENTS_SHOWN],
             "publish_form": PublishForm(),
             "incident_link_form": LinkIncidentForm(),
             "is_open": problem.state in PROBLEM.workflow.open_states,
@@ -244,6 +243,15 @@ def from_incident(request: HttpRequest, number: str) -> HttpResponse:
     messages.success(request, f"{problem.number} raised from {incident.number}." if raised
                      else f"{incident.number} is linked to {problem.number}.")
     return redirect("agent-problem", problem.number)
+
+
+@permission_required("tickets.work")
+def similar_incidents(request: HttpRequest, number: str) -> HttpResponse:
+    """The open incidents that look like a problem, as its page's panel lists them: loaded after the page
+    (htmx), the page does not wait for the text search."""
+    problem = PAGE.load(request, number)
+    return render(request, "problems/agent/_similar_list.html",
+                  {"similar": similar_open_incidents(problem, request.user)})
 
 
 @permission_required("tickets.work")

@@ -161,3 +161,4 @@ def field_block(field: BoundField, inline: bool = False, current: Any = None, re
                                  label_for, " ".join(str(e) for e in errors)))
     parts.append("</div>")
     return mark_safe("".join(parts))  # noqa: S308 - every part is escaped by format_html / escape
+

@@ -144,3 +144,75 @@ def test_the_field_block_is_written_as_the_field_template_wrote_it(data, extra):
         new = Template('{% include "components/field.html" %}').render(context)
         assert squeeze(new) == squeeze(old), name
         assert "<script>" not in new and "<b>" not in new
+
+
+BEFORE = Path(__file__).parent / "templates_before"
+
+
+def old_activity_template() -> str:
+    """The activity template as it was, with its two includes inlined (they went with it)."""
+    text = (BEFORE / "_activity.html").read_text()
+    files = (BEFORE / "_entry_files.html").read_text().strip()
+    name = (BEFORE / "_field_name.html").read_text().strip()
+    text = text.replace('{% include "tickets/_entry_files.html" %}', files)
+    return text.replace('{% include "tickets/_field_name.html" with name=entry.field %}',
+                        "{% with name=entry.field %}" + name + "{% endwith %}")
+
+
+def entry(kind: str, actor: object = None, **values: object) -> SimpleNamespace:
+    from django.utils.html import escape
+
+    fields = {"field": "", "old_value": "", "new_value": "", "internal": kind == "work_note", "body": ""}
+    fields.update(values)
+    for side in ("old", "new"):
+        fields.setdefault(f"{side}_label", fields[f"{side}_value"])
+        fields.setdefault(f"{side}_html", escape(fields[f"{side}_label"]))
+    files = fields.pop("files", [])
+    return SimpleNamespace(kind=kind, actor=actor, actor_id=getattr(actor, "pk", None),
+                           created_at=datetime(2026, 12, 4, 17, 5, 9, 123456, tzinfo=UTC),
+                           attachments=SimpleNamespace(all=lambda: files), files=files, **fields)
+
+
+def test_the_activity_stream_is_written_as_its_template_wrote_it():
+    from django.utils.safestring import mark_safe
+
+    requester = SimpleNamespace(pk=7, display_name=HOSTILE)
+    agent = SimpleNamespace(pk=12, display_name="Ada Lovelace")
+    ticket = SimpleNamespace(requester_id=7)
+    link = mark_safe('<a href="/agent/incidents/INC0001001/">INC0001001 Printer</a>')
+    entries = [
+        entry("comment", requester, body=f"Line one\n{HOSTILE}\r\nthird",
+              files=[SimpleNamespace(pk=3, filename=HOSTILE), SimpleNamespace(pk=4, filename="log.txt")]),
+        entry("comment", agent, body="On it."),
+        entry("comment", None, body="Automatic reply"),
+        entry("work_note", agent, body="Rebooted the spooler.", files=[SimpleNamespace(pk=5, filename="a.png")]),
+        entry("change", agent, field="state", old_value="new", new_value="in_progress", old_label="New",
+              new_label="In progress"),
+        entry("change", agent, field="priority", old_value="4", new_value="2", old_label="4 - Low",
+              new_label="2 - High", internal=True),
+        entry("change", agent, field="assignee", new_value=HOSTILE),
+        entry("change", agent, field="team", old_value="Network"),
+        entry("change", None, field="description", old_value="a", new_value="b"),
+        entry("change", agent, field="workaround", new_value="b"),
+        entry("change", agent, field="attachment", new_value=HOSTILE),
+        entry("change", agent, field="attachment", old_value="gone.txt"),
+        entry("change", agent, field="watchers", new_value=HOSTILE),
+        entry("change", agent, field="watchers", old_value="Bob"),
+        entry("change", agent, field="link", new_value="x", new_html=link),
+        entry("change", agent, field="link", old_value="x", old_html=mark_safe("another ticket")),
+        entry("change", agent, field="custom_<field>", old_value="1", new_value="2"),
+        entry("change", agent, field="known_error", old_value="No", new_value="Yes"),
+    ]
+    for zone in ("UTC", "Pacific/Auckland"):
+        with timezone.override(zone):
+            for shown in (entries, []):
+                context = Context({"entries": shown, "ticket": ticket})
+                old = Template(old_activity_template()).render(context)
+                new = Template('{% include "tickets/_activity.html" %}').render(context)
+                assert squeeze_spaces(new) == squeeze_spaces(old)
+                assert "<script>" not in new
+
+
+def squeeze_spaces(html: str) -> str:
+    """The same HTML whatever the template's line breaks and indentation (a space stays a space)."""
+    return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", html.strip()))

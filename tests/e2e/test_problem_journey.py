@@ -39,6 +39,7 @@ def test_an_agent_takes_a_problem_from_an_incident_to_its_resolution(page, incid
     expect(page.get_by_role("heading", level=1)).to_have_text(incident.title)
     problem = Problem.objects.get(title=incident.title)
     expect(page.get_by_test_id("incidents-panel")).to_contain_text(incident.number)
+    expect(page.get_by_test_id("similar-list")).to_be_visible()  # the similar open incidents arrive after the page
     page.keyboard.press("?")  # the shortcuts: listed on "?", then "a" assigns to me, "c" goes to the work note
     expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
     page.keyboard.press("Escape")
@@ -53,6 +54,7 @@ def test_an_agent_takes_a_problem_from_an_incident_to_its_resolution(page, incid
     form.get_by_label("Workaround").fill("Remove the entry in Credential Manager, then sign in again.")
     form.get_by_role("button", name="Save").click()
     expect(page.get_by_test_id("ticket-header").get_by_test_id("known-error")).to_be_visible()
+    expect(page.get_by_test_id("similar-list")).to_be_visible()  # swapped after the save: loaded again
 
     publish = page.get_by_test_id("publish-panel")
     publish.get_by_label("As a comment the requesters read").check()

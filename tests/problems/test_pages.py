@@ -298,3 +298,28 @@ def test_an_incident_page_offers_the_known_errors_that_may_explain_it_after_the_
     assert client.get(url).status_code == 404
     client.force_login(requester_a)
     assert client.get(url).status_code in (403, 404)
+
+
+def test_similar_open_incidents_come_after_the_page(client, agent_a, agent_b, make_incident, requester_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from problems import services
+
+    first = make_incident(requester_a, title="Printer jams on tray 2")
+    alike = make_incident(requester_a, title="Printer jams again")
+    make_incident(requester_a, title="VPN drops", service=None)
+    problem = services.create_problem(agent_a, {"title": "Printer jams", "service": first.service_id},
+                                      incidents=[first])
+    client.force_login(agent_a)
+    with CaptureQueriesContext(connection) as page_queries:
+        page = client.get(reverse("agent-problem", args=[problem.number])).content.decode()
+    similar_url = reverse("agent-problem-similar", args=[problem.number])
+    assert f'hx-get="{similar_url}"' in page and "to_tsquery" not in " ".join(
+        q["sql"] for q in page_queries.captured_queries)  # the page does not wait for the text search
+    listed = client.get(similar_url).content.decode()
+    assert alike.number in listed and "VPN drops" not in listed
+    assert first.number not in listed  # already linked
+    assert 'data-passive' in listed  # arriving, it does not take the focus (static/js/app.js)
+    client.force_login(agent_b)  # the Network's agent does not see the Service Desk's problem
+    assert client.get(similar_url).status_code == 404
