@@ -20,7 +20,14 @@ from django.utils.safestring import SafeString
 
 from core import kinds
 from core.models import Attachment, Impact, JournalEntry, Priority, Ticket, Urgency
-from core.references import TicketReference, reference, split_around_number, visible_exists
+from core.references import (
+    TicketReference,
+    links_of,
+    reference,
+    split_around_number,
+    visible_exists,
+    visible_ticket_ids,
+)
 
 # Fields whose journal values point at another ticket (their entries carry old_ticket / new_ticket).
 REFERENCE_FIELDS = frozenset({"link", "parent"})
@@ -83,7 +90,8 @@ def with_references(entries: QuerySet[JournalEntry], user) -> QuerySet[JournalEn
     ).annotate(old_visible=visible_exists(user, "old_ticket_id"), new_visible=visible_exists(user, "new_ticket_id"))
 
 
-def present(entries: Iterable[JournalEntry], user, kind: str | None) -> list[JournalEntry]:
+def present(entries: Iterable[JournalEntry], user, kind: str | None,
+            known: dict[int, Ticket] | None = None) -> list[JournalEntry]:
     """The entries (of tickets of `kind`) ready to show to `user`. Sets on each entry, for both sides:
 
     - `old_label` / `new_label`: plain words (choice labels; the other ticket's number and title, or
@@ -94,7 +102,9 @@ def present(entries: Iterable[JournalEntry], user, kind: str | None) -> list[Jou
     - `old_ref` / `new_ref`: the TicketReference (None when the entry points at no ticket).
 
     Entries read `with_references` cost no further query; others one query for all their referenced tickets,
-    through the access rule (none when no entry refers to a ticket).
+    through the access rule (none when no entry refers to a ticket). With `known` tickets (by id: those the page
+    has read anyway, its links' ends), one query for which of them the viewer may see (answered again without a
+    query to the page's links panel: core.references.visible_ticket_ids) and one for the others, if any.
     """
     entries = list(entries)
     tickets: dict[int, Ticket] = {}
@@ -106,7 +116,13 @@ def present(entries: Iterable[JournalEntry], user, kind: str | None) -> list[Jou
                     tickets[ticket.pk] = ticket
     else:
         ids = {pk for e in entries if e.field in REFERENCE_FIELDS for pk in (e.old_ticket_id, e.new_ticket_id) if pk}
-        if ids:
+        if ids and known is not None:
+            visible = visible_ticket_ids(user, ids)
+            unknown = visible - known.keys()
+            fetched = {t.pk: t for t in Ticket.objects.filter(pk__in=unknown).only("pk", "number", "title", "kind")
+                       } if unknown else {}
+            tickets = {pk: ticket for pk in visible if (ticket := known.get(pk) or fetched.get(pk)) is not None}
+        elif ids:
             tickets = {t.pk: t for t in Ticket.objects.visible_to(user).filter(pk__in=ids)
                        .only("pk", "number", "title", "kind")}
     for entry in entries:
@@ -132,8 +148,12 @@ def activity(ticket: Ticket, user, attachments: Iterable[Attachment]) -> list[Jo
     (taken from `attachments`, the ticket's, which the page reads once for its files panel too) and its
     references, ready to show to `user` (a constant number of queries: the referenced tickets, when there are
     any, in one more; most streams have none, so their query carries no access-rule subqueries)."""
-    entries = present(JournalEntry.objects.filter(ticket_id=ticket.pk).select_related("actor")
-                      .order_by("-created_at", "-id"), user, ticket.kind)
+    entries = list(JournalEntry.objects.filter(ticket_id=ticket.pk).select_related("actor")
+                   .order_by("-created_at", "-id"))
+    # the tickets of its links (the page's links panel reads them anyway): most references point at them
+    ends = {end.pk: end for link in links_of(ticket) for end in (link.source, link.target)} if any(
+        entry.field in REFERENCE_FIELDS for entry in entries) else {}
+    entries = present(entries, user, ticket.kind, known=ends)
     files: dict[int, list[Attachment]] = {}
     for attachment in attachments:
         if attachment.journal_entry_id is not None:

@@ -196,6 +196,7 @@ def forget_watched(*users: Any) -> None:
     for user in users:
         if user is not None:
             user.__dict__.pop("_watched_numbers", None)
+            user.__dict__.pop("_ticket_visibility", None)  # core.references.visible_ticket_ids
 
 
 class TicketQuerySet(models.QuerySet):

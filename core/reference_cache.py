@@ -13,7 +13,6 @@ reads its calendars from here.
 
 from __future__ import annotations
 
-import copy
 import time
 from collections.abc import Callable
 from typing import Any, cast
@@ -68,6 +67,17 @@ def rows(model: type[models.Model]) -> dict[Any, models.Model]:
     return cast(dict[Any, models.Model], value(model, "rows", load))
 
 
+def _copy(row: models.Model) -> models.Model:
+    """A copy of a kept row, as from the database: its own attributes and state (a tenth of copy.copy's cost); a
+    reference it holds to another kept row (a category's parent) is shared."""
+    clone = row.__class__.__new__(row.__class__)
+    clone.__dict__.update(row.__dict__)
+    state = clone._state = models.base.ModelState()
+    state.db, state.adding = row._state.db, False
+    state.fields_cache = dict(row._state.fields_cache)
+    return clone
+
+
 def attach(objects: list[Any], names: tuple[str, ...]) -> None:
     """Set the foreign keys `names` of `objects` (model instances) to copies of kept rows, instead of a join or a
     query each: one copy per kept row and call, so a request that changes one changes no other request's. A row
@@ -90,7 +100,7 @@ def attach(objects: list[Any], names: tuple[str, ...]) -> None:
                 continue
             row = copies.get(pk)
             if row is None:
-                row = copies[pk] = copy.copy(kept[pk])
+                row = copies[pk] = _copy(kept[pk])
             field.set_cached_value(obj, row)
 
 

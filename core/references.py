@@ -21,6 +21,7 @@ from django.utils.safestring import SafeString
 from core import kinds
 from core.models import Ticket, TicketLink
 
+VISIBILITY_MEMO = "_ticket_visibility"  # on a user object: ticket id -> whether they may see it
 HIDDEN_TEXT = "another ticket"
 GONE_TEXT = "a deleted ticket"
 # A ticket number as the journal stores it (INC0001001, RITM0000042...).
@@ -45,11 +46,17 @@ def links_of(ticket: Ticket) -> list[TicketLink]:
 
 
 def visible_ticket_ids(user, ids: Iterable[int | None]) -> set[int]:
-    """Which of the ticket `ids` `user` may see: one query through the access rule (none when `ids` is empty)."""
+    """Which of the ticket `ids` `user` may see: one query through the access rule for those not asked yet of
+    this user object (request.user: of this request), none when there are none. A page's activity stream and its
+    links panel ask about the same tickets: the second asks nothing. Adding or removing a watcher of the user
+    forgets the answers (core.models.forget_watched)."""
     wanted = {pk for pk in ids if pk}
-    if not wanted:
-        return set()
-    return set(Ticket.objects.visible_to(user).filter(pk__in=wanted).values_list("pk", flat=True))
+    known: dict[int, bool] = user.__dict__.setdefault(VISIBILITY_MEMO, {})
+    missing = wanted - known.keys()
+    if missing:
+        seen = set(Ticket.objects.visible_to(user).filter(pk__in=missing).values_list("pk", flat=True))
+        known.update((pk, pk in seen) for pk in missing)
+    return {pk for pk in wanted if known[pk]}
 
 
 def visible_exists(user, ticket_field: str) -> Exists:

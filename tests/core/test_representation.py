@@ -4,6 +4,8 @@ field, for incidents and problems, for the desk and for end users."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -92,3 +94,16 @@ def test_a_field_with_its_own_representation_keeps_it():
         owner = Owner()
 
     assert Row(Thing()).data == {"name": "PRINTER", "label": "printer", "owner": "Ada"}
+
+
+@pytest.mark.parametrize("value", [datetime(2026, 12, 4, 18, 30, 5, 123456), datetime(2026, 12, 4, 18, 30, tzinfo=UTC),
+                                   None])
+def test_times_read_as_drf_reads_them(value):
+    class Row(PlannedRepresentationMixin, serializers.Serializer):
+        when = serializers.DateTimeField()
+        day_only = serializers.DateTimeField(format="%Y-%m-%d")
+
+    thing = SimpleNamespace(when=value, day_only=value)
+    with timezone.override("Asia/Kolkata"):
+        assert Row(thing).data == drf(Row(), thing)
+

@@ -107,6 +107,22 @@ def test_an_agent_who_may_open_the_other_ticket_sees_its_number_title_and_page(l
     assert "another ticket" not in links + parent + activity and "Remove link" in links
 
 
+def test_the_page_asks_the_access_rule_once_for_the_tickets_it_refers_to(linked):
+    """The activity stream and the links panel refer to the same tickets: one question to the access rule."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = linked.client("agent_a")
+    url = reverse("agent-incident", args=[linked.number("inc_a")])
+    client.get(url)
+    with CaptureQueriesContext(connection) as ctx:
+        html = client.get(url).content.decode()
+    rule = f'"core_ticket"."requester_id" = {linked.users["agent_a"].pk}'  # the access rule's first branch
+    asked = [q["sql"] for q in ctx.captured_queries if rule in q["sql"]]
+    assert len(asked) == 2  # the page's incident, and which of the tickets it refers to agent_a may see
+    assert "another ticket" in section(html, "links") and "another ticket" in section(html, "activity")
+
+
 def test_the_api_history_renders_references_for_the_caller(linked):
     inc_b = linked.incidents["inc_b"]
     entries = {e["field"]: e for e in history(linked, "agent_a") if e["field"] in ("link", "parent")}
