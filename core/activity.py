@@ -16,9 +16,9 @@ from typing import Any
 from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils import dateformat, timezone
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from core.html import escape
 from core.templatetags.ui import avatar
 
 # How a change of each field reads ("changed the state"); any other field: "the <name>".

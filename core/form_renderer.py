@@ -15,8 +15,9 @@ from collections.abc import Callable
 from typing import Any
 
 from django.forms.renderers import DjangoTemplates
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+
+from core.html import conditional_escape
 
 WIDGETS = "django/forms/widgets/"
 # The widget templates whose whole content is `{% include "django/forms/widgets/input.html" %}`.

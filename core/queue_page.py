@@ -206,7 +206,7 @@ class QueuePage:
         params = queue.params(user)
         if not params:
             return base
-        filterset = self.filterset(MultiValueDict(params), queryset=base, user=user)
+        filterset = self.filterset.only(params)(MultiValueDict(params), queryset=base, user=user)
         return filterset.qs if filterset.is_valid() else base.none()
 
     def summaries(self, user: Any) -> list[dict[str, Any]]:

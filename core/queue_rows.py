@@ -13,9 +13,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from core.html import escape
 from core.templatetags.ui import priority_badge, sla_due, stamp, state_badge
 
 NONE = "—"

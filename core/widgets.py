@@ -12,8 +12,10 @@ from typing import Any
 from django import forms
 from django.forms.utils import flatatt
 from django.forms.widgets import ChoiceWidget
-from django.utils.html import conditional_escape, escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+
+from core.html import conditional_escape, escape
 
 
 class FastSelectMixin(ChoiceWidget):
