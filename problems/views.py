@@ -15,12 +15,15 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core import queue_page, writes
+from core.models import LinkKind, TicketKind
 from core.net import safe_next
 from core.pagination import page_numbers, paginate_html
 from core.permissions import permission_required
 from core.queue_page import QueuePage, SavedQueue
+from core.references import links_of, visible_ticket_ids
 from core.ticket_page import TicketPage
 from core.workflow import TransitionError
+from incidents.choices import State as IncidentState
 from incidents.models import Incident
 from problems import services
 from problems.choices import State
@@ -131,16 +134,9 @@ class ProblemPage(TicketPage):
             return "Reopen"
         return super().action_label(current, target)
 
-    def queryset(self, request: HttpRequest) -> QuerySet[Problem]:
-        return super().queryset(request).annotate(incident_count=services.incident_count())
-
     def extra_context(self, request: HttpRequest, problem: Any, overrides: dict[str, Any]) -> dict[str, Any]:
-        user = request.user
         return {
-            # the most recent ones (a problem may cause thousands: the API pages through them all)
-            "incidents": services.linked_incidents(problem).filter(
-                pk__in=Incident.objects.visible_to(user).values("pk")).defer(
-                "description", "resolution_notes")[:INCIDENTS_SHOWN],
+            "incidents": incidents_panel(problem, request.user),
             "publish_form": PublishForm(),
             "incident_link_form": LinkIncidentForm(),
             "is_open": problem.state in PROBLEM.workflow.open_states,
@@ -160,6 +156,21 @@ class ProblemPage(TicketPage):
 
 
 PAGE = ProblemPage()
+
+
+def incidents_panel(problem: Problem, user: Any) -> list[Any]:
+    """The most recent incidents of a problem that `user` may see (a problem may cause thousands: the API pages
+    through them all), from the links its page reads anyway (core.references.links_of); sets the problem's
+    `incident_count` (all of them, seen or not)."""
+    links = [link for link in links_of(problem) if link.target_id == problem.pk
+             and link.kind == LinkKind.CAUSED_BY and link.source.kind == TicketKind.INCIDENT]
+    problem.incident_count = len(links)  # type: ignore[attr-defined]
+    visible = visible_ticket_ids(user, [link.source_id for link in links])
+    shown = sorted((link.source for link in links if link.source_id in visible),
+                   key=lambda ticket: (ticket.opened_at, ticket.pk), reverse=True)[:INCIDENTS_SHOWN]
+    for ticket in shown:
+        ticket.state_label = IncidentState(ticket.state).label  # type: ignore[attr-defined]
+    return shown
 
 
 def similar_open_incidents(problem: Problem, user: Any, limit: int = 10) -> QuerySet[Incident]:

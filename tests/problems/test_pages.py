@@ -323,3 +323,26 @@ def test_similar_open_incidents_come_after_the_page(client, agent_a, agent_b, ma
     assert 'data-passive' in listed  # arriving, it does not take the focus (static/js/app.js)
     client.force_login(agent_b)  # the Network's agent does not see the Service Desk's problem
     assert client.get(similar_url).status_code == 404
+
+
+def test_the_incidents_panel_lists_the_incidents_the_agent_sees_newest_first_and_counts_them_all(
+        client, agent_a, manager, make_incident, requester_a, service_vpn):
+    import re
+
+    from problems import services
+
+    older = make_incident(requester_a, title="Disk full on build agent 1")
+    newer = make_incident(requester_a, title="Disk full on build agent 2")
+    network = make_incident(requester_a, title="Disk full on the VPN box", service=service_vpn.pk)  # not agent_a's
+    problem = services.create_problem(manager, {"title": "Build agents fill their disks"},
+                                      incidents=[older, newer, network])
+    services.update_problem(problem, manager, {"team": agent_a.teams.get().pk})
+    client.force_login(agent_a)
+    html = client.get(reverse("agent-problem", args=[problem.number])).content.decode()
+    panel = re.search(r'data-testid="incidents-panel".*?</section>', html, re.S).group(0)
+    assert 'data-testid="incident-count">3<' in panel
+    listed = re.findall(r'data-testid="linked-incident"><a href="[^"]+">(\w+)</a>', panel)
+    assert listed == [newer.number, older.number]
+    assert "Disk full on the VPN box" not in html and network.number not in panel
+    assert '<span class="badge state-badge state-new" data-testid="state">New</span>' in panel
+    assert "The 2 most recent of 3 shown." in panel
