@@ -32,15 +32,20 @@ def page_url(ticket: Ticket) -> str:
     return kinds.agent_url_of(ticket)
 
 
+# What the pages show of the ticket at the other end of a link (a reference, a problem's incident list).
+LINKED_TICKET_FIELDS = ("number", "title", "kind", "state", "active", "opened_at")
+
+
 def links_of(ticket: Ticket) -> list[TicketLink]:
-    """The ticket's links both ways, oldest first, with the tickets at both ends (without their long texts); read
+    """The ticket's links both ways, oldest first, with the tickets at both ends (LINKED_TICKET_FIELDS only); read
     once per ticket object: the links panel and the kinds' side panels (an incident's problems) share them."""
     cached = ticket.__dict__.get("_links_both_ways")
     if cached is None:
         cached = ticket.__dict__["_links_both_ways"] = list(
             TicketLink.objects.filter(Q(source_id=ticket.pk) | Q(target_id=ticket.pk))
-            .select_related("source", "target").defer("source__search", "source__description",
-                                                     "target__search", "target__description")
+            .select_related("source", "target")
+            .only("source_id", "target_id", "kind", "created_by_id", "created_at",
+                  *(f"{end}__{name}" for end in ("source", "target") for name in LINKED_TICKET_FIELDS))
             .order_by("created_at", "id"))
     return cached
 
