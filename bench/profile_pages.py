@@ -126,7 +126,8 @@ def main() -> None:
             for _ in range(args.repeat):
                 client.get(path)
             profile.disable()
-            pstats.Stats(profile).sort_stats(os.environ.get("PROFILE_SORT", "tottime")).print_stats(int(os.environ.get("PROFILE_LINES", "40")))
+            order, lines = os.environ.get("PROFILE_SORT", "tottime"), int(os.environ.get("PROFILE_LINES", "40"))
+            pstats.Stats(profile).sort_stats(order).print_stats(lines)
         if args.profile:
             from pyinstrument import Profiler
 

@@ -79,3 +79,13 @@ def test_signing_out_ends_the_session_kept_in_redis(client, agent_a):
     client.cookies["sessionid"] = cookie  # the old cookie, replayed
     response = client.get(reverse("agent-home"))
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_the_any_lookup_matches_as_an_in_list_does(agent_a, requester_a, make_incident):
+    from core.models import Ticket
+
+    first, second = make_incident(requester_a), make_incident(requester_a)
+    numbers = [first.number, "INC9999999"]
+    assert list(Ticket.objects.filter(number__any=numbers)) == list(Ticket.objects.filter(number__in=numbers))
+    assert list(Ticket.objects.filter(number__any=[])) == []
+    assert second not in Ticket.objects.filter(number__any=numbers)
