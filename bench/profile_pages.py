@@ -7,8 +7,10 @@ Each page is requested through Django's test client as the benchmark agent (sign
 network), warmed up, then timed `--repeat` times: the p50 of the whole request, of the time spent waiting for
 PostgreSQL (an execute wrapper around every query) and of the rest (Python: middleware, ORM, forms, templates),
 and the process's CPU time, median and least (steadier than the wall clock when other programs share the CPU).
-`--profile` prints a pyinstrument profile of the page (`pip install pyinstrument`, in `.[dev]`). Use it to find
-what to cut; use `load.py` (gunicorn + wrk) for the figures the issues' targets are about.
+`--profile` prints a pyinstrument profile of the page (`pip install pyinstrument`, in `.[dev]`; PROFILE_ALL=1 keeps
+the library frames), `--cprofile` the functions with the most own time (PROFILE_SORT=cumulative, PROFILE_LINES=80
+to change the order and length). The collector is frozen after start-up, as itsm/wsgi.py does in gunicorn.
+Use it to find what to cut; use `load.py` (gunicorn + wrk) for the figures the issues' targets are about.
 """
 
 from __future__ import annotations
