@@ -82,8 +82,13 @@ def cached_count(sql: str, params: Any, count: Callable[[], int]) -> int:
     return value
 
 
+missed_bumps = 0  # changes of this process that could not start a new generation (what is kept must be re-read)
+
+
 def _bump() -> None:
+    global missed_bumps
     if not redis_breaker.allow():
+        missed_bumps += 1
         return
     try:
         try:
@@ -91,9 +96,18 @@ def _bump() -> None:
         except ValueError:  # no generation yet (or Redis lost it): any random one differs from the old
             cache.add(GENERATION_KEY, secrets.randbits(48), timeout=None)
     except Exception as exc:  # Redis away: this process reads no count from it until it answers again
+        missed_bumps += 1
         redis_breaker.failure(exc)
     else:
         redis_breaker.success()
+
+
+def change_pending() -> bool:
+    """Whether the current transaction changed ticket data that is not committed yet (it may be rolled back:
+    nothing read in it may be kept under the current generation)."""
+    connection = transaction.get_connection()
+    return connection.in_atomic_block and any(
+        func is _bump for _savepoints, func, *_rest in connection.run_on_commit)
 
 
 def tickets_changed() -> None:
@@ -101,9 +115,7 @@ def tickets_changed() -> None:
     its change) and again when the transaction commits (a count read by someone else before the commit, from the
     old data, stays under a generation nobody reads after it)."""
     _bump()
-    connection = transaction.get_connection()
-    if connection.in_atomic_block and not any(  # once per transaction
-            func is _bump for _savepoints, func, *_rest in connection.run_on_commit):
+    if transaction.get_connection().in_atomic_block and not change_pending():  # once per transaction
         transaction.on_commit(_bump)
 
 

@@ -7,6 +7,7 @@ agent's queue can span every kind in one query. Only service functions write the
 
 from __future__ import annotations
 
+import time
 from pathlib import PurePath
 from typing import Any
 
@@ -18,6 +19,7 @@ from django.db import connection, models
 from django.db.models import Q
 from django.db.models.functions import Left
 from django.utils import timezone
+from django.utils.functional import LazyObject, empty
 
 from accounts.roles import Role, role_of
 from core import count_cache, kinds, reference_cache
@@ -150,30 +152,48 @@ MAX_WATCHED = 2000
 
 # A user's access-rule inputs (watched tickets, team ids) as this process last read them, under the generation of
 # the ticket data they were read in (core.count_cache: watchers, team memberships, users and organizations that
-# change start a new one). Bounded: cleared when full.
-_kept_inputs: dict[tuple[int, str], tuple[int, list[Any]]] = {}
+# change start a new one) and for at most KEPT_INPUTS_SECONDS (a change whose new generation could not reach Redis
+# is seen within that time). Bounded: cleared when full.
+_kept_inputs: dict[tuple[int, str], tuple[tuple[int, int], float, tuple[Any, ...]]] = {}
 KEPT_INPUTS_MAX = 20_000
+KEPT_INPUTS_SECONDS = 10.0
+
+
+def user_object(user: Any) -> Any:
+    """The user itself behind `request.user`'s lazy wrapper: what is remembered on a user object (its teams, its
+    watched tickets) must be on the object the signals see."""
+    if isinstance(user, LazyObject):
+        lazy: Any = user
+        if lazy._wrapped is empty:
+            lazy._setup()
+        return lazy._wrapped
+    return user
 
 
 def _kept_input(user: Any, name: str, load: Any) -> list[Any]:
     """`user.__dict__[name]` (once per user object: once per request for request.user), else this process's copy
-    when the ticket data has not changed since it was read, else `load()`."""
+    when the ticket data has not changed since it was read (and it is fresh), else `load()`. Nothing is kept from
+    a transaction that changed ticket data (it may yet be rolled back), nor across a change of this process that
+    could not start a new generation (Redis away)."""
+    user = user_object(user)
     memo = user.__dict__.get(name)
     if memo is not None:
         return memo
-    current = count_cache.generation()
+    generation = count_cache.generation()
+    current = None if generation is None else (generation, count_cache.missed_bumps)
     key = (user.pk, name)
     kept = _kept_inputs.get(key)
-    if current is not None and kept is not None and kept[0] == current:
-        value = kept[1]
+    now = time.monotonic()
+    if current is not None and kept is not None and kept[0] == current and now - kept[1] < KEPT_INPUTS_SECONDS:
+        value = kept[2]
     else:
-        value = list(load())
-        if current is not None:
+        value = tuple(load())
+        if current is not None and not count_cache.change_pending():
             if len(_kept_inputs) >= KEPT_INPUTS_MAX:
                 _kept_inputs.clear()
-            _kept_inputs[key] = (current, value)
-    user.__dict__[name] = value
-    return value
+            _kept_inputs[key] = (current, now, value)
+    memo = user.__dict__[name] = list(value)  # the caller's own list: the kept value is shared
+    return memo
 
 
 def watched_numbers(user: Any) -> list[str]:
@@ -192,10 +212,16 @@ def user_team_ids(user: Any) -> list[int]:
     return _kept_input(user, "_team_pks", lambda: user.teams.values_list("pk", flat=True) if user.pk else [])
 
 
+def forget_kept_inputs() -> None:
+    """Forget every kept access-rule input of this process (a change could not start a new generation)."""
+    _kept_inputs.clear()
+
+
 def forget_watched(*users: Any) -> None:
     """These user objects read their watched tickets again (after a watcher of theirs was added or removed)."""
     for user in users:
         if user is not None:
+            user = user_object(user)
             user.__dict__.pop("_watched_numbers", None)
             user.__dict__.pop("_ticket_visibility", None)  # core.references.visible_ticket_ids
 

@@ -19,7 +19,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from core import kinds
-from core.models import Ticket, TicketLink
+from core.models import Ticket, TicketLink, user_object
 
 VISIBILITY_MEMO = "_ticket_visibility"  # on a user object: ticket id -> whether they may see it
 HIDDEN_TEXT = "another ticket"
@@ -56,7 +56,7 @@ def visible_ticket_ids(user, ids: Iterable[int | None]) -> set[int]:
     links panel ask about the same tickets: the second asks nothing. Adding or removing a watcher of the user
     forgets the answers (core.models.forget_watched)."""
     wanted = {pk for pk in ids if pk}
-    known: dict[int, bool] = user.__dict__.setdefault(VISIBILITY_MEMO, {})
+    known: dict[int, bool] = user_object(user).__dict__.setdefault(VISIBILITY_MEMO, {})
     missing = wanted - known.keys()
     if missing:
         seen = set(Ticket.objects.visible_to(user).filter(pk__in=missing).values_list("pk", flat=True))

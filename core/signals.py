@@ -45,6 +45,16 @@ for _model in (Ticket, Watcher, TicketLink):
     count_cache.watch(_model)
 
 
+@receiver(m2m_changed, sender=Ticket.watchers.through, dispatch_uid="core.counts_watchers_m2m")
+def watchers_m2m_changed(sender: Any, instance: Any, action: str, **kwargs: Any) -> None:
+    """`ticket.watchers.add/remove/set/clear` (or `user.watched_tickets...`) write Watcher rows without their
+    save or delete signals: who sees what may differ."""
+    if action.startswith("post_"):
+        tickets_changed()
+        if isinstance(instance, User):
+            forget_watched(instance)
+
+
 @receiver([post_save, post_delete], sender=User, dispatch_uid="core.counts_user_changed")
 def user_changed(sender: Any, instance: User, created: bool = False, update_fields: Any = None,
                  **kwargs: Any) -> None:

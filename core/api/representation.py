@@ -30,6 +30,7 @@ from rest_framework.relations import PKOnlyObject
 from rest_framework.settings import api_settings
 
 _MISSING = object()
+_SKIP = object()
 
 # Field classes whose to_representation is exactly str() / int() of a non-None value (DRF 3.x).
 _AS_STR = {drf_fields.CharField, drf_fields.EmailField, drf_fields.SlugField, drf_fields.URLField}
@@ -41,8 +42,12 @@ _PLAIN = (drf_fields.BooleanField, drf_fields.ChoiceField, drf_fields.DateTimeFi
 
 
 def drf_value(field: Any, instance: Any) -> Any:
-    """One field's value exactly as DRF's Serializer.to_representation computes it (raises SkipField)."""
-    attribute = field.get_attribute(instance)
+    """One field's value exactly as DRF's Serializer.to_representation computes it; _SKIP when DRF leaves the
+    field out (a SkipField from reading the attribute: one raised while converting it goes up, as in DRF)."""
+    try:
+        attribute = field.get_attribute(instance)
+    except SkipField:
+        return _SKIP
     check_for_none = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
     return None if check_for_none is None else field.to_representation(attribute)
 
@@ -79,6 +84,7 @@ def _is_iso_instant(field: Any) -> bool:
     return (isinstance(field, drf_fields.DateTimeField) and settings.USE_TZ and not hasattr(field, "timezone")
             and type(field).to_representation is drf_fields.DateTimeField.to_representation
             and type(field).enforce_timezone is drf_fields.DateTimeField.enforce_timezone
+            and type(field).default_timezone is drf_fields.DateTimeField.default_timezone
             and str(getattr(field, "format", api_settings.DATETIME_FORMAT)).lower() == ISO_8601)
 
 
@@ -111,26 +117,25 @@ def represent(plan: Plan, instance: Any, zone: Any = None) -> dict[str, Any]:
         zone = timezone.get_current_timezone()
     out: dict[str, Any] = {}
     for name, kind, attr, convert, field in plan:
-        try:
-            if kind == CALL:
-                out[name] = convert(instance)
-                continue
+        if kind == CALL:
+            result = convert(instance)
+        else:
             try:
                 value = getattr(instance, attr)
             except Exception:  # AttributeError, ObjectDoesNotExist...: DRF decides (None, default, skip, raise)
                 value = _MISSING
             if value is _MISSING or callable(value):
-                out[name] = drf_value(field, instance)
+                result = drf_value(field, instance)
             elif value is None:
-                out[name] = None
+                result = None
             elif kind == PLAIN:
-                out[name] = convert(value)
+                result = convert(value)
             elif kind == INSTANT:
-                out[name] = _instant(value, zone, field)
+                result = _instant(value, zone, field)
             else:
-                out[name] = represent(convert, value, zone)
-        except SkipField:
-            continue
+                result = represent(convert, value, zone)
+        if result is not _SKIP:
+            out[name] = result
     return out
 
 

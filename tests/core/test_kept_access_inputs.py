@@ -26,6 +26,7 @@ def reads(queries: list[str], table: str) -> bool:
     return any(f'FROM "{table}"' in sql for sql in queries)
 
 
+@pytest.mark.django_db(transaction=True)  # kept only from committed data: the test's writes must commit
 def test_a_reload_reads_no_session_watchers_or_teams(client, agent_a, requester_a, make_incident):
     incident = make_incident(requester_a)
     client.force_login(agent_a)
@@ -89,3 +90,88 @@ def test_the_any_lookup_matches_as_an_in_list_does(agent_a, requester_a, make_in
     assert list(Ticket.objects.filter(number__any=numbers)) == list(Ticket.objects.filter(number__in=numbers))
     assert list(Ticket.objects.filter(number__any=[])) == []
     assert second not in Ticket.objects.filter(number__any=numbers)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_made_while_redis_was_away_is_seen_once_it_is_back(client, agent_a, requester_a, make_incident,
+                                                                    team_service_desk, monkeypatch):
+    incident = make_incident(requester_a)
+    client.force_login(agent_a)
+    url = reverse("agent-incident", args=[incident.number])
+    assert client.get(url).status_code == 200  # agent_a's teams are kept now
+    with monkeypatch.context() as away:
+        away.setattr(redis_breaker, "allow", lambda: False)  # the change cannot start a new generation
+        team_service_desk.members.remove(agent_a)
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_nothing_read_in_a_transaction_that_is_rolled_back_is_kept(client, agent_b, requester_a, make_incident):
+    from django.db import transaction
+
+    from core.models import Ticket, Watcher
+
+    incident = make_incident(requester_a)  # the Service Desk's: agent_b (Network) does not see it
+    client.force_login(agent_b)
+    url = reverse("agent-incident", args=[incident.number])
+    assert client.get(url).status_code == 404
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Watcher.objects.create(ticket=incident, user=agent_b)
+        fresh = type(agent_b).objects.get(pk=agent_b.pk)
+        assert Ticket.objects.visible_to(fresh).filter(pk=incident.pk).exists()
+        raise RuntimeError("rolled back")
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_watchers_added_through_the_ticket_are_seen_at_once(client, agent_b, requester_a, make_incident):
+    incident = make_incident(requester_a)
+    client.force_login(agent_b)
+    url = reverse("agent-incident", args=[incident.number])
+    assert client.get(url).status_code == 404
+    incident.watchers.add(agent_b)  # the many-to-many manager: no save signal of a Watcher
+    assert client.get(url).status_code == 200
+
+
+def test_the_signed_in_users_teams_are_forgotten_on_the_user_behind_the_lazy_wrapper(agent_a, team_network):
+    from django.utils.functional import SimpleLazyObject
+
+    from core.models import user_team_ids
+
+    lazy = SimpleLazyObject(lambda: agent_a)
+    before = user_team_ids(lazy)
+    lazy.teams.add(team_network)
+    assert set(user_team_ids(lazy)) == {*before, team_network.pk}
+
+
+def test_a_sign_out_reaches_redis_even_while_the_breaker_is_open(client, agent_a, monkeypatch):
+    client.force_login(agent_a)
+    assert client.get(reverse("agent-home")).status_code == 200
+    cookie = client.cookies["sessionid"].value
+    monkeypatch.setattr(redis_breaker, "allow", lambda: False)
+    client.post(reverse("logout"))
+    monkeypatch.undo()
+    client.cookies["sessionid"] = cookie
+    response = client.get(reverse("agent-home"))
+    assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_a_session_read_just_before_its_sign_out_is_not_put_back(client, agent_a):
+    from django.core.cache import cache
+
+    from core.sessions import SessionStore
+
+    client.force_login(agent_a)
+    key = client.cookies["sessionid"].value
+    cache.delete(SessionStore.cache_key_prefix + key)  # not in Redis yet: the next read fills it
+    reader = SessionStore(key)
+    read_row = reader._get_session_from_db
+
+    def read_then_sign_out():  # the row is read, then another request signs out before the copy is kept
+        row = read_row()
+        SessionStore(key).delete()
+        return row
+
+    reader._get_session_from_db = read_then_sign_out
+    assert reader.load()  # what it read
+    assert SessionStore(key).load() == {}  # but nobody can use the session any more
