@@ -212,11 +212,6 @@ def user_team_ids(user: Any) -> list[int]:
     return _kept_input(user, "_team_pks", lambda: user.teams.values_list("pk", flat=True) if user.pk else [])
 
 
-def forget_kept_inputs() -> None:
-    """Forget every kept access-rule input of this process (a change could not start a new generation)."""
-    _kept_inputs.clear()
-
-
 def forget_watched(*users: Any) -> None:
     """These user objects read their watched tickets again (after a watcher of theirs was added or removed)."""
     for user in users:
