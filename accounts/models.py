@@ -66,19 +66,6 @@ class User(AbstractUser):
         return self.get_full_name() or self.username
 
     @property
-    def team_pks(self) -> list[int]:
-        """The ids of the user's teams, read once per user object (for `request.user`: once per request; the
-        access rule, the queues and the assignee pickers all ask). Changing `user.teams` forgets it
-        (accounts.signals)."""
-        cached = self.__dict__.get("_team_pks")
-        if cached is None:
-            cached = self.__dict__["_team_pks"] = list(self.teams.values_list("pk", flat=True)) if self.pk else []
-        return cached
-
-    def forget_team_pks(self) -> None:
-        self.__dict__.pop("_team_pks", None)
-
-    @property
     def is_agent(self) -> bool:
         """Agent or above: works tickets."""
         return has_role(self, Role.AGENT)

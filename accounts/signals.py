@@ -1,5 +1,4 @@
-"""A changed password revokes the user's API tokens, whatever changed it; a user whose teams change through
-`user.teams` forgets the team ids they had read (User.team_pks).
+"""A changed password revokes the user's API tokens, whatever changed it.
 
 Every way Django sets a password (the password change form, the reset link, the admin's "set password", the
 `changepassword` command, `User.set_password()` then `save()`) goes through `set_password`, which marks the
@@ -11,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models.signals import m2m_changed, post_save
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from accounts.models import Team, User
+from accounts.models import User
 from accounts.services import revoke_all_tokens
 
 
@@ -26,9 +25,3 @@ def revoke_tokens_on_password_change(sender: type[User], instance: User, created
         return
     instance.revoked_token_count = revoke_all_tokens(instance)
 
-
-@receiver(m2m_changed, sender=Team.members.through, dispatch_uid="accounts.forget_team_pks")
-def forget_team_pks(sender: Any, instance: Any, action: str, reverse: bool, **kwargs: Any) -> None:
-    """`user.teams.add/remove/set/clear` changes that user's teams: the ids they read are stale."""
-    if reverse and isinstance(instance, User) and action.startswith("post_"):
-        instance.forget_team_pks()

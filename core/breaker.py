@@ -10,10 +10,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 import redis
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class CircuitBreaker:
@@ -56,6 +59,19 @@ class CircuitBreaker:
                 log.info("%s is reachable again", self.name)
             self._opened_at = None
             self._trial_running = False
+
+    def call(self, func: Callable[[], T], default: T) -> T:
+        """`func()`, or `default` without trying while the breaker is open, or when `func` raises (then the
+        breaker knows). For a dependency whose absence only costs speed (the kept counts, the session copy)."""
+        if not self.allow():
+            return default
+        try:
+            value = func()
+        except Exception as exc:  # anything on the way: the caller goes on without it
+            self.failure(exc)
+            return default
+        self.success()
+        return value
 
     def reset(self) -> None:
         """Forget the state (tests)."""

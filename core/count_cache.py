@@ -48,58 +48,40 @@ def generation() -> int | None:
     """The current generation of the ticket data, or None when Redis does not answer (then nothing may be kept
     under it). Values kept under a generation (counts here, a user's access-rule inputs in core.models) are
     current as long as it is."""
-    if not redis_breaker.allow():
-        return None
-    try:
-        value = _generation()
-    except Exception as exc:  # Redis away: read from the database, and the breaker knows
-        redis_breaker.failure(exc)
-        return None
-    redis_breaker.success()
-    return value
+    return redis_breaker.call(_generation, None)
 
 
 def cached_count(sql: str, params: Any, count: Callable[[], int]) -> int:
     """The count of the query `sql` with `params`, from Redis when this generation already counted it, else
     `count()` (then kept)."""
-    if not redis_breaker.allow():
+    current = generation()
+    if current is None:  # Redis away: count in SQL
         return count()
-    try:
-        digest = hashlib.sha1(repr((sql, tuple(params))).encode(), usedforsecurity=False).hexdigest()
-        key = f"tickets:count:{_generation()}:{digest}"
-        value = cache.get(key)
-    except Exception as exc:  # Redis away (or anything else on the way): count in SQL, and the breaker knows
-        redis_breaker.failure(exc)
-        return count()
-    redis_breaker.success()
+    digest = hashlib.sha1(repr((sql, tuple(params))).encode(), usedforsecurity=False).hexdigest()
+    key = f"tickets:count:{current}:{digest}"
+    value = redis_breaker.call(lambda: cache.get(key), None)
     if value is not None:
         return int(value)
     value = count()
-    try:
-        cache.set(key, value, timeout=COUNT_TTL)
-    except Exception as exc:  # Redis away: the next request counts again
-        redis_breaker.failure(exc)
+    redis_breaker.call(lambda: cache.set(key, value, timeout=COUNT_TTL), None)
     return value
 
 
 missed_bumps = 0  # changes of this process that could not start a new generation (what is kept must be re-read)
 
 
+def _incr() -> bool:
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # no generation yet (or Redis lost it): any random one differs from the old
+        cache.add(GENERATION_KEY, secrets.randbits(48), timeout=None)
+    return True
+
+
 def _bump() -> None:
     global missed_bumps
-    if not redis_breaker.allow():
+    if not redis_breaker.call(_incr, False):  # Redis away: no count is read from it until it answers again
         missed_bumps += 1
-        return
-    try:
-        try:
-            cache.incr(GENERATION_KEY)
-        except ValueError:  # no generation yet (or Redis lost it): any random one differs from the old
-            cache.add(GENERATION_KEY, secrets.randbits(48), timeout=None)
-    except Exception as exc:  # Redis away: this process reads no count from it until it answers again
-        missed_bumps += 1
-        redis_breaker.failure(exc)
-    else:
-        redis_breaker.success()
 
 
 def change_pending() -> bool:

@@ -157,6 +157,9 @@ MAX_WATCHED = 2000
 _kept_inputs: dict[tuple[int, str], tuple[tuple[int, int], float, tuple[Any, ...]]] = {}
 KEPT_INPUTS_MAX = 20_000
 KEPT_INPUTS_SECONDS = 10.0
+# What is remembered on a user object (request.user: for the request): the access rule's inputs, and which tickets
+# it may see among those a page refers to (core.references.visible_ticket_ids).
+WATCHED_MEMO, TEAMS_MEMO, VISIBILITY_MEMO = "_watched_numbers", "_team_ids", "_ticket_visibility"
 
 
 def user_object(user: Any) -> Any:
@@ -202,23 +205,27 @@ def watched_numbers(user: Any) -> list[str]:
     removing a watcher also makes its user object forget them (core.signals)."""
     # in a stable order: the rule's SQL (and so the key of its kept counts, core.count_cache) is then the same
     # from one request to the next
-    return _kept_input(user, "_watched_numbers", lambda: Watcher.objects.filter(user_id=user.pk).order_by(
+    return _kept_input(user, WATCHED_MEMO, lambda: Watcher.objects.filter(user_id=user.pk).order_by(
         "ticket_id").values_list("ticket__number", flat=True)[:MAX_WATCHED])
 
 
 def user_team_ids(user: Any) -> list[int]:
-    """The ids of `user`'s teams (User.team_pks), kept by the process like watched_numbers: a team membership
-    that changes starts a new generation."""
-    return _kept_input(user, "_team_pks", lambda: user.teams.values_list("pk", flat=True) if user.pk else [])
+    """The ids of `user`'s teams, kept by the process like watched_numbers: a team membership that changes starts
+    a new generation (and `user.teams...` makes the user object forget them: core.signals)."""
+    return _kept_input(user, TEAMS_MEMO, lambda: user.teams.values_list("pk", flat=True) if user.pk else [])
+
+
+def forget(user: Any, *memos: str) -> None:
+    """The user object (if any) reads these again (after a change of its watchers or teams)."""
+    if user is not None:
+        for memo in memos:
+            user_object(user).__dict__.pop(memo, None)
 
 
 def forget_watched(*users: Any) -> None:
     """These user objects read their watched tickets again (after a watcher of theirs was added or removed)."""
     for user in users:
-        if user is not None:
-            user = user_object(user)
-            user.__dict__.pop("_watched_numbers", None)
-            user.__dict__.pop("_ticket_visibility", None)  # core.references.visible_ticket_ids
+        forget(user, WATCHED_MEMO, VISIBILITY_MEMO)
 
 
 @models.CharField.register_lookup

@@ -19,9 +19,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from core import kinds
-from core.models import Ticket, TicketLink, user_object
+from core.models import VISIBILITY_MEMO, Ticket, TicketLink, user_object
 
-VISIBILITY_MEMO = "_ticket_visibility"  # on a user object: ticket id -> whether they may see it
 HIDDEN_TEXT = "another ticket"
 GONE_TEXT = "a deleted ticket"
 # A ticket number as the journal stores it (INC0001001, RITM0000042...).
@@ -32,8 +31,9 @@ def page_url(ticket: Ticket) -> str:
     return kinds.agent_url_of(ticket)
 
 
-# What the pages show of the ticket at the other end of a link (a reference, a problem's incident list).
-LINKED_TICKET_FIELDS = ("number", "title", "kind", "state", "active", "opened_at")
+# What the pages show of the ticket at the other end of a link (a reference; a problem's incidents, by state and
+# newest first).
+LINKED_TICKET_FIELDS = ("number", "title", "kind", "state", "opened_at")
 
 
 def links_of(ticket: Ticket) -> list[TicketLink]:

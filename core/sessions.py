@@ -27,22 +27,11 @@ class SessionStore(cached_db.SessionStore):
     _session_key: Any
     _get_session_from_db: Any
 
-    def _redis(self, call: Any, default: Any = None) -> Any:
-        if not redis_breaker.allow():
-            return default
-        try:
-            value = call()
-        except Exception as exc:  # Redis away: the database answers, and the breaker knows
-            redis_breaker.failure(exc)
-            return default
-        redis_breaker.success()
-        return value
-
     def _seconds(self, expiry: Any = None) -> int:
         return min(CACHE_SECONDS, self.get_expiry_age(expiry=expiry) if expiry else self.get_expiry_age())
 
     def load(self) -> dict[str, Any]:
-        data = self._redis(lambda: self._cache.get(self.cache_key))
+        data = redis_breaker.call(lambda: self._cache.get(self.cache_key), None)
         if isinstance(data, dict):
             return data
         if data == DELETED:  # signed out (or flushed) a moment ago: the row is gone too
@@ -53,17 +42,17 @@ class SessionStore(cached_db.SessionStore):
             return {}
         data = self.decode(session.session_data)
         # `add`: a sign-out that deleted the row meanwhile left its mark, which this must not overwrite
-        self._redis(lambda: self._cache.add(self.cache_key, data, self._seconds(session.expire_date)))
+        redis_breaker.call(lambda: self._cache.add(self.cache_key, data, self._seconds(session.expire_date)), None)
         return data
 
     def exists(self, session_key: str | None) -> bool:
         key = self.cache_key_prefix + (session_key or "")
-        return bool(session_key) and (isinstance(self._redis(lambda: self._cache.get(key)), dict)
+        return bool(session_key) and (isinstance(redis_breaker.call(lambda: self._cache.get(key), None), dict)
                                       or db.SessionStore.exists(self, session_key or ""))
 
     def save(self, must_create: bool = False) -> None:
         db.SessionStore.save(self, must_create)
-        self._redis(lambda: self._cache.set(self.cache_key, self._session, self._seconds()))
+        redis_breaker.call(lambda: self._cache.set(self.cache_key, self._session, self._seconds()), None)
 
     def delete(self, session_key: str | None = None) -> None:
         db.SessionStore.delete(self, session_key)

@@ -14,7 +14,7 @@ from accounts.models import Organization, Team, User
 from core import count_cache
 from core.count_cache import tickets_changed
 from core.health import WorkerHeartbeat
-from core.models import Ticket, TicketLink, Watcher, forget_watched
+from core.models import TEAMS_MEMO, VISIBILITY_MEMO, Ticket, TicketLink, Watcher, forget, forget_watched
 
 _heartbeat: WorkerHeartbeat | None = None
 
@@ -72,7 +72,9 @@ def organization_changed(sender: Any, created: bool = False, **kwargs: Any) -> N
 
 
 @receiver(m2m_changed, sender=Team.members.through, dispatch_uid="core.counts_team_members_changed")
-def team_members_changed(sender: Any, action: str, **kwargs: Any) -> None:
-    """Agents see their teams' tickets."""
+def team_members_changed(sender: Any, instance: Any, action: str, **kwargs: Any) -> None:
+    """Agents see their teams' tickets; `user.teams...` also makes that user object read its teams again."""
     if action.startswith("post_"):
         tickets_changed()
+        if isinstance(instance, User):
+            forget(instance, TEAMS_MEMO, VISIBILITY_MEMO)

@@ -38,11 +38,6 @@ def linked_incidents(problem: Problem) -> QuerySet[Incident]:
     return Incident.objects.filter(pk__in=ids).order_by("-opened_at")
 
 
-def problem_links(incident: Incident) -> QuerySet[TicketLink]:
-    """The "caused by" links from an incident to its problems."""
-    return TicketLink.objects.filter(source_id=incident.pk, kind=LinkKind.CAUSED_BY)
-
-
 def problem_ids(incident: Incident) -> list[int]:
     """The ids of the problems an incident is linked to, from the links its page reads anyway
     (core.references.links_of)."""
@@ -52,7 +47,8 @@ def problem_ids(incident: Incident) -> list[int]:
 
 def problems_of(incident: Incident) -> QuerySet[Problem]:
     """The problems an incident is linked to (it is caused by them)."""
-    return Problem.objects.filter(pk__in=problem_links(incident).values("target_id"))
+    ids = TicketLink.objects.filter(source_id=incident.pk, kind=LinkKind.CAUSED_BY).values("target_id")
+    return Problem.objects.filter(pk__in=ids)
 
 
 def similar(queryset: QuerySet, text: str, *, service_id: int | None = None,

@@ -23,7 +23,6 @@ from core.queue_page import QueuePage, SavedQueue
 from core.references import links_of, visible_ticket_ids
 from core.ticket_page import TicketPage
 from core.workflow import TransitionError
-from incidents.choices import State as IncidentState
 from incidents.models import Incident
 from problems import services
 from problems.choices import State
@@ -166,11 +165,8 @@ def incidents_panel(problem: Problem, user: Any) -> list[Any]:
              and link.kind == LinkKind.CAUSED_BY and link.source.kind == TicketKind.INCIDENT]
     problem.incident_count = len(links)  # type: ignore[attr-defined]
     visible = visible_ticket_ids(user, [link.source_id for link in links])
-    shown = sorted((link.source for link in links if link.source_id in visible),
-                   key=lambda ticket: (ticket.opened_at, ticket.pk), reverse=True)[:INCIDENTS_SHOWN]
-    for ticket in shown:
-        ticket.state_label = IncidentState(ticket.state).label  # type: ignore[attr-defined]
-    return shown
+    return sorted((link.source for link in links if link.source_id in visible),
+                  key=lambda ticket: (ticket.opened_at, ticket.pk), reverse=True)[:INCIDENTS_SHOWN]
 
 
 def similar_open_incidents(problem: Problem, user: Any, limit: int = 10) -> QuerySet[Incident]:

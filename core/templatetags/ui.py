@@ -14,6 +14,8 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from core import kinds
+
 register = template.Library()
 
 
@@ -84,7 +86,7 @@ def state_badge(ticket: Any, text: str = "") -> str:
     """A ticket's state as a coloured badge (`text` in its place: the portal's words for end users)."""
     state = getattr(ticket, "state", "")
     return format_html('<span class="badge state-badge state-{}" data-testid="state">{}</span>', state,
-                       text or ticket.get_state_display())
+                       text or kinds.state_label_of(ticket))
 
 
 @register.simple_tag

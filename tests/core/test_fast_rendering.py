@@ -85,7 +85,7 @@ def test_a_single_select_marks_only_the_first_of_equal_values():
 
 
 def ticket(**fields):
-    values = {"state": "in_progress", "priority": 2, "active": True, "sla_due_at": None, **fields}
+    values = {"kind": "incident", "state": "in_progress", "priority": 2, "active": True, "sla_due_at": None, **fields}
     labels = {"in_progress": "In progress", 2: "2 - High"}
     return SimpleNamespace(**values, get_state_display=lambda: labels[values["state"]],
                            get_priority_display=lambda: labels[values["priority"]])

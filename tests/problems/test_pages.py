@@ -323,6 +323,9 @@ def test_similar_open_incidents_come_after_the_page(client, agent_a, agent_b, ma
     assert 'data-passive' in listed  # arriving, it does not take the focus (static/js/app.js)
     client.force_login(agent_b)  # the Network's agent does not see the Service Desk's problem
     assert client.get(similar_url).status_code == 404
+    assert client.get(reverse("agent-problem-similar", args=["PRB9999999"])).status_code == 404
+    client.force_login(requester_a)  # end users never see problems
+    assert client.get(similar_url).status_code == 403
 
 
 def test_the_incidents_panel_lists_the_incidents_the_agent_sees_newest_first_and_counts_them_all(
