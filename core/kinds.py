@@ -69,6 +69,8 @@ class Kind:
     state_needs: ClassVar[Mapping[str, tuple[str, ...]]] = {}
     end_user_hidden_fields: ClassVar[frozenset[str]] = frozenset({"impact"})
     internal_fields: ClassVar[frozenset[str]] = frozenset({"impact", "priority"})
+    # The e-mails to the desk the default `notify` sends (core.desk_mail): event -> DeskEvent.
+    desk_events: ClassVar[Mapping[str, Any]] = {}
 
     @property
     def history_internal_fields(self) -> frozenset[str]:
@@ -137,7 +139,11 @@ class Kind:
         """What follows a move, in its transaction (resolve the children, the linked incidents...)."""
 
     def notify(self, event: str, ticket: Ticket, actor: Any, entry_id: int | None = None) -> None:
-        """Ask for the e-mails of `event` (created, assigned, team, state, comment, reply), sent after commit."""
+        """Ask for the e-mails of `event` (created, assigned, team, state, comment, reply), sent after commit: by
+        default those of `desk_events` to the desk (core.desk_mail)."""
+        from core import desk_mail
+
+        desk_mail.notify(self, event, ticket, actor, entry_id)
 
     def escalate(self, ticket: Ticket, action: str, escalation_team: Any = None) -> str:
         """Run an SLA escalation action that changes the ticket (raise priority, flag major, reassign) as the

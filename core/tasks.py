@@ -82,3 +82,13 @@ def purge_idempotency_keys() -> int:
 
     deleted, _ = IdempotencyKey.objects.filter(created_at__lt=timezone.now() - timedelta(hours=24)).delete()
     return deleted
+
+
+@shared_task(base=MailTask, name="core.tasks.send_desk_mail")
+def send_desk_mail(kind_key: str, event: str, ticket_id: int, key: str, actor_id: int | None = None,
+                   entry_id: int | None = None) -> int:
+    """E-mail the desk members concerned by `event` on a ticket (core.desk_mail): once per address per key,
+    never the actor."""
+    from core.desk_mail import send
+
+    return send(kind_key, event, ticket_id, key, actor_id, entry_id)

@@ -79,6 +79,24 @@ def post_reply(ticket: Ticket, actor: Any, body: str, uploads: Iterable[Any], *,
     return result
 
 
+def bulk_texts(result: writes.BulkResult | None, done: str, kind: Kind) -> list[str]:
+    """What an action did to related tickets (a problem's incidents), in words: how many it changed (after
+    `done`), which refused and why, how many were left alone because they are out of the actor's sight."""
+    if result is None:
+        return []
+    texts = []
+    noun, plural = kind.label.lower(), kind.label_plural.lower()
+    if result.updated:
+        count = len(result.updated)
+        texts.append(f"{done} {count} {noun if count == 1 else plural}: {', '.join(result.updated)}.")
+    texts += [f"{number} was not changed: {' '.join(errors)}" for number, errors in sorted(result.errors.items())]
+    if result.out_of_sight:
+        hidden = result.out_of_sight
+        texts.append(f"{hidden} open {noun if hidden == 1 else plural} of other teams were left alone: their teams "
+                     "decide.")
+    return texts
+
+
 def links_panel(ticket: Ticket, user: Any) -> dict[str, Any]:
     """The links panel's content as `user` may see it: each link's other ticket as a reference (number, title and
     page only when the access rule lets `user` see it, "another ticket" otherwise), and the parent likewise.

@@ -359,10 +359,13 @@ def take(kind: Kind, ticket: Any, agent: Any, *, expected_version: int | None = 
 
 @dataclass
 class BulkResult:
-    """What a bulk action did: the numbers it changed, and why each other one was refused."""
+    """What a bulk action did: the numbers it changed, why each other one was refused, and (for an action on a
+    ticket's related tickets, such as a problem's open incidents) how many it left alone because the actor may
+    not see them."""
 
     updated: list[str] = field(default_factory=list)
     errors: dict[str, list[str]] = field(default_factory=dict)
+    out_of_sight: int = 0
 
 
 def bulk(tickets: Iterable[Any], action: Callable[[Any], Any]) -> BulkResult:

@@ -184,7 +184,7 @@ class ProblemViewSet(TicketViewSet):
                                     resolve_incidents=data["resolve_incidents"])
         outcome = moved.incidents
         self.incidents_outcome = None if outcome is None else {
-            "resolved": outcome.changed, "refused": outcome.refused, "out_of_sight": outcome.out_of_sight}
+            "resolved": outcome.updated, "refused": outcome.errors, "out_of_sight": outcome.out_of_sight}
         return moved.problem
 
     def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:

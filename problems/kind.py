@@ -11,8 +11,9 @@ from django.urls import reverse
 
 from accounts.roles import Role, has_role
 from core import clock
+from core.desk_mail import DESK_EVENTS, DeskEvent
 from core.kinds import Kind
-from core.models import Ticket, TicketKind
+from core.models import LinkKind, Ticket, TicketKind
 from core.pagination import COUNT_CAP, capped_count
 from problems.choices import WORKFLOW, State
 
@@ -39,6 +40,9 @@ class ProblemKind(Kind):
     transition_fields = frozenset({"fix"})
     state_needs = {State.RESOLVED: ("fix",)}
     internal_fields = FIELDS | {"priority", "known_error"}
+    desk_events = {**DESK_EVENTS, "incident_reopened": DeskEvent(
+        "An incident came back", 'An incident of problem {number} "{title}" was reopened after the problem was '
+        "resolved: check whether the fix holds.")}
 
     def may(self, user: Any, action: str, ticket: Ticket) -> bool | None:
         """Only the service desk works on problems."""
@@ -73,21 +77,17 @@ class ProblemKind(Kind):
             ticket.known_error_at = None
         return {"known_error": known}
 
-    def notify(self, event: str, ticket: Ticket, actor: Any, entry_id: int | None = None) -> None:
-        from problems import notifications
-
-        notifications.notify(event, ticket, actor, entry_id)
-
     def side_panels(self, ticket: Ticket, user: Any) -> list[dict[str, Any]]:
         """On an incident's page: its problems (with their workarounds), the known errors that may explain it
         (loaded after the page), and the forms that raise a problem from it or link it to an open one."""
         if ticket.kind != TicketKind.INCIDENT or not has_role(user, Role.AGENT):
             return []
+        from core.related import linked_ids
         from problems import services
 
         # the links first (most incidents have none: then no query through the access rule), then the problems
         # among them that the user may see
-        linked = services.problem_ids(ticket)  # type: ignore[arg-type]
+        linked = linked_ids(ticket, LinkKind.CAUSED_BY, outgoing=True)
         problems = list(self.model.objects.visible_to(user).filter(pk__in=linked)
                         .defer(*services.SUGGESTION_DEFERRED)) if linked else []
         # the known errors that may explain it are loaded after the page (problems.views.known_error_suggestions)

@@ -8,24 +8,23 @@ incident's own services, so its requester hears of it as of any other comment or
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import QuerySet
 from django.db.models.functions import Coalesce
 
-from core import clock, kinds, writes
+from core import clock, kinds, related, writes
 from core import services as core
 from core.models import JournalEntry, LinkKind, TicketKind, TicketLink
-from core.references import links_of
+from core.writes import BulkResult
 from incidents import services as incident_services
 from incidents.choices import ResolutionCode
 from incidents.choices import State as IncidentState
+from incidents.kind import INCIDENT
 from incidents.models import Incident
 from problems.choices import State
 from problems.kind import PROBLEM
@@ -34,36 +33,12 @@ from problems.models import Problem
 
 def linked_incidents(problem: Problem) -> QuerySet[Incident]:
     """The incidents caused by this problem (linked to it), newest first."""
-    ids = TicketLink.objects.filter(target_id=problem.pk, kind=LinkKind.CAUSED_BY).values("source_id")
-    return Incident.objects.filter(pk__in=ids).order_by("-opened_at")
-
-
-def problem_ids(incident: Incident) -> list[int]:
-    """The ids of the problems an incident is linked to, from the links its page reads anyway
-    (core.references.links_of)."""
-    return [link.target_id for link in links_of(incident)
-            if link.source_id == incident.pk and link.kind == LinkKind.CAUSED_BY]
+    return related.linked(INCIDENT, problem, LinkKind.CAUSED_BY, outgoing=False).order_by("-opened_at")
 
 
 def problems_of(incident: Incident) -> QuerySet[Problem]:
     """The problems an incident is linked to (it is caused by them)."""
-    ids = TicketLink.objects.filter(source_id=incident.pk, kind=LinkKind.CAUSED_BY).values("target_id")
-    return Problem.objects.filter(pk__in=ids)
-
-
-def similar(queryset: QuerySet, text: str, *, service_id: int | None = None,
-            category_id: int | None = None) -> QuerySet:
-    """Tickets of `queryset` that look alike: the same service or category, or any word of `text` in their title
-    and description (full text)."""
-    condition = Q()
-    if service_id:
-        condition |= Q(service_id=service_id)
-    if category_id:
-        condition |= Q(category_id=category_id)
-    words = list(dict.fromkeys(re.findall(r"[^\W_]{3,}", text.lower())))[:8]
-    if words:
-        condition |= Q(search=SearchQuery(" | ".join(words), config="english", search_type="raw"))
-    return queryset.filter(condition) if condition else queryset.none()
+    return related.linked(PROBLEM, incident, LinkKind.CAUSED_BY, outgoing=True)
 
 
 # what an incident page's problem panel does not show of a problem
@@ -74,37 +49,20 @@ def known_errors_for(incident: Incident, user: Any, limit: int = 5) -> list[Prob
     """Open known errors that may explain an incident (by service, category and text), newest first."""
     known = Problem.objects.visible_to(user).filter(active=True, known_error=True).exclude(
         pk__in=problems_of(incident).values("pk"))
-    return list(similar(known, incident.title, service_id=incident.service_id, category_id=incident.category_id)
+    return list(related.similar(known, incident.title, service_id=incident.service_id,
+                                category_id=incident.category_id)
                 .defer(*SUGGESTION_DEFERRED).order_by("-known_error_at")[:limit])
 
 
 def incident_count() -> Coalesce:
     """An annotation: how many incidents a problem causes (one subquery, whatever the page size)."""
-    links = (TicketLink.objects.filter(target_id=OuterRef("pk"), kind=LinkKind.CAUSED_BY,
-                                       source__kind=TicketKind.INCIDENT)
-             .order_by().values("target_id").annotate(n=Count("pk")).values("n"))
-    return Coalesce(Subquery(links, output_field=IntegerField()), 0)
+    return related.link_count(LinkKind.CAUSED_BY, TicketKind.INCIDENT)
 
 
 def visible_incidents(user: Any, *, ids: Iterable[int] = (), numbers: Iterable[str] = (),
                       field: str = "incidents") -> list[Incident]:
-    """The incidents of `ids` or `numbers` (in that order), each one `user` may see; an error naming `field` and
-    the others otherwise (one the caller may not see reads like one that does not exist)."""
-    ids, numbers = list(dict.fromkeys(ids)), list(dict.fromkeys(numbers))
-    rows = list(Incident.objects.visible_to(user).filter(Q(pk__in=ids) | Q(number__in=numbers)))
-    by_id, by_number = {i.pk: i for i in rows}, {i.number: i for i in rows}
-    missing = [str(pk) for pk in ids if pk not in by_id] + [n for n in numbers if n not in by_number]
-    if missing:
-        raise ValidationError({field: [f"No incident {', '.join(missing)} that you can see."]})
-    return [by_id[pk] for pk in ids] + [by_number[n] for n in numbers]
-
-
-def visible_problem(user: Any, number: str, field: str = "problem") -> Problem:
-    """The problem of that number if `user` may see it, else an error naming `field`."""
-    problem = Problem.objects.visible_to(user).filter(number=number.strip().upper()).first()
-    if problem is None:
-        raise ValidationError({field: [f"No problem {number.strip().upper()} that you can see."]})
-    return problem
+    """The incidents of `ids` or `numbers` (in that order) that `user` may see, else an error naming `field`."""
+    return related.visible_of(INCIDENT, user, ids=ids, numbers=numbers, field=field)
 
 
 @transaction.atomic
@@ -113,7 +71,7 @@ def raise_or_link(actor: Any, incidents: list[Incident], problem_number: str = "
     that number, or raise one (its fields from the first incident) for them; all or none. Returns the problem
     and whether it was raised now."""
     if problem_number.strip():
-        problem = visible_problem(actor, problem_number)
+        problem = related.visible_number(PROBLEM, actor, problem_number, "problem")
         for incident in incidents:
             link_incident(problem, incident, actor)
         return problem, False
@@ -150,21 +108,11 @@ def take(problem: Problem | int, agent: Any, *, expected_version: int | None = N
 
 
 @dataclass
-class Outcome:
-    """What an action on a problem's incidents did: those changed, those refused (with why), and how many open
-    incidents of the problem the actor may not see and so were left alone."""
-
-    changed: list[str] = field(default_factory=list)
-    refused: dict[str, list[str]] = field(default_factory=dict)
-    out_of_sight: int = 0
-
-
-@dataclass
 class Moved:
     """A problem after a move, and (when resolving took its incidents along) what happened to them."""
 
     problem: Problem
-    incidents: Outcome | None = None
+    incidents: BulkResult | None = None
 
 
 def transition(problem: Problem | int, actor: Any, target: str, *, expected_version: int | None = None,
@@ -184,7 +132,7 @@ def _open_incidents(problem: Problem, actor: Any) -> tuple[list[Incident], int]:
     return mine, linked.count() - len(mine)
 
 
-def resolve_incidents_of(problem: Problem, actor: Any) -> Outcome:
+def resolve_incidents_of(problem: Problem, actor: Any) -> BulkResult:
     """Resolve the open incidents of a resolved problem that `actor` may see ("Solved by problem"); their
     requesters are told as of any resolution. The notes name the problem only: its fix is the desk's text. An
     incident refused (closed meanwhile) is reported, not fatal."""
@@ -193,7 +141,8 @@ def resolve_incidents_of(problem: Problem, actor: Any) -> Outcome:
         incidents, actor, IncidentState.RESOLVED, resolution_code=ResolutionCode.SOLVED_BY_PROBLEM,
         resolution_notes=f"Solved by a permanent fix (problem {problem.number}).",
     )
-    return Outcome(result.updated, result.errors, hidden)
+    result.out_of_sight = hidden
+    return result
 
 
 @transaction.atomic
@@ -228,7 +177,7 @@ def push_workaround(problem: Problem, incident: Incident, actor: Any) -> Journal
 
 
 @transaction.atomic
-def publish_workaround(problem_or_id: Problem | int, actor: Any, *, public: bool) -> Outcome:
+def publish_workaround(problem_or_id: Problem | int, actor: Any, *, public: bool) -> BulkResult:
     """Publish the problem's workaround to its open incidents that `actor` may see (and to those linked later).
     `public`: the requesters read it in their incident's conversation; otherwise a work note for the desk."""
     problem: Problem = writes.lock(PROBLEM, problem_or_id)
@@ -244,7 +193,7 @@ def publish_workaround(problem_or_id: Problem | int, actor: Any, *, public: bool
     incidents, hidden = _open_incidents(problem, actor)
     for incident in incidents:
         push_workaround(problem, incident, actor)
-    return Outcome([incident.number for incident in incidents], {}, hidden)
+    return BulkResult([incident.number for incident in incidents], {}, hidden)
 
 
 def flag_reopened_incident(sender: type, ticket: Any, actor: Any, current: str, target: str, **kwargs: Any) -> None:

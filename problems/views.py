@@ -21,8 +21,10 @@ from core.pagination import page_numbers, paginate_html
 from core.permissions import permission_required
 from core.queue_page import QueuePage, SavedQueue
 from core.references import links_of, visible_ticket_ids
-from core.ticket_page import TicketPage
+from core.related import similar
+from core.ticket_page import TicketPage, bulk_texts
 from core.workflow import TransitionError
+from incidents.kind import INCIDENT
 from incidents.models import Incident
 from problems import services
 from problems.choices import State
@@ -147,10 +149,10 @@ class ProblemPage(TicketPage):
         data = form.cleaned_data
         moved = services.transition(problem, request.user, target, expected_version=data.get("version"),
                                     fix=data.get("fix") or "", resolve_incidents=bool(data.get("resolve_incidents")))
-        texts = outcome_texts(moved.incidents, "Resolved with it:")
-        for text in texts[1:] if moved.incidents and moved.incidents.changed else texts:
+        texts = bulk_texts(moved.incidents, "Resolved with it:", INCIDENT)
+        for text in texts[1:] if moved.incidents and moved.incidents.updated else texts:
             messages.warning(request, text)
-        done = texts[:1] if moved.incidents and moved.incidents.changed else []
+        done = texts[:1] if moved.incidents and moved.incidents.updated else []
         return " ".join([f"{moved.problem.number} is now {moved.problem.get_state_display().lower()}.", *done])
 
 
@@ -174,24 +176,8 @@ def similar_open_incidents(problem: Problem, user: Any, limit: int = 10) -> Quer
     title's words (full text), the most recent first."""
     linked = services.linked_incidents(problem).values("pk")
     base = Incident.objects.visible_to(user).filter(active=True).exclude(pk__in=linked)
-    return services.similar(base, problem.title, service_id=problem.service_id,
+    return similar(base, problem.title, service_id=problem.service_id,
                             category_id=problem.category_id).order_by("-opened_at")[:limit]
-
-
-def outcome_texts(outcome: services.Outcome | None, done: str) -> list[str]:
-    """What an action did to the problem's incidents: how many, which refused and why, how many were left alone
-    because they are out of the agent's sight."""
-    if outcome is None:
-        return []
-    texts = []
-    if outcome.changed:
-        count = len(outcome.changed)
-        texts.append(f"{done} {count} incident{'s' if count != 1 else ''}: {', '.join(outcome.changed)}.")
-    texts += [f"{number} was not changed: {' '.join(errors)}" for number, errors in sorted(outcome.refused.items())]
-    if outcome.out_of_sight:
-        texts.append(f"{outcome.out_of_sight} open incident{'s' if outcome.out_of_sight != 1 else ''} of other "
-                     "teams were left alone: their teams decide.")
-    return texts
 
 
 @require_POST
@@ -206,9 +192,9 @@ def publish(request: HttpRequest, number: str) -> HttpResponse:
         except ValidationError as exc:
             messages.error(request, errors_of(exc))
         else:
-            if not outcome.changed:
+            if not outcome.updated:
                 messages.success(request, "Workaround published: no open incident of yours to push it to yet.")
-            for text in outcome_texts(outcome, "Workaround published to"):
+            for text in bulk_texts(outcome, "Workaround published to", INCIDENT):
                 (messages.success if text.startswith("Workaround") else messages.warning)(request, text)
         return redirect("agent-problem", number)
     return PAGE.render_page(request, problem, status=400, publish_form=form)
