@@ -71,6 +71,16 @@ class Kind:
     internal_fields: ClassVar[frozenset[str]] = frozenset({"impact", "priority"})
     # The e-mails to the desk the default `notify` sends (core.desk_mail): event -> DeskEvent.
     desk_events: ClassVar[Mapping[str, Any]] = {}
+    # What it is raised from (core.raised_from): source kind key -> the link kind from a source to it.
+    raised_from: ClassVar[Mapping[str, str]] = {}
+    # The fields a ticket raised from another takes from it (those this kind has and lets the desk write).
+    fields_from_source: ClassVar[tuple[str, ...]] = (
+        "title", "description", "service", "category", "impact", "urgency")
+
+    @property
+    def slug(self) -> str:
+        """Its name in URLs: "incidents", "problems"."""
+        return self.label_plural.lower().replace(" ", "-")
 
     @property
     def history_internal_fields(self) -> frozenset[str]:
@@ -138,6 +148,15 @@ class Kind:
                          fields: Mapping[str, Any]) -> None:
         """What follows a move, in its transaction (resolve the children, the linked incidents...)."""
 
+    def fields_from(self, source: Ticket) -> dict[str, Any]:
+        """A new ticket's fields, taken from the ticket it is raised from (core.raised_from)."""
+        return {name: getattr(source, name) for name in self.fields_from_source
+                if name in self.agent_fields and hasattr(source, name)}
+
+    def after_link(self, ticket: Ticket, source: Ticket, actor: Any) -> None:
+        """What follows linking a source to a ticket of this kind, in its transaction (a problem's published
+        workaround reaches the incident)."""
+
     def notify(self, event: str, ticket: Ticket, actor: Any, entry_id: int | None = None) -> None:
         """Ask for the e-mails of `event` (created, assigned, team, state, comment, reply), sent after commit: by
         default those of `desk_events` to the desk (core.desk_mail)."""
@@ -160,8 +179,13 @@ class Kind:
         """Actions this kind offers on the ticked rows of another kind's queue (`{"label", "url"}`, the `name` and
         `value` its button sends, and `input`, `input_label`, `placeholder` for one text field it needs; the URL
         takes the rows' `numbers`, `next` and those by POST): raise a problem from the selected incidents, or link
-        them to one."""
-        return []
+        them to one. By default those of raising this kind from the queue's kind (core.raised_from), for the desk."""
+        from accounts.roles import can
+        from core import raised_from
+
+        if kind_key not in self.raised_from or not can(user, "tickets.work"):
+            return []
+        return raised_from.bulk_actions(self, kind_key)
 
     def queue_summaries(self, user: Any) -> list[dict[str, Any]]:
         """The queues of this kind on the agent's workspace home, with counts through the access rule."""

@@ -81,6 +81,26 @@ class SavedQueue:
     default_ordering: list[str] = field(default_factory=lambda: list(DEFAULT_ORDERING))
 
 
+def standard_queues(kind: Kind) -> dict[str, SavedQueue]:
+    """The saved queues every kind's queue page has, by slug: mine, my teams' unassigned, all open, recent."""
+    plural = kind.label_plural.lower()
+    return {queue.slug: queue for queue in (
+        SavedQueue("mine", "Assigned to me", f"Open {plural} assigned to you.", assigned_to_me),
+        SavedQueue("my-teams", "My teams - unassigned", f"Open {plural} of your teams that nobody has taken yet.",
+                   my_teams_unassigned),
+        SavedQueue("open", "All open", f"Every open {kind.label.lower()} you can see.", open_tickets),
+        SavedQueue("recent", "Recently updated", "Everything you can see, most recently updated first.",
+                   default_ordering=["-updated_at"]),
+    )}
+
+
+def summary(queue: Any, queryset: QuerySet[Any], url: str) -> dict[str, Any]:
+    """A queue on the home page: its name and description (`queue.slug`, `.label`, `.description`), its count
+    (capped: one COUNT through the access rule, never more than COUNT_CAP rows read) and its link."""
+    count = capped_count(queryset)
+    return {"queue": queue, "url": url, "count": count if count <= COUNT_CAP else f"{COUNT_CAP}+"}
+
+
 class BulkForm(forms.Form):
     """The ticked rows of a queue and what to do with them; `for_page` adds the kind's states and what a move
     to each needs (a hold reason, resolution notes...)."""
@@ -211,12 +231,8 @@ class QueuePage:
 
     def summaries(self, user: Any) -> list[dict[str, Any]]:
         """Each saved queue with its count (one capped COUNT each, through the access rule), for the home page."""
-        out = []
-        for q in self.queues:
-            count = capped_count(self.queue_queryset(user, q).order_by(*q.default_ordering))
-            out.append({"queue": q, "count": count if count <= COUNT_CAP else f"{COUNT_CAP}+",
-                        "url": f"{reverse(self.name)}?queue={q.slug}"})
-        return out
+        return [summary(q, self.queue_queryset(user, q).order_by(*q.default_ordering),
+                        f"{reverse(self.name)}?queue={q.slug}") for q in self.queues]
 
     def style_filters(self, form: forms.Form, user: Any = None, names: Iterable[str] | None = None) -> None:
         """Friendlier widgets for the filter panel: dates, words for yes/no filters ("Unassigned only"), check

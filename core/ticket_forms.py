@@ -13,6 +13,7 @@ from typing import Any, ClassVar, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Q, QuerySet
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
@@ -22,17 +23,20 @@ from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.text import format_lazy
 
-from accounts.models import User
+from accounts.models import Team, User
 from accounts.roles import Role
 from core import kept_uploads, kinds, limits, reference_cache
 from core import services as core_services
-from core.form_fields import TicketNumberField
-from core.limits import TEXT_MAX_LENGTH
-from core.models import LinkKind, Ticket
+from core.form_fields import PersonField, TicketNumberField
+from core.limits import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
+from core.models import Impact, LinkKind, Ticket, Urgency
 from core.people import assignee_choices, pickable_people, search_people, team_ids
+from core.widgets import FastSelect
 from core.workflow import TransitionError
 
 MAX_FILES = 10
+# catalog.Service, read off the ticket (the core imports no app above it)
+SERVICE = cast("type[models.Model]", Ticket._meta.get_field("service").related_model)
 AGENT_ROLES = [Role.AGENT, Role.MANAGER, Role.ADMIN]
 
 
@@ -295,6 +299,37 @@ class TicketFieldsForm(forms.Form):
         if isinstance(value, Ticket):
             return value.number
         return str(value) if value not in (None, "") else "(empty)"
+
+
+def long_text(label: str, rows: int = 4) -> forms.CharField:
+    """An optional long text of a fields panel (kept as typed: no stripping)."""
+    return forms.CharField(label=label, required=False, max_length=TEXT_MAX_LENGTH, strip=False,
+                           widget=forms.Textarea(attrs={"rows": rows}))
+
+
+class TriageFieldsForm(TicketFieldsForm):
+    """The fields every kind triages the same way: title, description, impact, urgency, service, assignment group
+    and assignee, their selects offered from this process's copy of the active rows (core.reference_cache) and
+    the assignees narrowed to the chosen group's agents. A kind's form adds its own fields and `LAYOUT`."""
+
+    title = forms.CharField(max_length=TITLE_MAX_LENGTH)
+    description = long_text("Description")
+    impact = forms.TypedChoiceField(choices=Impact.choices, coerce=int, widget=FastSelect)
+    urgency = forms.TypedChoiceField(choices=Urgency.choices, coerce=int, widget=FastSelect)
+    service = forms.ModelChoiceField(SERVICE._default_manager.none(), required=False, widget=FastSelect)
+    team = forms.ModelChoiceField(Team.objects.order_by("name"), required=False, label="Assignment group",
+                                  widget=FastSelect)
+    assignee = PersonField(User.objects.none(), required=False, label="Assigned to", widget=FastSelect)
+
+    def setup(self) -> None:
+        ticket: Any = self.ticket
+        offer_reference(self.fields["service"], SERVICE._default_manager.all(), ticket.service_id,
+                        f"{ticket.kind}:service")
+        offer_reference(self.fields["team"], Team.objects.all(), ticket.team_id, "teams", active_only=False)
+        assignee = self.fields["assignee"]
+        assert isinstance(assignee, forms.ModelChoiceField)
+        assignee.queryset = User.objects.filter(role__in=AGENT_ROLES)  # core.writes checks the team membership
+        scope_assignee(self, team=ticket.team_id, current=ticket.assignee)  # e.g. deactivated: kept
 
 
 class CommentForm(forms.Form):

@@ -13,6 +13,7 @@ batched per person).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from typing import Any, ClassVar
 
 from django import forms
@@ -27,7 +28,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_POST
 
-from core import journal, kinds, references, writes
+from core import journal, kinds, raised_from, references, related, writes
 from core import services as core_services
 from core.kinds import Kind
 from core.models import Attachment, JournalEntry, Ticket, TicketLink, Watcher
@@ -54,6 +55,7 @@ PANELS = {
     "links": "tickets/_links.html",
     "status": "tickets/_status.html",
     "sla": "tickets/_sla.html",
+    "sources": "tickets/_sources.html",
 }
 # The URL names of a page's actions, after its own name ("agent-incident" -> "agent-incident-comment").
 ACTIONS = ("comment", "take", "sla", "state", "watcher-add", "watcher-remove", "link-add", "link-remove")
@@ -184,6 +186,7 @@ class TicketPage:
         user = request.user
         failed_state = overrides.pop("failed_state", "")
         transition_form = overrides.pop("transition_form", None)
+        source_link_form = overrides.pop("source_link_form", None)
         workflow = self.kind.workflow
         # the files panel and the activity stream's files: one query for both, when either is shown
         attachments = SimpleLazyObject(lambda: list(ticket.attachments.select_related("uploaded_by")))
@@ -205,6 +208,8 @@ class TicketPage:
             .order_by("created_at"),
             "links": SimpleLazyObject(lambda: links_panel(ticket, user)),
             "sla_timers": SimpleLazyObject(lambda: timer_views(ticket.pk)),
+            # the tickets it was raised from (a problem's incidents), each kind with a form to link one more
+            "sources": SimpleLazyObject(lambda: raised_from.sources_panels(self.kind, ticket, user, source_link_form)),
             # what other kinds add to this page (e.g. an incident's problems and the known errors that may explain it)
             "extra_panels": SimpleLazyObject(lambda: [
                 panel for other in kinds.registered() for panel in other.side_panels(ticket, user)]),
@@ -241,7 +246,8 @@ class TicketPage:
             context = self.context(request, ticket, status_message=message, response_error=status >= 400,
                                    **overrides)
             # a save or a move may change what the kind's own panels show (a problem's workaround, its incidents)
-            side = self.side_templates if primary in ("fields", "header") and status < 400 else ()
+            side = (*(("sources",) if self.kind.raised_from else ()), *self.side_templates) if primary in (
+                "fields", "header") and status < 400 else ()
             return self.render_panels(request, context, primary, [*oob, *side, "status", "sla"], status=status)
         if status < 400:
             if message:
@@ -434,6 +440,23 @@ class TicketPage:
         return self.respond(request, ticket, primary="links", oob=("activity",), anchor="#links",
                             message=f"Link to {link.target.number} removed.")
 
+    def link_source(self, request: HttpRequest, number: str, source_key: str) -> HttpResponse:
+        """Link one more ticket this kind is raised from (an incident to a problem), by number."""
+        ticket = self.load(request, number)
+        source_kind = kinds.get(source_key)
+        form = raised_from.source_link_form(source_kind)(request.POST)
+        if form.is_valid():
+            try:
+                source = related.visible_number(source_kind, request.user, form.cleaned_data[source_key], source_key)
+                linked = raised_from.link_source(self.kind, ticket, source, request.user)
+            except ValidationError as exc:
+                form.add_error(source_key, writes.error_text(exc))
+            else:
+                messages.success(request, f"{source.number} is linked to {number}." if linked
+                                 else f"{source.number} was already linked to {number}.")
+                return redirect(reverse(self.name, args=[number]) + f"#{source_kind.slug}")
+        return self.render_page(request, ticket, status=400, source_link_form=form)
+
     def sla_panel(self, request: HttpRequest, number: str) -> HttpResponse:
         """The SLA panel alone (htmx refreshes it every 30 seconds while the page is open)."""
         ticket = self.load(request, number)
@@ -458,4 +481,6 @@ class TicketPage:
             path(f"{number}watchers/<int:user_id>/remove/", agent(self.remove_watcher), name=f"{n}-watcher-remove"),
             path(f"{number}links/", agent(self.add_link), name=f"{n}-link-add"),
             path(f"{number}links/<int:link_id>/remove/", agent(self.remove_link), name=f"{n}-link-remove"),
+            *(path(f"{number}{kinds.get(key).slug}/", agent(partial(self.link_source, source_key=key)),
+                   name=f"{n}-{key}-link") for key in self.kind.raised_from),
         ]

@@ -381,6 +381,11 @@ def bulk(tickets: Iterable[Any], action: Callable[[Any], Any]) -> BulkResult:
     return result
 
 
+def error_text(exc: ValidationError | TransitionError) -> str:
+    """The messages of a refusal as one text, for a page's message."""
+    return " ".join(messages_of(exc))
+
+
 def messages_of(exc: ValidationError | TransitionError) -> list[str]:
     """The messages of a refusal, for people (a TransitionError's field_errors say what the target state needs)."""
     if isinstance(exc, TransitionError):

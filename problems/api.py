@@ -1,10 +1,10 @@
 """The problem REST API under /api/v1/problems/ (the desk only: end users get 403), on core.api.viewsets.
 
 Besides list, create, detail, PATCH, transition and take (with `resolve_incidents` on a move to resolved):
-- GET  /problems/{number}/incidents/          the incidents it causes (paginated); POST {"incident": id} links one;
-- POST /problems/ with "incidents": [ids] raises a problem for the incidents it causes;
 - POST /problems/{number}/publish-workaround/  {"public": bool}: push the workaround to its open incidents;
-- the child endpoints every kind has (comments, history, attachments, watchers, links).
+- the child endpoints every kind has (comments, history, attachments, watchers, links), and those of a kind raised
+  from others (core.raised_from): GET /problems/{number}/incidents/ (paginated), POST {"incident": id} links one,
+  POST /problems/ with "incidents": [ids] raises a problem for them.
 """
 
 from __future__ import annotations
@@ -27,15 +27,14 @@ from core.api.ticket_serializers import (
     READ_ONLY_NAMES,
     TicketDetailMixin,
     TicketSerializer,
+    TicketTransitionSerializer,
     TicketWriteSerializer,
     long_text_field,
     reference_field,
+    sources_field,
 )
-from core.api.tickets import MAX_ID
 from core.api.viewsets import TicketViewSet, VersionSerializer
 from core.limits import TEXT_MAX_LENGTH
-from incidents.choices import State as IncidentState
-from incidents.models import Incident
 from problems import services
 from problems.choices import State
 from problems.filters import ProblemFilter
@@ -105,40 +104,24 @@ class ProblemMovedSerializer(ProblemDetailSerializer):
 
 
 class ProblemCreateSerializer(ProblemWriteSerializer):
-    incidents = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False,
-                                      max_length=500, help_text="Ids of incidents this problem causes.")
+    incidents = sources_field("incidents this problem causes")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, creating=True, **kwargs)
 
 
-class ProblemTransitionSerializer(StrictInputMixin, serializers.Serializer):
+class ProblemTransitionSerializer(TicketTransitionSerializer):
     """A state change; resolving needs the permanent fix, and may resolve the open incidents too."""
 
     state = serializers.ChoiceField(choices=State.choices)
     fix = serializers.CharField(allow_blank=True, default="", trim_whitespace=False, max_length=TEXT_MAX_LENGTH)
     resolve_incidents = serializers.BooleanField(default=False, help_text="With `resolved`: resolve its open "
                                                  "incidents too (\"Solved by problem\"), telling their requesters.")
-    comment = serializers.CharField(allow_blank=True, default="", trim_whitespace=False, max_length=TEXT_MAX_LENGTH)
-    version = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
-
-
-class LinkIncidentSerializer(StrictInputMixin, serializers.Serializer):
-    incident = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="Id of an incident you can see.")
 
 
 class PublishSerializer(StrictInputMixin, serializers.Serializer):
     public = serializers.BooleanField(help_text="True: the requesters read it in their incidents; false: a work "
                                       "note for the desk.")
-
-
-class LinkedIncidentSerializer(serializers.ModelSerializer):
-    state = serializers.ChoiceField(choices=IncidentState.choices, read_only=True)
-
-    class Meta:
-        model = Incident
-        fields = ["id", "number", "title", "state", "opened_at"]
-        read_only_fields = fields
 
 
 @extend_schema_view(
@@ -174,10 +157,6 @@ class ProblemViewSet(TicketViewSet):
         return super().with_related(queryset, visible=visible, detail=detail).defer("search").annotate(
             incident_count=services.incident_count())
 
-    def perform_create_ticket(self, data: dict[str, Any]) -> Problem:
-        incidents = services.visible_incidents(self.request.user, ids=data.pop("incidents", []))
-        return services.create_problem(self.request.user, data, incidents=incidents)
-
     def perform_transition(self, ticket: Any, data: dict[str, Any]) -> Problem:
         moved = services.transition(ticket, self.request.user, data["state"], expected_version=data.get("version"),
                                     fix=data["fix"], comment=data["comment"],
@@ -193,27 +172,6 @@ class ProblemViewSet(TicketViewSet):
                 response.data, dict):
             response.data["incidents_outcome"] = getattr(self, "incidents_outcome", None)
         return super().finalize_response(request, response, *args, **kwargs)
-
-    @extend_schema(summary="The incidents this problem causes", request=LinkIncidentSerializer,
-                   responses={200: LinkedIncidentSerializer(many=True), 201: LinkedIncidentSerializer(many=True)})
-    @action(detail=True, methods=["get", "post"], filter_backends=[])
-    def incidents(self, request: Request, number: str | None = None) -> Response:
-        """GET: the linked incidents the caller can see, newest first, a page at a time (`?limit=`, `?offset=`).
-        POST {"incident": id}: link one more (the answer is the first page)."""
-        problem = self.lookup_ticket()
-        code: int = status.HTTP_200_OK
-        if request.method == "POST":
-            incident_id = self.validated(LinkIncidentSerializer(data=request.data))["incident"]
-            services.link_incident(problem, services.visible_incidents(request.user, ids=[incident_id],
-                                                                       field="incident")[0],
-                                   request.user)
-            code = status.HTTP_201_CREATED
-        incidents = services.linked_incidents(problem).filter(
-            pk__in=Incident.objects.visible_to(request.user).values("pk")).order_by("-opened_at", "-id")
-        page = self.paginate_queryset(incidents)  # a problem may cause thousands: pages, like every list
-        response = self.get_paginated_response(LinkedIncidentSerializer(page, many=True).data)
-        response.status_code = code
-        return response
 
     @extend_schema(summary="Publish the workaround to the open incidents", request=PublishSerializer,
                    responses={200: ProblemDetailSerializer})

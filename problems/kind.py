@@ -14,7 +14,6 @@ from core import clock
 from core.desk_mail import DESK_EVENTS, DeskEvent
 from core.kinds import Kind
 from core.models import LinkKind, Ticket, TicketKind
-from core.pagination import COUNT_CAP, capped_count
 from problems.choices import WORKFLOW, State
 
 FIELDS = frozenset({
@@ -40,6 +39,7 @@ class ProblemKind(Kind):
     transition_fields = frozenset({"fix"})
     state_needs = {State.RESOLVED: ("fix",)}
     internal_fields = FIELDS | {"priority", "known_error"}
+    raised_from = {TicketKind.INCIDENT: LinkKind.CAUSED_BY}  # an incident is caused by its problem
     desk_events = {**DESK_EVENTS, "incident_reopened": DeskEvent(
         "An incident came back", 'An incident of problem {number} "{title}" was reopened after the problem was '
         "resolved: check whether the fix holds.")}
@@ -77,6 +77,13 @@ class ProblemKind(Kind):
             ticket.known_error_at = None
         return {"known_error": known}
 
+    def after_link(self, ticket: Any, source: Ticket, actor: Any) -> None:
+        """An open incident linked to a problem whose workaround is published gets the workaround at once."""
+        if ticket.workaround_published_at and source.active:
+            from problems import services
+
+            services.push_workaround(ticket, source, actor)
+
     def side_panels(self, ticket: Ticket, user: Any) -> list[dict[str, Any]]:
         """On an incident's page: its problems (with their workarounds), the known errors that may explain it
         (loaded after the page), and the forms that raise a problem from it or link it to an open one."""
@@ -94,37 +101,22 @@ class ProblemKind(Kind):
         return [{"template": "problems/_incident_panel.html", "problems": problems,
                  "incident_number": ticket.number, "incident_title": ticket.title}]
 
-    def bulk_actions(self, kind_key: str, user: Any) -> list[dict[str, str]]:
-        if kind_key != TicketKind.INCIDENT or not has_role(user, Role.AGENT):
-            return []
-        url = reverse("agent-problems-new")
-        return [{"label": "Raise a problem from the selected incidents", "url": url, "name": "mode", "value": "raise"},
-                {"label": "Link the selected incidents to a problem", "url": url, "name": "mode", "value": "link",
-                 "input": "problem", "input_label": "Problem number", "placeholder": "PRB0001001"}]
-
     def queue_summaries(self, user: Any) -> list[dict[str, Any]]:
         """Open problems, known errors, and problems assigned to the agent (counts through the access rule)."""
+        from core.queue_page import SavedQueue, summary
         from problems.models import Problem
 
         # counted on the core table where they can (no join to problems_problem: 12 ms instead of 100 at 100,000
         # problems, bench/RESULTS.md), unordered (a count needs no order)
         tickets = Ticket.objects.visible_to(user).filter(kind=self.key, active=True).order_by()
         url = reverse(self.queue_url_name)
-        queues = [
-            ("problems-mine", "My problems", "Open problems assigned to you.", tickets.filter(assignee_id=user.pk),
-             f"{url}?active=true&assignee={user.pk}"),
-            ("problems-open", "Open problems", "Problems under analysis or being fixed.", tickets,
-             f"{url}?active=true"),
-            ("known-errors", "Known errors", "Open problems with a root cause and a workaround.",
-             Problem.objects.visible_to(user).filter(active=True, known_error=True).order_by(),
-             reverse("agent-known-errors")),
-        ]
-        out = []
-        for slug, label, description, queryset, link in queues:
-            count = capped_count(queryset)
-            out.append({"queue": {"slug": slug, "label": label, "description": description}, "url": link,
-                        "count": count if count <= COUNT_CAP else f"{COUNT_CAP}+"})
-        return out
+        return [summary(SavedQueue("problems-mine", "My problems", "Open problems assigned to you."),
+                        tickets.filter(assignee_id=user.pk), f"{url}?active=true&assignee={user.pk}"),
+                summary(SavedQueue("problems-open", "Open problems", "Problems under analysis or being fixed."),
+                        tickets, f"{url}?active=true"),
+                summary(SavedQueue("known-errors", "Known errors", "Open problems with a root cause and a workaround."),
+                        Problem.objects.visible_to(user).filter(active=True, known_error=True).order_by(),
+                        reverse("agent-known-errors"))]
 
 
 PROBLEM = ProblemKind()

@@ -17,9 +17,9 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.db.models.functions import Coalesce
 
-from core import clock, kinds, related, writes
+from core import clock, kinds, raised_from, related, writes
 from core import services as core
-from core.models import JournalEntry, LinkKind, TicketKind, TicketLink
+from core.models import JournalEntry, LinkKind, Ticket, TicketKind
 from core.writes import BulkResult
 from incidents import services as incident_services
 from incidents.choices import ResolutionCode
@@ -65,34 +65,9 @@ def visible_incidents(user: Any, *, ids: Iterable[int] = (), numbers: Iterable[s
     return related.visible_of(INCIDENT, user, ids=ids, numbers=numbers, field=field)
 
 
-@transaction.atomic
-def raise_or_link(actor: Any, incidents: list[Incident], problem_number: str = "") -> tuple[Problem, bool]:
-    """From incidents (an incident page, or the rows ticked in a queue): link them all to the open problem of
-    that number, or raise one (its fields from the first incident) for them; all or none. Returns the problem
-    and whether it was raised now."""
-    if problem_number.strip():
-        problem = related.visible_number(PROBLEM, actor, problem_number, "problem")
-        for incident in incidents:
-            link_incident(problem, incident, actor)
-        return problem, False
-    return create_problem(actor, from_incident_data(incidents[0]), incidents=incidents), True
-
-
-@transaction.atomic
 def create_problem(actor: Any, data: Mapping[str, Any], *, incidents: Iterable[Incident] = ()) -> Problem:
-    """Raise a problem (the desk only), optionally for incidents it causes."""
-    problem = writes.create(PROBLEM, actor, data)
-    for incident in incidents:
-        link_incident(problem, incident, actor)
-    return problem
-
-
-def from_incident_data(incident: Incident) -> dict[str, Any]:
-    """A new problem's fields, taken from the incident it is raised from."""
-    return {
-        "title": incident.title, "description": incident.description, "service": incident.service,
-        "category": incident.category, "impact": incident.impact, "urgency": incident.urgency,
-    }
+    """Raise a problem (the desk only), optionally for incidents it causes (core.raised_from)."""
+    return raised_from.raise_for(PROBLEM, actor, data, incidents)
 
 
 def update_problem(problem: Problem | int, actor: Any, data: Mapping[str, Any], *,
@@ -145,21 +120,10 @@ def resolve_incidents_of(problem: Problem, actor: Any) -> BulkResult:
     return result
 
 
-@transaction.atomic
 def link_incident(problem: Problem | int, incident: Incident, actor: Any) -> bool:
-    """Link an incident to the problem that causes it (an open problem only; the problem row is locked, so a
-    publication running meanwhile either sees the link or is seen by it). An incident newly linked to a problem
-    whose workaround is published gets it at once. False when it was linked already (nothing is posted again)."""
-    locked: Problem = writes.lock(PROBLEM, problem)
-    if locked.state not in PROBLEM.workflow.open_states:
-        raise ValidationError({"problem": [
-            f"{locked.number} is {locked.get_state_display().lower()}: link incidents to an open problem."]})
-    if TicketLink.objects.filter(source_id=incident.pk, target_id=locked.pk, kind=LinkKind.CAUSED_BY).exists():
-        return False
-    core.link_tickets(incident, locked, LinkKind.CAUSED_BY, actor)
-    if locked.workaround_published_at and incident.active:
-        push_workaround(locked, incident, actor)
-    return True
+    """Link an incident to the open problem that causes it (core.raised_from.link_source: an incident linked to a
+    problem whose workaround is published gets it at once). False when it was linked already."""
+    return raised_from.link_source(PROBLEM, problem, incident, actor)
 
 
 def workaround_text(problem: Problem) -> str:
@@ -170,7 +134,7 @@ def workaround_text(problem: Problem) -> str:
     return f"Workaround from problem {problem.number} ({problem.title}):\n\n{problem.workaround.strip()}"
 
 
-def push_workaround(problem: Problem, incident: Incident, actor: Any) -> JournalEntry:
+def push_workaround(problem: Problem, incident: Ticket, actor: Any) -> JournalEntry:
     """The workaround as a comment on the incident: public (the requester reads it, and hears of it) when the
     desk published it so, else a work note."""
     return writes.comment(incident, actor, workaround_text(problem), internal=not problem.workaround_public)

@@ -2,17 +2,17 @@
 
 from django.urls import path
 
+from core import raised_from
 from problems import views
+from problems.kind import PROBLEM
 
 urlpatterns = [
     *views.QUEUE.urls("agent/problems/"),
-    path("agent/problems/new/", views.from_incidents, name="agent-problems-new"),
+    *raised_from.urls(PROBLEM),
     path("agent/known-errors/", views.known_errors, name="agent-known-errors"),
     *views.PAGE.urls("agent/problems/"),
     path("agent/problems/<str:number>/publish/", views.publish, name="agent-problem-publish"),
-    path("agent/problems/<str:number>/incidents/", views.link, name="agent-problem-incident-link"),
     path("agent/problems/<str:number>/similar/", views.similar_incidents, name="agent-problem-similar"),
-    path("agent/incidents/<str:number>/problem/", views.from_incident, name="agent-incident-problem"),
     path("agent/incidents/<str:number>/known-errors/", views.known_error_suggestions,
          name="agent-incident-known-errors"),
 ]

@@ -11,44 +11,27 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core import queue_page, writes
-from core.models import LinkKind, TicketKind
-from core.net import safe_next
 from core.pagination import page_numbers, paginate_html
 from core.permissions import permission_required
 from core.queue_page import QueuePage, SavedQueue
-from core.references import links_of, visible_ticket_ids
 from core.related import similar
 from core.ticket_page import TicketPage, bulk_texts
-from core.workflow import TransitionError
 from incidents.kind import INCIDENT
 from incidents.models import Incident
 from problems import services
 from problems.choices import State
 from problems.filters import ProblemFilter
-from problems.forms import (
-    LinkIncidentForm,
-    ProblemForm,
-    PublishForm,
-    QueueRaiseOrLinkForm,
-    RaiseOrLinkForm,
-    TransitionForm,
-)
+from problems.forms import ProblemForm, PublishForm, TransitionForm
 from problems.kind import PROBLEM
 from problems.models import Problem
 
 PAGE_SIZE = 50
-INCIDENTS_SHOWN = 20
 ACTION_LABELS: dict[str, str] = {State.ASSESSMENT: "Start assessment", State.ROOT_CAUSE_ANALYSIS: "Analyse root cause",
                  State.FIX_IN_PROGRESS: "Start fix", State.RESOLVED: "Resolve", State.CLOSED: "Close",
                  State.CANCELLED: "Cancel problem"}
-
-
-def errors_of(exc: ValidationError | TransitionError) -> str:
-    return " ".join(writes.messages_of(exc))
 
 
 def problems_for(user: Any) -> QuerySet[Problem]:
@@ -64,14 +47,10 @@ class ProblemQueue(QueuePage):
     filterset = ProblemFilter
     transition_form = TransitionForm
     queues = [
-        SavedQueue("open", "All open", "Every open problem you can see.", queue_page.open_tickets),
-        SavedQueue("mine", "Assigned to me", "Open problems assigned to you.", queue_page.assigned_to_me),
-        SavedQueue("my-teams", "My teams - unassigned", "Open problems of your teams that nobody has taken yet.",
-                   queue_page.my_teams_unassigned),
+        *(queue_page.standard_queues(PROBLEM)[slug] for slug in ("open", "mine", "my-teams")),
         SavedQueue("known-errors", "Known errors", "Open problems with a root cause and a workaround.",
                    lambda user: {"active": ["true"], "known_error": ["true"]}),
-        SavedQueue("recent", "Recently updated", "Everything you can see, most recently updated first.",
-                   default_ordering=["-updated_at"]),
+        queue_page.standard_queues(PROBLEM)["recent"],
     ]
     default_queue = "open"
     filter_layout = [
@@ -124,8 +103,7 @@ class ProblemPage(TicketPage):
     transition_form = TransitionForm
     kept = (*TicketPage.kept, "category")
     badges_template = "problems/agent/_badges.html"
-    side_templates = ("problems/agent/_incidents.html", "problems/agent/_workaround.html",
-                      "problems/agent/_similar.html")
+    side_templates = ("problems/agent/_workaround.html", "problems/agent/_similar.html")
     action_labels = ACTION_LABELS
     confirm = {State.CANCELLED: "Cancel {number}? A cancelled problem cannot be reopened."}
     extra_needs = {State.RESOLVED: ("resolve_incidents",)}
@@ -137,9 +115,7 @@ class ProblemPage(TicketPage):
 
     def extra_context(self, request: HttpRequest, problem: Any, overrides: dict[str, Any]) -> dict[str, Any]:
         return {
-            "incidents": incidents_panel(problem, request.user),
             "publish_form": PublishForm(),
-            "incident_link_form": LinkIncidentForm(),
             "is_open": problem.state in PROBLEM.workflow.open_states,
         }
 
@@ -157,18 +133,6 @@ class ProblemPage(TicketPage):
 
 
 PAGE = ProblemPage()
-
-
-def incidents_panel(problem: Problem, user: Any) -> list[Any]:
-    """The most recent incidents of a problem that `user` may see (a problem may cause thousands: the API pages
-    through them all), from the links its page reads anyway (core.references.links_of); sets the problem's
-    `incident_count` (all of them, seen or not)."""
-    links = [link for link in links_of(problem) if link.target_id == problem.pk
-             and link.kind == LinkKind.CAUSED_BY and link.source.kind == TicketKind.INCIDENT]
-    problem.incident_count = len(links)  # type: ignore[attr-defined]
-    visible = visible_ticket_ids(user, [link.source_id for link in links])
-    return sorted((link.source for link in links if link.source_id in visible),
-                  key=lambda ticket: (ticket.opened_at, ticket.pk), reverse=True)[:INCIDENTS_SHOWN]
 
 
 def similar_open_incidents(problem: Problem, user: Any, limit: int = 10) -> QuerySet[Incident]:
@@ -190,7 +154,7 @@ def publish(request: HttpRequest, number: str) -> HttpResponse:
         try:
             outcome = services.publish_workaround(problem, request.user, public=form.cleaned_data["public"])
         except ValidationError as exc:
-            messages.error(request, errors_of(exc))
+            messages.error(request, writes.error_text(exc))
         else:
             if not outcome.updated:
                 messages.success(request, "Workaround published: no open incident of yours to push it to yet.")
@@ -198,44 +162,6 @@ def publish(request: HttpRequest, number: str) -> HttpResponse:
                 (messages.success if text.startswith("Workaround") else messages.warning)(request, text)
         return redirect("agent-problem", number)
     return PAGE.render_page(request, problem, status=400, publish_form=form)
-
-
-@require_POST
-@permission_required("tickets.work")
-def link(request: HttpRequest, number: str) -> HttpResponse:
-    """Link an incident (by number) to this problem."""
-    problem = PAGE.load(request, number)
-    form = LinkIncidentForm(request.POST, user=request.user)
-    if form.is_valid():
-        try:
-            linked = services.link_incident(problem, form.cleaned_data["incident"], request.user)
-        except ValidationError as exc:
-            form.add_error("incident", errors_of(exc))
-        else:
-            number_ = form.cleaned_data["incident"].number
-            messages.success(request, f"{number_} is linked to {problem.number}." if linked
-                             else f"{number_} was already linked to {problem.number}.")
-            return redirect(reverse("agent-problem", args=[number]) + "#incidents")
-    return PAGE.render_page(request, problem, status=400, incident_link_form=form)
-
-
-@require_POST
-@permission_required("tickets.work")
-def from_incident(request: HttpRequest, number: str) -> HttpResponse:
-    """Raise a problem from an incident page (its fields taken from the incident), or link the incident to an
-    open problem given by number."""
-    incident = get_object_or_404(Incident.objects.visible_to(request.user), number=number)
-    form = RaiseOrLinkForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ValidationError(form.errors)
-        problem, raised = services.raise_or_link(request.user, [incident], form.cleaned_data["problem"])
-    except ValidationError as exc:
-        messages.error(request, f"{incident.number} was not linked: {errors_of(exc)}")
-        return redirect("agent-incident", number)
-    messages.success(request, f"{problem.number} raised from {incident.number}." if raised
-                     else f"{incident.number} is linked to {problem.number}.")
-    return redirect("agent-problem", problem.number)
 
 
 @permission_required("tickets.work")
@@ -256,22 +182,3 @@ def known_error_suggestions(request: HttpRequest, number: str) -> HttpResponse:
         "known_errors": services.known_errors_for(incident, request.user), "incident_number": incident.number})
 
 
-@require_POST
-@permission_required("tickets.work")
-def from_incidents(request: HttpRequest) -> HttpResponse:
-    """Raise one problem for the incidents ticked in the incident queue (its fields from the oldest of them), or
-    link them all to the open problem given by number (all or none)."""
-    back = safe_next(request, reverse("agent-incidents"))
-    form = QueueRaiseOrLinkForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ValidationError(form.errors)
-        incidents = services.visible_incidents(request.user, numbers=form.cleaned_data["numbers"])
-        incidents.sort(key=lambda incident: incident.opened_at)
-        problem, raised = services.raise_or_link(request.user, incidents, form.cleaned_data["problem"])
-    except ValidationError as exc:
-        messages.error(request, f"Nothing was changed: {errors_of(exc)}")
-        return redirect(back)
-    listed = f"{len(incidents)} incident{'s' if len(incidents) != 1 else ''}: {', '.join(i.number for i in incidents)}"
-    messages.success(request, f"{problem.number} {'raised for' if raised else 'now lists'} {listed}.")
-    return redirect("agent-problem", problem.number)

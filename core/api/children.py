@@ -21,11 +21,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
-from core import access, journal, kinds, writes
+from core import access, journal, kinds, raised_from, related, writes
 from core import services as core
 from core.api.idempotency import IDEMPOTENCY_KEY, KEY_REUSED, idempotent_create
-from core.api.serializers import UserRefSerializer
+from core.api.serializers import StrictInputMixin, UserRefSerializer
 from core.api.tickets import (
+    MAX_ID,
     AttachmentSerializer,
     AttachmentUploadSerializer,
     CommentSerializer,
@@ -265,14 +266,73 @@ class LinkView(TicketChildView, generics.GenericAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class SourceSerializer(serializers.ModelSerializer):
+    """A ticket another was raised from or linked to (one of a problem's incidents)."""
+
+    class Meta:
+        model = Ticket
+        fields = ["id", "number", "title", "state", "opened_at"]
+        read_only_fields = fields
+
+
+class SourcesView(TicketChildView, generics.ListCreateAPIView):
+    """The tickets of one kind this ticket was raised from or linked to (core.raised_from: a problem's incidents)
+    that the caller can see, newest first, a page at a time; POST `{"<kind>": id}` links one more (the answer is
+    the first page). The desk's list, like the links."""
+
+    serializer_class = SourceSerializer
+    source_key = ""  # set per route by child_routes()
+    input_serializer: type[serializers.Serializer] = serializers.Serializer
+
+    def get_queryset(self) -> QuerySet[Any]:
+        if self.is_schema():
+            return Ticket.objects.none()
+        ticket = self.get_ticket()
+        self.require("read_internal")
+        source_kind = kinds.get(self.source_key)
+        linked = related.linked(source_kind, ticket, self.kind.raised_from[self.source_key], outgoing=False)
+        return linked.filter(pk__in=source_kind.model.objects.visible_to(self.request.user).values("pk")).order_by(
+            "-opened_at", "-id")
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        ticket = self.get_ticket()
+        self.require("link")
+        source_id = self.validated(self.input_serializer(data=request.data))[self.source_key]
+        source = related.visible_of(kinds.get(self.source_key), request.user, ids=[source_id], field=self.source_key)
+        raised_from.link_source(self.kind, ticket, source[0], request.user)
+        response = self.list(request)
+        response.status_code = status.HTTP_201_CREATED
+        return response
+
+
+def sources_view(kind: Kind, source_kind: Kind) -> type[SourcesView]:
+    """The view of a ticket's sources of one kind, with its input and its documentation."""
+    label, plural = source_kind.label.lower(), source_kind.label_plural.lower()
+    source_input = type(f"{source_kind.label.replace(' ', '')}LinkInput", (StrictInputMixin, serializers.Serializer), {
+        str(source_kind.key): serializers.IntegerField(min_value=1, max_value=MAX_ID,
+                                                  help_text=f"Id of a {label} you can see.")})
+    documented = extend_schema_view(
+        get=extend_schema(summary=f"The {plural} of this {kind.label.lower()} (service desk only)",
+                          parameters=[NUMBER]),
+        post=extend_schema(summary=f"Link one more {label}", parameters=[NUMBER], request=source_input,
+                           responses={201: SourceSerializer(many=True)}),
+    )
+    return documented(type(f"{kind.label}{source_kind.label_plural}View".replace(" ", ""), (SourcesView,), {
+        "source_key": str(source_kind.key), "input_serializer": source_input}))
+
+
 def child_routes(kind: Kind, prefix: str) -> list[URLPattern]:
-    """The child endpoints of a kind under `{prefix}/{number}/`, named `{kind.key}-comments` and so on."""
+    """The child endpoints of a kind under `{prefix}/{number}/`, named `{kind.key}-comments` and so on; and one
+    per kind it is raised from (`.../incidents/` of a problem), named `{kind.key}-{source slug}`."""
     base = f"{prefix}/<str:number>/"
-    routes = [
+    routes: list[tuple[str, Any, str]] = [
         ("comments/", CommentsView, "comments"), ("history/", HistoryView, "history"),
         ("attachments/", AttachmentsView, "attachments"), ("watchers/", WatchersView, "watchers"),
         ("watchers/<int:user_id>/", WatcherView, "watcher"), ("links/", LinksView, "links"),
         ("links/<int:link_id>/", LinkView, "link"),
     ]
+    for key in kind.raised_from:
+        source_kind = kinds.get(key)
+        routes.append((f"{source_kind.slug}/", sources_view(kind, source_kind), source_kind.slug))
     return [path(base + tail, view.as_view(kind_key=kind.key), name=f"{kind.key}-{name}")
             for tail, view, name in routes]

@@ -69,6 +69,12 @@ def reference_field(label: str) -> serializers.IntegerField:
     )
 
 
+def sources_field(label_plural: str) -> serializers.ListField:
+    """The ids of the tickets a new one is raised from (a problem's incidents: core.raised_from)."""
+    return serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False,
+                                 max_length=500, help_text=f"Ids of the {label_plural} it is raised for.")
+
+
 def long_text_field() -> serializers.CharField:
     return serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, max_length=TEXT_MAX_LENGTH)
 
@@ -96,3 +102,11 @@ class TicketWriteSerializer(StrictInputMixin, serializers.Serializer):
         if creating:  # a new ticket has no version to compare with
             self.fields.pop("version")
             self.read_only_names = self.read_only_names | {"version"}
+
+
+class TicketTransitionSerializer(StrictInputMixin, serializers.Serializer):
+    """A state change of any kind: a kind adds its `state` (with its choices) and what its target states need."""
+
+    comment = serializers.CharField(allow_blank=True, default="", trim_whitespace=False, max_length=TEXT_MAX_LENGTH,
+                                    help_text="An optional comment added with the change.")
+    version = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)

@@ -27,7 +27,7 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from accounts.roles import Role, role_of
-from core import writes
+from core import kinds, raised_from, related, writes
 from core.api.filters import StableOrderingFilter
 from core.api.idempotency import idempotent_create
 from core.api.permissions import role_permission
@@ -152,6 +152,13 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     # override a perform_* only for what the kind adds (incidents: the parent's visibility, the channel)
 
     def perform_create_ticket(self, data: dict[str, Any]) -> Ticket:
+        """Raise a ticket; the ids of the tickets it is raised from (`"incidents": [...]` for a problem, see
+        core.raised_from) link them to it, each one the caller may see."""
+        sources = [source for key in self.kind.raised_from for source in related.visible_of(
+            kinds.get(key), self.request.user, ids=data.pop(kinds.get(key).slug, None) or [],
+            field=kinds.get(key).slug)]
+        if sources:
+            return self.kind.action(raised_from.raise_for)(self.kind, self.request.user, data, sources)
         return self.kind.action(writes.create)(self.kind, self.request.user, data)
 
     def perform_update_ticket(self, ticket: Ticket, data: dict[str, Any], version: int | None) -> Ticket:

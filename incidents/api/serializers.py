@@ -14,10 +14,11 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.serializers import NamedRefSerializer, StrictInputMixin
+from core.api.serializers import NamedRefSerializer
 from core.api.ticket_serializers import (
     TicketDetailMixin,
     TicketSerializer,
+    TicketTransitionSerializer,
     TicketWriteSerializer,
     long_text_field,
     reference_field,
@@ -102,7 +103,7 @@ class IncidentCreateSerializer(IncidentWriteSerializer):
         super().__init__(*args, creating=True, **kwargs)
 
 
-class TransitionSerializer(StrictInputMixin, serializers.Serializer):
+class TransitionSerializer(TicketTransitionSerializer):
     """A state change, with what the target state needs (a hold reason; a resolution code and notes)."""
 
     state = serializers.ChoiceField(choices=State.choices)

@@ -16,14 +16,9 @@ from incidents.kind import INCIDENT
 BREACHING_SOON = timedelta(hours=2)
 
 
+STANDARD = queue_page.standard_queues(INCIDENT)
 QUEUES = [
-    SavedQueue("mine", "Assigned to me", "Open incidents assigned to you.",
-               queue_page.assigned_to_me),
-    SavedQueue("my-teams", "My teams - unassigned", "Open incidents of your teams that nobody has taken yet.",
-               queue_page.my_teams_unassigned),
-    SavedQueue("open", "All open", "Every open incident you can see.", queue_page.open_tickets),
-    SavedQueue("recent", "Recently updated", "Everything you can see, most recently updated first.",
-               default_ordering=["-updated_at"]),
+    STANDARD["mine"], STANDARD["my-teams"], STANDARD["open"], STANDARD["recent"],
     SavedQueue("breaching", "Breaching soon", "Open incidents whose SLA is due within 2 hours, or already overdue.",
                # to the minute: the same list (and its kept count, core.count_cache) for a minute
                lambda user: {"active": ["true"], "sla_due_before": [

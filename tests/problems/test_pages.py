@@ -348,4 +348,11 @@ def test_the_incidents_panel_lists_the_incidents_the_agent_sees_newest_first_and
     assert listed == [newer.number, older.number]
     assert "Disk full on the VPN box" not in html and network.number not in panel
     assert '<span class="badge state-badge state-new" data-testid="state">New</span>' in panel
-    assert "The 2 most recent of 3 shown." in panel
+    assert "The 2 most recent you can open, of 3 in all." in panel
+    # an agent who may open none of them reads how many there are, not "none linked"
+    other = services.create_problem(manager, {"title": "VPN box disk", "team": agent_a.teams.get().pk},
+                                    incidents=[network])
+    hidden = client.get(reverse("agent-problem", args=[other.number]))
+    assert hidden.status_code == 200 and network.number not in hidden.content.decode()
+    assert "1 incident of teams you do not work in." in hidden.content.decode()
+    assert "No incident is linked yet." not in hidden.content.decode()
