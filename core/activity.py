@@ -11,13 +11,16 @@ safe HTML from core.journal.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
+from django.db import models
 from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.safestring import SafeString, mark_safe
 
+from core import kinds
 from core.html import escape
 from core.templatetags.ui import avatar
 
@@ -30,12 +33,18 @@ FIELD_NAMES = {
     "fix": "the permanent fix", "related_change": "the related change", "known_error": "the known-error flag",
     "workaround_published": "who reads the workaround", "watchers": "watcher", "link": "link",
 }
-LONG_TEXTS = frozenset({"description", "resolution_notes", "root_cause", "workaround", "fix"})
+
+
+@lru_cache(maxsize=1)
+def long_texts() -> frozenset[str]:
+    """The long texts of every kind (their text fields): a change line says they were updated, not their words."""
+    return frozenset(field.name for kind in kinds.registered() for field in kind.model._meta.get_fields()
+                     if isinstance(field, models.TextField) and field.name != "search")
 
 
 def field_name(name: str) -> str:
-    """The words for a field in a change line, escaped."""
-    return FIELD_NAMES.get(name) or f"the {escape(name)}"
+    """The words for a field in a change line, escaped: its name in plain words ("the planned start")."""
+    return FIELD_NAMES.get(name) or f"the {escape(name.replace('_', ' '))}"
 
 
 def _when(value: Any) -> str:
@@ -67,7 +76,7 @@ def _message(entry: Any, badge: str, after_name: str, testid: str, css: str) -> 
 
 def _change(entry: Any) -> str:
     field = entry.field
-    if field in LONG_TEXTS:
+    if field in long_texts():
         phrase = f"updated {field_name(field)}"
     elif field == "attachment":
         phrase = (f'attached <span class="text-break">{escape(entry.new_label)}</span>' if entry.new_value

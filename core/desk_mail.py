@@ -17,10 +17,12 @@ from core.tasks import enqueue_on_commit
 
 
 class DeskEvent(NamedTuple):
-    """An event the desk is mailed about: the subject, and what happened (`{label}`, `{number}`, `{title}`)."""
+    """An event the desk is mailed about: the subject, what happened (`{label}`, `{number}`, `{title}`), and who
+    hears of it: the person in the ticket's field `to` (a change's manager), else its assignee, else its team."""
 
     subject: str
     sentence: str = ""
+    to: str = ""
 
 
 DESK_EVENTS = {
@@ -39,8 +41,11 @@ def notify(kind: kinds.Kind, event: str, ticket: Any, actor: Any = None, entry_i
     enqueue_on_commit(send_desk_mail, kind.key, event, ticket.pk, key, getattr(actor, "pk", None), entry_id)
 
 
-def audience(event: str, ticket: Any) -> list[Any]:
+def audience(event: str, ticket: Any, to: str = "") -> list[Any]:
     """Who hears of `event` on `ticket` (before leaving out the actor)."""
+    if to:
+        person = getattr(ticket, to)
+        return [person] if person is not None else []
     if event == "assigned":
         return [ticket.assignee] if ticket.assignee_id else []
     if event == "team":
@@ -72,4 +77,4 @@ def send(kind_key: str, event: str, ticket_id: int, key: str, actor_id: int | No
             "link": link, "greeting": greeting})
         return f"[{ticket.number}] {desk_event.subject}: {ticket.title}", body
 
-    return send_once(key, recipients(audience(event, ticket), actor=actor), compose)
+    return send_once(key, recipients(audience(event, ticket, desk_event.to), actor=actor), compose)

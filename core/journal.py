@@ -12,9 +12,12 @@ every ticket shares (impact, urgency, priority) are declared here.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
@@ -31,6 +34,8 @@ from core.references import (
 
 # Fields whose journal values point at another ticket (their entries carry old_ticket / new_ticket).
 REFERENCE_FIELDS = frozenset({"link", "parent"})
+# an instant as core.services.display stores it: "2026-12-13T01:00:00+00:00"
+INSTANT_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$")
 
 SHARED_CHOICES = {"impact": Impact.choices, "urgency": Urgency.choices, "priority": Priority.choices}
 
@@ -47,11 +52,14 @@ def is_choice_field(kind: str | None, field: str) -> bool:
 
 
 def label(kind: str | None, field: str, value: str) -> str:
-    """The label of a stored journal value: "4" of a priority -> "4 - Low"; anything else as it is."""
+    """The label of a stored journal value: "4" of a priority -> "4 - Low"; an instant (ISO 8601) -> its time in
+    the viewer's time zone ("2026-12-13 02:00"); anything else as it is."""
     if value == "":
         return ""
     labels = _labels(kind, field)
     if labels is None:
+        if INSTANT_RE.match(value):
+            return timezone.localtime(datetime.fromisoformat(value)).strftime("%Y-%m-%d %H:%M")
         return value
     return labels.get(value, value)
 

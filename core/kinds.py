@@ -172,8 +172,15 @@ class Kind:
 
     def side_panels(self, ticket: Ticket, user: Any) -> list[dict[str, Any]]:
         """Panels this kind adds to the agent page of a ticket of another kind (`{"template": ..., ...}` with
-        the template's context): the problems of an incident, with the known errors that may explain it."""
-        return []
+        the template's context): the problems of an incident, with the known errors that may explain it. By
+        default, on the page of a ticket this kind is raised from, for the desk: the tickets of this kind it is
+        linked to, and the forms that link it to one or raise one (core.raised_from.targets_panel)."""
+        from accounts.roles import can
+        from core import raised_from
+
+        if ticket.kind not in self.raised_from or not can(user, "tickets.work"):
+            return []
+        return [raised_from.targets_panel(self, ticket, user)]
 
     def bulk_actions(self, kind_key: str, user: Any) -> list[dict[str, str]]:
         """Actions this kind offers on the ticked rows of another kind's queue (`{"label", "url"}`, the `name` and

@@ -525,6 +525,7 @@ class LinkKind(models.TextChoices):
     DUPLICATE_OF = "duplicate_of", "Duplicate of"
     CAUSED_BY = "caused_by", "Caused by"
     PARENT_OF = "parent_of", "Parent of"
+    FIXED_BY = "fixed_by", "Fixed by"
 
 
 class TicketLink(models.Model):

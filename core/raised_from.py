@@ -31,6 +31,7 @@ from core import kinds, related, writes
 from core import services as core_services
 from core.form_fields import TicketNumberField, TicketNumbersField
 from core.kinds import Kind
+from core.models import LinkKind
 from core.net import safe_next
 from core.permissions import permission_required
 from core.references import links_of, visible_ticket_ids
@@ -129,6 +130,20 @@ def source_link_form(source_kind: Kind) -> type[forms.Form]:
 # --- a source's page and queue -------------------------------------------------------------------------------
 
 
+def targets_panel(kind: Kind, source: Any, user: Any) -> dict[str, Any]:
+    """On a source's page (an incident's): the open or past tickets of `kind` it is linked to that `user` may see
+    (from the links the page reads anyway), and the forms that link it to one or raise one from it."""
+    link_kind = kind.raised_from[source.kind]
+    links = [link for link in links_of(source)
+             if link.source_id == source.pk and link.kind == link_kind and link.target.kind == kind.key]
+    visible = visible_ticket_ids(user, [link.target_id for link in links])
+    return {"template": "tickets/_targets.html", "kind": kind, "count": len(links),
+            "tickets": [{"ticket": link.target, "url": kind.agent_url(link.target.number)}
+                        for link in links if link.target_id in visible],
+            "url": reverse(f"agent-{source.kind}-{kind.key}", args=[source.number]),
+            "link_label": LinkKind(link_kind).label.lower(), "source_label": kinds.get(source.kind).label.lower()}
+
+
 def raise_or_link_form(kind: Kind, *, many: bool = False) -> type[forms.Form]:
     """From a source's page or the ticked rows of its queue (`many`): link to the open ticket of the number typed
     (`mode` "link"), or raise one for them (`mode` "raise": any number typed is then ignored)."""
@@ -200,13 +215,13 @@ def bulk_actions(kind: Kind, source_key: str) -> list[dict[str, str]]:
 
 
 def urls(kind: Kind) -> list[URLPattern]:
-    """The URLs of raising `kind` from its sources, in the agent workspace (before the kind's page URLs: "new"
-    would read as a number): `agent/{kind}s/new/` for a queue's ticked rows, and
+    """The URLs of raising `kind` from its sources, in the agent workspace (before the kind's page URLs: "raise"
+    would read as a number): `agent/{kind}s/raise/` for a queue's ticked rows, and
     `agent/{source}s/<number>/{kind}/` from each source's page."""
     def agent(view: Any) -> Any:
         return permission_required("tickets.work")(require_POST(view))
 
-    patterns = [path(f"agent/{kind.slug}/new/", agent(lambda request: from_tickets(request, kind=kind)),
+    patterns = [path(f"agent/{kind.slug}/raise/", agent(lambda request: from_tickets(request, kind=kind)),
                      name=f"agent-{kind.slug}-new")]
     for key in kind.raised_from:
         source_kind = kinds.get(key)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -57,6 +58,8 @@ def display(value: Any) -> str:
         return getattr(value, "display_name", None) or str(value)
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, datetime):  # an instant: ISO 8601 in UTC, shown in each viewer's time zone (core.journal)
+        return value.astimezone(UTC).isoformat(timespec="seconds")
     return str(value)
 
 

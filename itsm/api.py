@@ -8,6 +8,8 @@ from rest_framework.routers import DefaultRouter
 from accounts.api import MeView, TeamViewSet, TokenExchangeView
 from accounts.api_users import UserViewSet
 from catalog.api import ServiceViewSet
+from changes.api import ChangeViewSet
+from changes.api import urlpatterns as change_urls
 from core.api.errors import api_not_found
 from incidents.api import urlpatterns as incident_urls
 from incidents.api.views import CategoryViewSet, IncidentViewSet
@@ -22,6 +24,7 @@ router.register("services", ServiceViewSet, basename="service")
 router.register("categories", CategoryViewSet, basename="category")
 router.register("incidents", IncidentViewSet, basename="incident")
 router.register("problems", ProblemViewSet, basename="problem")
+router.register("changes", ChangeViewSet, basename="change")
 router.register("sla/schedules", ScheduleViewSet, basename="sla-schedule")
 router.register("sla/definitions", SlaDefinitionViewSet, basename="sla-definition")
 router.register("sla/timers", TimerViewSet, basename="sla-timer")
@@ -37,6 +40,7 @@ urlpatterns = [
     path("sla/report/", SlaReportView.as_view(), name="api-sla-report"),
     *incident_urls,
     *problem_urls,
+    *change_urls,
     *router.urls,
     re_path(r"^(?P<path>.*)$", api_not_found, name="api-not-found"),  # last: unknown API paths answer JSON 404
 ]

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "catalog",
     "incidents",
     "problems",
+    "changes",
     "sla",
 ]
 
@@ -324,7 +325,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # each kind's own states under its own name (incidents keep "StateEnum", as before problems existed)
-    "ENUM_NAME_OVERRIDES": {"StateEnum": "incidents.choices.State", "ProblemStateEnum": "problems.choices.State"},
+    "ENUM_NAME_OVERRIDES": {"StateEnum": "incidents.choices.State", "ProblemStateEnum": "problems.choices.State",
+                            "ChangeStateEnum": "changes.choices.State"},
 }
 
 # --- Celery --------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ urlpatterns = [
     path("tickets/<str:number>/presence/", heartbeat, name="ticket-presence"),
     path("", include("incidents.urls")),
     path("", include("problems.urls")),
+    path("", include("changes.urls")),
     path("", include("sla.urls")),
     path("accounts/", include("accounts.urls")),
     path("api/v1/", include("itsm.api")),

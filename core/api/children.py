@@ -308,7 +308,8 @@ class SourcesView(TicketChildView, generics.ListCreateAPIView):
 def sources_view(kind: Kind, source_kind: Kind) -> type[SourcesView]:
     """The view of a ticket's sources of one kind, with its input and its documentation."""
     label, plural = source_kind.label.lower(), source_kind.label_plural.lower()
-    source_input = type(f"{source_kind.label.replace(' ', '')}LinkInput", (StrictInputMixin, serializers.Serializer), {
+    name = f"{kind.label}{source_kind.label}LinkInput".replace(" ", "")  # unique in the schema
+    source_input = type(name, (StrictInputMixin, serializers.Serializer), {
         str(source_kind.key): serializers.IntegerField(min_value=1, max_value=MAX_ID,
                                                   help_text=f"Id of a {label} you can see.")})
     documented = extend_schema_view(

@@ -1,6 +1,6 @@
 """The role x object matrix of the child endpoints every kind gets from the core (core.api.children), written
-once and run for each kind: incidents, problems (which end users never see), and the test-only "chore" kind of
-test_kinds.py.
+once and run for each kind: incidents, problems and changes (which end users never see), and the test-only "chore"
+kind of test_kinds.py.
 
 Each endpoint is a row: method and path under /api/v1/{kind}/{number}/, a body, the status a caller who may use
 it gets, the roles that get something else, and the journal entry a successful write leaves. Every row runs for
@@ -90,6 +90,16 @@ def make_problem_pair(world: dict[str, Any]) -> dict[str, Ticket]:
                                                                     "team": world["team_network"]})}
 
 
+def make_change_pair(world: dict[str, Any]) -> dict[str, Ticket]:
+    from changes.kind import CHANGE
+    from core import writes
+
+    a = writes.create(CHANGE, world["agent_a"], {"title": "Patch the mail relay", "team": world["team_service_desk"]})
+    Ticket.objects.filter(pk=a.pk).update(requester=world["requester_a"])  # end users still never see changes
+    return {"a": a, "b": writes.create(CHANGE, world["agent_b"], {"title": "Replace the VPN concentrator",
+                                                                  "team": world["team_network"]})}
+
+
 SEEN = {"a": VISIBLE["inc_a"], "b": VISIBLE["inc_b"]}
 DESK_SEEN = {"a": {"agent_a", "manager", "admin"}, "b": {"agent_b", "manager", "admin"}}
 # kind key -> (API prefix, the two tickets: "a" seen by Acme and Service Desk, "b" by Globex and Network; who sees
@@ -98,6 +108,7 @@ KINDS = {
     "incident": ("incidents", make_incident_pair, SEEN),
     "chore": ("chores", make_chore_pair, SEEN),
     "problem": ("problems", make_problem_pair, DESK_SEEN),
+    "change": ("changes", make_change_pair, DESK_SEEN),
 }
 
 

@@ -200,7 +200,7 @@ def test_the_activity_stream_is_written_as_its_template_wrote_it():
         entry("change", agent, field="watchers", old_value="Bob"),
         entry("change", agent, field="link", new_value="x", new_html=link),
         entry("change", agent, field="link", old_value="x", old_html=mark_safe("another ticket")),
-        entry("change", agent, field="custom_<field>", old_value="1", new_value="2"),
+        entry("change", agent, field="custom<field>", old_value="1", new_value="2"),
         entry("change", agent, field="known_error", old_value="No", new_value="Yes"),
     ]
     for zone in ("UTC", "Pacific/Auckland"):

@@ -1,5 +1,5 @@
 """The role x object matrix of the base ticket API (core.api.viewsets.TicketViewSet), written once and run for
-every kind that has it: incidents and problems (which end users never reach: 403 before any lookup).
+every kind that has it: incidents, problems and changes (which end users never reach: 403 before any lookup).
 
 Each endpoint is a row per kind: method and path under /api/v1/{kind}/{number}/, a body, the status a caller who
 may use it gets, the roles that get something else, the roles refused whatever the ticket, and the journal entry
@@ -39,6 +39,15 @@ ENDPOINTS = {
         Endpoint("patch", "patch", "", 200, body=lambda t: {"root_cause": "Found.", "version": t.version},
                  refused=DESK_ONLY, journal=("field_change", "root_cause")),
         Endpoint("transition", "post", "transition/", 200, body=lambda t: {"state": "assessment"},
+                 refused=DESK_ONLY, journal=("field_change", "state")),
+        Endpoint("take", "post", "take/", 200, refused=DESK_ONLY, overrides=NO_TEAM,
+                 journal=("field_change", "assignee")),
+    ],
+    "change": [
+        Endpoint("detail", "get", "", 200, refused=DESK_ONLY),
+        Endpoint("patch", "patch", "", 200, body=lambda t: {"backout_plan": "Roll back.", "version": t.version},
+                 refused=DESK_ONLY, journal=("field_change", "backout_plan")),
+        Endpoint("transition", "post", "transition/", 200, body=lambda t: {"state": "cancelled"},
                  refused=DESK_ONLY, journal=("field_change", "state")),
         Endpoint("take", "post", "take/", 200, refused=DESK_ONLY, overrides=NO_TEAM,
                  journal=("field_change", "assignee")),
@@ -87,7 +96,7 @@ def test_the_list_holds_exactly_what_the_role_sees(world, kind, role):
     prefix, make_pair, seen = KINDS[kind]
     tickets = make_pair(world)
     response = client(world, role).get(f"/api/v1/{prefix}/")
-    if kind == "problem" and role in END_USERS:
+    if kind in ("problem", "change") and role in END_USERS:
         assert response.status_code == 403
         return
     body = response.json()

@@ -1,0 +1,46 @@
+"""Demo changes for `seed_demo`: a standard change scheduled for the weekend, and the normal change that fixes
+the VPN problem, waiting for the change manager's authorisation. Seeding twice adds nothing (a change whose title
+exists is skipped)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from changes.choices import ChangeType, Risk, State
+from changes.kind import CHANGE
+from core import clock, raised_from, writes
+from problems.models import Problem
+
+SEED_AFTER = ("accounts", "catalog", "incidents", "problems")
+PLANS = {
+    "implementation_plan": "1. Announce the window. 2. Apply the update. 3. Check the service.",
+    "backout_plan": "Restore the snapshot taken before the update.",
+    "test_plan": "Log in, open a mailbox, send a test message.",
+}
+
+
+def seed(demo: Any) -> None:
+    """Two changes, worked through core.writes and changes.services."""
+    agent, manager = demo.users["agent1"], demo.users["manager"]
+    created = 0
+    saturday = (clock.now() + timedelta(days=(5 - clock.now().weekday()) % 7 or 7)).replace(
+        hour=22, minute=0, second=0, microsecond=0)
+    if not CHANGE.model.objects.filter(title="Monthly security updates of the mail servers").exists():
+        change = writes.create(CHANGE, agent, {
+            "title": "Monthly security updates of the mail servers", "change_type": ChangeType.STANDARD,
+            "risk": Risk.LOW, "planned_start": saturday, "planned_end": saturday + timedelta(hours=2), **PLANS})
+        writes.take(CHANGE, change, agent)
+        writes.transition(CHANGE, change, agent, State.SCHEDULED)
+        created += 1
+    vpn = Problem.objects.filter(title="VPN drops every 8 hours").first()
+    if vpn is not None and not CHANGE.model.objects.filter(title__startswith=f"Fix for {vpn.number}").exists():
+        change = raised_from.raise_for(CHANGE, agent, {**CHANGE.fields_from(vpn), "change_manager": manager,
+                                                       "risk": Risk.HIGH, **PLANS}, [vpn])
+        writes.take(CHANGE, change, agent)
+        writes.update(CHANGE, change, agent, {"planned_start": saturday + timedelta(days=7),
+                                              "planned_end": saturday + timedelta(days=7, hours=3)})
+        writes.transition(CHANGE, change, agent, State.ASSESS)
+        writes.transition(CHANGE, change, agent, State.AUTHORIZE)
+        created += 1
+    demo.created["change"] = created

@@ -1,0 +1,27 @@
+"""The one FilterSet of changes, shared by the agent queue and the API list."""
+
+from __future__ import annotations
+
+import django_filters
+
+from changes.choices import ChangeType, Risk, State
+from changes.models import Change
+from core.filters import InstantFilter
+from core.ticket_filters import TicketFilter
+from sla.filters import SlaFilters
+
+
+class ChangeFilter(SlaFilters, TicketFilter):
+    """The change filters of the agent queue and the API list: state, type, risk, the planned window."""
+
+    number_prefix = "CHG"
+    state = django_filters.MultipleChoiceFilter(choices=State.choices, distinct=False)
+    change_type = django_filters.MultipleChoiceFilter(choices=ChangeType.choices, distinct=False, label="Type")
+    risk = django_filters.MultipleChoiceFilter(choices=Risk.choices, distinct=False)
+    planned_after = InstantFilter(field_name="planned_end", lookup_expr="gt", label="Planned to end after")
+    planned_before = InstantFilter(field_name="planned_start", lookup_expr="lt", label="Planned to start before")
+
+    class Meta:
+        model = Change
+        fields = ["state", "change_type", "risk", "priority", "team", "assignee", "unassigned", "service", "active",
+                  "planned_after", "planned_before", "q"]

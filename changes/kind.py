@@ -1,0 +1,151 @@
+"""The change kind as the core sees it: workflow and what each state needs (plans before assess, an authorisation
+and a planned window before scheduled, an outcome at review, close notes and a post-implementation review where
+one is due), field rules, pages and hooks. End users never see changes.
+
+A change is raised from a problem (the problem is "fixed by" it: from the problem page) and incidents are linked
+to the change that caused them (core.raised_from gives both the routes, panels and API)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from accounts.roles import Role, has_role
+from changes.choices import WORKFLOW, ChangeType, Outcome, State
+from core import clock
+from core.desk_mail import DESK_EVENTS, DeskEvent
+from core.kinds import Kind
+from core.models import LinkKind, Ticket, TicketKind
+
+PLANS = ("implementation_plan", "backout_plan", "test_plan")
+FIELDS = frozenset({
+    "title", "description", "impact", "urgency", "service", "team", "assignee", "state", "change_type", "risk",
+    "change_manager", "justification", *PLANS, "planned_start", "planned_end", "actual_start", "actual_end",
+})
+# outcomes after which the change is reviewed before it closes (as every emergency change is)
+REVIEWED_OUTCOMES = frozenset({Outcome.FAILED, Outcome.BACKED_OUT})
+
+
+def blank(value: Any) -> bool:
+    return not str(value or "").strip()
+
+
+class ChangeKind(Kind):
+    key = TicketKind.CHANGE
+    prefix = "CHG"
+    model_label = "changes.Change"
+    label = "Change"
+    label_plural = "Changes"
+    workflow = WORKFLOW
+    agent_url_name = "agent-change"
+    queue_url_name = "agent-changes"
+    choice_fields = {"state": State.choices, "change_type": ChangeType.choices, "outcome": Outcome.choices}
+    end_users_see = False
+    end_user_create_fields = frozenset()
+    end_user_update_fields = frozenset()
+    agent_fields = FIELDS
+    transition_fields = frozenset({"outcome", "close_notes", "review_notes"})
+    state_needs = {State.REVIEW: ("outcome",), State.CLOSED: ("close_notes", "review_notes")}
+    internal_fields = FIELDS | {"priority", "outcome", "close_notes", "review_notes", "authorization"}
+    raised_from = {TicketKind.PROBLEM: LinkKind.FIXED_BY, TicketKind.INCIDENT: LinkKind.CAUSED_BY}
+    desk_events = {
+        **DESK_EVENTS,
+        "authorize": DeskEvent("Waiting for your authorisation",
+                               'Change {number} "{title}" waits for your authorisation.', to="change_manager"),
+        "approved": DeskEvent("Authorised", 'Change {number} "{title}" is authorised: it can be scheduled.'),
+        "rejected": DeskEvent("Rejected", 'Change {number} "{title}" was rejected and is back in assessment: '
+                                          "the reason is in its activity."),
+    }
+
+    def may(self, user: Any, action: str, ticket: Ticket) -> bool | None:
+        """Only the service desk works on changes."""
+        if user is not None and not has_role(user, Role.AGENT):
+            return False
+        return None
+
+    def clean(self, ticket: Any, actor: Any, data: dict[str, Any]) -> None:
+        """A planned window ends after it starts; the change manager is a member of the desk."""
+        start = data["planned_start"] if "planned_start" in data else getattr(ticket, "planned_start", None)
+        end = data["planned_end"] if "planned_end" in data else getattr(ticket, "planned_end", None)
+        if start and end and end <= start:
+            raise ValidationError({"planned_end": ["The planned end must come after the planned start."]})
+        manager = data.get("change_manager")
+        if manager is not None and not has_role(manager, Role.AGENT):
+            raise ValidationError({"change_manager": ["The change manager must be a member of the service desk."]})
+
+    def fields_from(self, source: Ticket) -> dict[str, Any]:
+        """From a problem: the change that delivers its permanent fix (its root cause justifies it)."""
+        if source.kind != TicketKind.PROBLEM:
+            return super().fields_from(source)
+        problem: Any = source
+        return {"title": f"Fix for {problem.number}: {problem.title}"[:200], "description": problem.description,
+                "justification": problem.root_cause, "implementation_plan": problem.fix, "service": problem.service,
+                "impact": problem.impact, "urgency": problem.urgency}
+
+    def transition_errors(self, ticket: Any, target: str, fields: Mapping[str, Any]) -> dict[str, list[str]]:
+        errors: dict[str, list[str]] = {}
+        standard = ticket.change_type == ChangeType.STANDARD
+        if target in (State.ASSESS, State.AUTHORIZE, State.SCHEDULED):
+            for name in PLANS:
+                if blank(getattr(ticket, name)):
+                    errors[name] = ["Write the plan first: implementation, backout and test plans come before "
+                                    "the assessment."]
+        if target == State.AUTHORIZE and standard:
+            errors["change_type"] = ["A standard change is pre-approved: schedule it."]
+        if target == State.SCHEDULED:
+            if not standard and ticket.authorized_at is None:
+                errors["authorization"] = ["A normal or emergency change is authorised before it is scheduled."]
+            if ticket.planned_start is None or ticket.planned_end is None:
+                errors["planned_start"] = ["Plan the window (start and end) before scheduling."]
+        if target == State.REVIEW and not fields.get("outcome"):
+            errors["outcome"] = ["Say how the implementation went."]
+        if target == State.CLOSED:
+            if blank(fields.get("close_notes")):
+                errors["close_notes"] = ["Closing needs notes: what was done."]
+            if (ticket.outcome in REVIEWED_OUTCOMES or ticket.change_type == ChangeType.EMERGENCY) and blank(
+                    fields.get("review_notes") or ticket.review_notes):
+                errors["review_notes"] = ["A failed, backed-out or emergency change needs its post-implementation "
+                                          "review."]
+        return errors
+
+    def on_move(self, ticket: Any, current: str, target: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """Stamp the actual window; take the outcome and the closing texts; going back to assess voids the
+        authorisation (the plan may change)."""
+        now = clock.now()
+        if target == State.IMPLEMENT:
+            return {"actual_start": ticket.actual_start or now}
+        if target == State.REVIEW:
+            return {"actual_end": ticket.actual_end or now, "outcome": fields["outcome"]}
+        if target == State.CLOSED:
+            return {name: fields[name] for name in ("close_notes", "review_notes") if not blank(fields.get(name))}
+        if target == State.ASSESS and ticket.authorized_at is not None:
+            return {"authorized_at": None, "authorized_by": None}
+        return {}
+
+    def after_transition(self, ticket: Ticket, actor: Any, current: str, target: str,
+                         fields: Mapping[str, Any]) -> None:
+        if target == State.AUTHORIZE:
+            self.notify("authorize", ticket, actor)
+
+    def queue_summaries(self, user: Any) -> list[dict[str, Any]]:
+        """My open changes, those waiting for authorisation, and the scheduled ones (counts through the access
+        rule), named apart from the other kinds' queues on the home page."""
+        if not has_role(user, Role.AGENT):
+            return []
+        from changes.views import QUEUE
+        from core.queue_page import SavedQueue, summary
+
+        saved = {queue.slug: queue for queue in QUEUE.queues}
+        url = reverse(self.queue_url_name)
+        shown = [("mine", "My changes", "Open changes assigned to you."),
+                 ("authorize", "Changes to authorise", "Waiting for the change manager's decision."),
+                 ("scheduled", "Scheduled changes", "Scheduled or being implemented.")]
+        return [summary(SavedQueue(f"changes-{slug}", label, description),
+                        QUEUE.queue_queryset(user, saved[slug]).order_by(), f"{url}?queue={slug}")
+                for slug, label, description in shown]
+
+
+CHANGE = ChangeKind()

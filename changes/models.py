@@ -1,0 +1,53 @@
+"""Changes: an addition, modification or removal of anything that could affect the services, planned, assessed,
+authorised, scheduled in a window, implemented and reviewed.
+
+A standard change is pre-approved and goes straight to scheduled; a normal change is authorised before it may be
+scheduled; an emergency change takes the same path, faster, and is always reviewed afterwards. The authorisation
+is recorded on the change (`authorized_at`, `authorized_by`); a rejection sends it back to assess (core journal).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from changes.choices import ChangeType, Outcome, Risk
+from core.limits import long_text
+from core.models import Ticket
+
+
+class Change(Ticket):
+    """A change (number CHG...), extending the shared Ticket row."""
+
+    change_type = models.CharField("type", max_length=16, choices=ChangeType.choices, default=ChangeType.NORMAL)
+    risk = models.CharField(max_length=16, choices=Risk.choices, default=Risk.MODERATE)
+    change_manager = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="+")
+    justification = models.TextField(**long_text(blank=True))
+    implementation_plan = models.TextField(**long_text(blank=True))
+    backout_plan = models.TextField(**long_text(blank=True))
+    test_plan = models.TextField(**long_text(blank=True))
+    planned_start = models.DateTimeField(null=True, blank=True)
+    planned_end = models.DateTimeField(null=True, blank=True)
+    actual_start = models.DateTimeField(null=True, blank=True)
+    actual_end = models.DateTimeField(null=True, blank=True)
+    authorized_at = models.DateTimeField(null=True, blank=True)
+    authorized_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+")
+    outcome = models.CharField(max_length=32, choices=Outcome.choices, blank=True)
+    close_notes = models.TextField(**long_text(blank=True))
+    review_notes = models.TextField("post-implementation review", **long_text(blank=True))
+
+    class Meta:
+        ordering = ["-opened_at"]
+        indexes = [models.Index(fields=["planned_start"], name="change_planned_start",
+                                condition=Q(planned_start__isnull=False))]
+        constraints = [models.CheckConstraint(
+            condition=Q(planned_end__isnull=True) | Q(planned_start__isnull=True) | Q(planned_end__gt=models.F(
+                "planned_start")), name="change_window_ends_after_it_starts")]
+
+    def get_state_display(self) -> str:
+        from changes.choices import WORKFLOW
+
+        return WORKFLOW.label(self.state)

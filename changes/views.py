@@ -1,0 +1,146 @@
+"""The change pages of the agent workspace: the queue and the change page (the generic ticket page with the
+change's window, authorisation and review panel), and the authorisation decision."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from changes import services
+from changes.choices import ChangeType, Risk, State
+from changes.filters import ChangeFilter
+from changes.forms import ChangeForm, DecisionForm, NewChangeForm, TransitionForm
+from changes.kind import CHANGE
+from core import queue_page, writes
+from core.html import escape
+from core.permissions import permission_required
+from core.queue_page import QueuePage, SavedQueue
+from core.services import ConflictError
+from core.templatetags.ui import stamp
+from core.ticket_forms import add_service_errors
+from core.ticket_page import TicketPage
+
+TYPE_BADGES = {ChangeType.STANDARD: "text-bg-secondary", ChangeType.NORMAL: "text-bg-light border",
+               ChangeType.EMERGENCY: "text-bg-danger"}
+RISK_BADGES = {Risk.LOW: "text-bg-light border", Risk.MODERATE: "text-bg-info", Risk.HIGH: "text-bg-warning",
+               Risk.VERY_HIGH: "text-bg-danger"}
+
+
+def type_badge(change: Any) -> str:
+    """The change's type as a badge; standard and normal say little, so only emergency stands out."""
+    return (f'<span class="badge {TYPE_BADGES[change.change_type]} me-1" data-testid="change-type">'
+            f"{escape(ChangeType(change.change_type).label)}</span>")
+
+
+class ChangeQueue(QueuePage):
+    """The change queues: open, mine, my teams' unassigned, waiting for authorisation, scheduled, recent."""
+
+    kind = CHANGE
+    filterset = ChangeFilter
+    transition_form = TransitionForm
+    queues = [
+        *(queue_page.standard_queues(CHANGE)[slug] for slug in ("open", "mine", "my-teams")),
+        SavedQueue("authorize", "Waiting for authorisation", "Changes waiting for the change manager's decision.",
+                   lambda user: {"state": [State.AUTHORIZE]}),
+        SavedQueue("scheduled", "Scheduled", "Scheduled changes, the next window first.",
+                   lambda user: {"state": [State.SCHEDULED, State.IMPLEMENT]}, default_ordering=["planned_start"]),
+        queue_page.standard_queues(CHANGE)["recent"],
+    ]
+    default_queue = "open"
+    filter_layout = [
+        ("q", "col-md-6 col-xl-4", False), ("state", "col-md-6 col-xl-8", True),
+        ("change_type", "col-md-6 col-xl-4", True), ("risk", "col-md-6 col-xl-8", True),
+        ("team", "col-sm-6 col-lg-3", False), ("assignee", "col-sm-6 col-lg-3", False),
+        ("unassigned", "col-sm-6 col-lg-3", False), ("service", "col-sm-6 col-lg-3", False),
+    ]
+    related = ("assignee",)
+    show_caller = False
+    extra_columns = [("Planned start", lambda row: f'<td class="col-time" data-testid="planned-start">'
+                                                   f"{stamp(row.planned_start)}</td>")]
+    placeholder = "e.g. firewall, CHG0001001"
+    new_url_name = "agent-change-new"
+    bulk_excluded_states = (State.SCHEDULED, State.REVIEW, State.CLOSED)  # these ask for what only the page shows
+
+    def title_badges(self, row: Any) -> str:
+        return type_badge(row) if row.change_type == ChangeType.EMERGENCY else ""
+
+
+QUEUE = ChangeQueue()
+
+
+class ChangePage(TicketPage):
+    """The change page: the generic ticket page (conversation, fields, SLA, files, watchers, links) with the
+    change's window and authorisation, and its problems and incidents (core.raised_from)."""
+
+    kind = CHANGE
+    name = "agent-change"
+    fields_form = ChangeForm
+    transition_form = TransitionForm
+    related = ("requester", "assignee", "change_manager", "authorized_by")
+    badges_template = "changes/agent/_badges.html"
+    side_templates = ("changes/agent/_authorization.html",)
+    action_labels = {State.ASSESS: "Assess", State.AUTHORIZE: "Request authorisation", State.SCHEDULED: "Schedule",
+                     State.IMPLEMENT: "Start implementation", State.REVIEW: "Implementation done",
+                     State.CLOSED: "Close", State.CANCELLED: "Cancel change"}
+    confirm = {State.CANCELLED: "Cancel {number}? A cancelled change cannot be reopened."}
+
+    def action_label(self, current: str, target: str) -> str:
+        if current == State.AUTHORIZE and target == State.ASSESS:
+            return "Back to assessment"
+        if current == State.SCHEDULED and target == State.ASSESS:
+            return "Re-plan"
+        return super().action_label(current, target)
+
+    def extra_context(self, request: HttpRequest, change: Any, overrides: dict[str, Any]) -> dict[str, Any]:
+        return {"decision_form": overrides.pop("decision_form", None) or DecisionForm(
+                    initial={"version": change.version}),
+                "may_decide": change.state == State.AUTHORIZE and services.may_decide(request.user, change)}
+
+
+PAGE = ChangePage()
+
+
+@require_POST
+@permission_required("tickets.work")
+def decide(request: HttpRequest, number: str) -> HttpResponse:
+    """Approve a change waiting for authorisation, or reject it with a reason (back to assessment)."""
+    change = PAGE.load(request, number)
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        approve = form.cleaned_data["decision"] == "approve"
+        try:
+            services.decide(change, request.user, approve=approve, comment=form.cleaned_data["comment"],
+                            expected_version=form.cleaned_data["version"])
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+        except ConflictError:
+            messages.error(request, PAGE.stale_text())
+        except ValidationError as exc:
+            form.add_error(None, writes.error_text(exc))
+            return PAGE.render_page(request, change, status=400, decision_form=form)
+        else:
+            messages.success(request, f"{number} is authorised: it can be scheduled." if approve
+                             else f"{number} was rejected and is back in assessment.")
+        return redirect("agent-change", number)
+    return PAGE.render_page(request, change, status=400, decision_form=form)
+
+
+@permission_required("tickets.work")
+def new_change(request: HttpRequest) -> HttpResponse:
+    """Raise a change (the agent is its requester; the change manager and the team come on its page)."""
+    form = NewChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            change = CHANGE.action(writes.create)(CHANGE, request.user, form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"{change.number} raised: plan it, then move it to assessment.")
+            return redirect("agent-change", change.number)
+    return render(request, "changes/agent/new.html", {"form": form, "kind": CHANGE},
+                  status=400 if form.is_bound else 200)

@@ -1,0 +1,84 @@
+"""A change's life in the browser: an agent raises a normal change, plans and assesses it and asks for
+authorisation; the change manager approves it from its page; the agent schedules it, implements it, records the
+outcome and closes it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from changes.models import Change
+from tests.e2e.conftest import screenshot
+from tests.e2e.test_incident_journey import sign_in
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def demo(settings) -> None:
+    settings.ALLOW_DEMO_DATA = True
+    call_command("seed_demo", verbosity=0)
+
+
+def test_a_normal_change_from_its_raising_to_its_closing(page, demo):
+    sign_in(page, "agent1")
+    page.goto("/agent/changes/")
+    page.get_by_test_id("new-change").click()
+    form = page.get_by_test_id("create-form")
+    form.get_by_label("Title").fill("Upgrade the print server to the 2027 release")
+    form.get_by_label("Implementation plan").fill("Snapshot, run the installer, reboot.")
+    form.get_by_label("Backout plan").fill("Revert to the snapshot.")
+    form.get_by_label("Test plan").fill("Print a test page from each floor.")
+    start = timezone.localtime() + timedelta(days=3)
+    form.get_by_label("Planned start").fill(start.strftime("%Y-%m-%dT22:00"))
+    form.get_by_label("Planned end").fill(start.strftime("%Y-%m-%dT23:30"))
+    page.get_by_test_id("create-change").click()
+    change = Change.objects.get(title="Upgrade the print server to the 2027 release")
+    expect(page.get_by_role("heading", level=1)).to_have_text(change.title)
+
+    header = page.get_by_test_id("ticket-header")
+    state = header.get_by_test_id("state")
+    header.get_by_role("button", name="Assess").click()
+    expect(state).to_have_text("In assessment")
+    fields = page.get_by_test_id("fields-form")
+    fields.get_by_label("Change manager").select_option(label="Maya Manager")
+    fields.get_by_role("button", name="Save").click()
+    expect(page.locator("#activity")).to_contain_text("changed the change manager to “Maya Manager”")
+    header.get_by_role("button", name="Request authorisation").click()
+    expect(state).to_have_text("Awaiting authorisation")
+    expect(page.get_by_test_id("authorization-panel")).to_contain_text("Waiting for the decision of Maya Manager")
+
+    page.context.clear_cookies()  # another person, at another desk
+    sign_in(page, "manager")
+    page.goto(f"/agent/changes/{change.number}/")
+    decision = page.get_by_test_id("decision-form")
+    decision.get_by_label("Comment").fill("Fine outside office hours.")
+    decision.get_by_role("button", name="Approve").click()
+    expect(page.locator(".alert-success")).to_contain_text("is authorised")
+
+    page.context.clear_cookies()
+    sign_in(page, "agent1")
+    page.goto(f"/agent/changes/{change.number}/")
+    header = page.get_by_test_id("ticket-header")
+    state = header.get_by_test_id("state")
+    header.get_by_role("button", name="Schedule").click()
+    expect(state).to_have_text("Scheduled")
+    header.get_by_role("button", name="Start implementation").click()
+    expect(state).to_have_text("In implementation")
+    header.locator("summary", has_text="Implementation done").click()
+    review = page.get_by_test_id("action-review")
+    review.get_by_label("Outcome").select_option(label="Successful")
+    review.get_by_role("button", name="Implementation done").click()
+    expect(state).to_have_text("In review")
+    header.locator("summary", has_text="Close").click()
+    closing = page.get_by_test_id("action-closed")
+    closing.get_by_label("Close notes").fill("Upgraded; every floor printed its test page.")
+    closing.get_by_role("button", name="Close", exact=True).click()
+    expect(state).to_have_text("Closed")
+    screenshot(page, "change-closed")
+    change.refresh_from_db()
+    assert (change.state, change.outcome, change.authorized_by.username) == ("closed", "successful", "manager")
