@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import URLPattern
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -22,6 +22,7 @@ from rest_framework.response import Response
 
 from changes import services
 from changes.choices import ChangeType, Outcome, Risk, State
+from changes.conflicts import Conflict, conflicts
 from changes.filters import ChangeFilter
 from changes.kind import CHANGE
 from changes.models import Change
@@ -70,12 +71,29 @@ class ChangeSerializer(TicketSerializer):
         read_only_fields = fields
 
 
+class ChangeConflictSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=["service", "assignee", "blackout"], read_only=True)
+    text = serializers.CharField(read_only=True)
+    change = serializers.SerializerMethodField(help_text="The other change's number (null for a blackout).")
+    blocking = serializers.BooleanField(read_only=True, help_text="True: the change cannot be scheduled.")
+
+    def get_change(self, conflict: Conflict) -> str | None:
+        return conflict.other.number if conflict.other is not None else None
+
+
 class ChangeDetailSerializer(TicketDetailMixin, TicketSlaMixin, ChangeSerializer):
-    """The detail: the change plus its watchers, links to tickets the caller can see, and its SLA timers."""
+    """The detail: the change plus its watchers, links to tickets the caller can see, its SLA timers, and what
+    its planned window collides with (while it is open)."""
+
+    conflicts = serializers.SerializerMethodField()
 
     class Meta(ChangeSerializer.Meta):
-        fields = [*FIELDS, "watchers", "links", "sla"]
+        fields = [*FIELDS, "watchers", "links", "sla", "conflicts"]
         read_only_fields = fields
+
+    @extend_schema_field(ChangeConflictSerializer(many=True))
+    def get_conflicts(self, change: Change) -> list[dict[str, Any]]:
+        return list(ChangeConflictSerializer(conflicts(change) if change.active else [], many=True).data)
 
 
 class ChangeWriteSerializer(TicketWriteSerializer):

@@ -100,6 +100,12 @@ class ChangeKind(Kind):
                 errors["authorization"] = ["A normal or emergency change is authorised before it is scheduled."]
             if ticket.planned_start is None or ticket.planned_end is None:
                 errors["planned_start"] = ["Plan the window (start and end) before scheduling."]
+            else:
+                from changes.conflicts import conflicts
+
+                blocking = [conflict.text for conflict in conflicts(ticket) if conflict.blocking]
+                if blocking:
+                    errors["planned_start"] = blocking
         if target == State.REVIEW and not fields.get("outcome"):
             errors["outcome"] = ["Say how the implementation went."]
         if target == State.CLOSED:

@@ -51,3 +51,22 @@ class Change(Ticket):
         from changes.choices import WORKFLOW
 
         return WORKFLOW.label(self.state)
+
+
+class BlackoutWindow(models.Model):
+    """A change freeze: no change may be scheduled in it (emergency changes excepted), for every service or one."""
+
+    name = models.CharField(max_length=120)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    service = models.ForeignKey("catalog.Service", null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="+", help_text="Empty: the freeze applies to every service.")
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")),
+                                              name="blackout_ends_after_it_starts")]
+
+    def __str__(self) -> str:
+        return self.name

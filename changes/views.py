@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_POST
 
 from changes import services
 from changes.choices import ChangeType, Risk, State
+from changes.conflicts import conflicts
 from changes.filters import ChangeFilter
 from changes.forms import ChangeForm, DecisionForm, NewChangeForm, TransitionForm
 from changes.kind import CHANGE
@@ -83,7 +86,7 @@ class ChangePage(TicketPage):
     transition_form = TransitionForm
     related = ("requester", "assignee", "change_manager", "authorized_by")
     badges_template = "changes/agent/_badges.html"
-    side_templates = ("changes/agent/_authorization.html",)
+    side_templates = ("changes/agent/_conflicts.html", "changes/agent/_authorization.html")
     action_labels = {State.ASSESS: "Assess", State.AUTHORIZE: "Request authorisation", State.SCHEDULED: "Schedule",
                      State.IMPLEMENT: "Start implementation", State.REVIEW: "Implementation done",
                      State.CLOSED: "Close", State.CANCELLED: "Cancel change"}
@@ -99,7 +102,16 @@ class ChangePage(TicketPage):
     def extra_context(self, request: HttpRequest, change: Any, overrides: dict[str, Any]) -> dict[str, Any]:
         return {"decision_form": overrides.pop("decision_form", None) or DecisionForm(
                     initial={"version": change.version}),
-                "may_decide": change.state == State.AUTHORIZE and services.may_decide(request.user, change)}
+                "may_decide": change.state == State.AUTHORIZE and services.may_decide(request.user, change),
+                "conflicts": SimpleLazyObject(lambda: conflicts(change) if change.active else [])}
+
+    def move(self, request: HttpRequest, change: Any, target: str, form: forms.Form) -> str:
+        """A move, and when it schedules the change, what its window collides with (warnings: the desk decides)."""
+        message = super().move(request, change, target, form)
+        if target == State.SCHEDULED:
+            for conflict in conflicts(CHANGE.model.objects.get(pk=change.pk)):
+                messages.warning(request, f"Scheduled despite a conflict: {conflict.text}")
+        return message
 
 
 PAGE = ChangePage()

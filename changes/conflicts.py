@@ -1,0 +1,58 @@
+"""What a change's planned window collides with: another change on the same service or with the same assignee in
+an overlapping window (a warning), and a blackout window (a change freeze: it blocks scheduling, except for an
+emergency change).
+
+Windows are half-open instants [start, end): one that ends when the next starts does not overlap it, and the
+arithmetic is on instants, so a window across a daylight-saving change is compared by its real length.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q
+
+from changes.choices import ChangeType, State
+from changes.models import BlackoutWindow, Change
+
+# the changes whose windows are taken: planned and waiting, scheduled, or being implemented
+PLANNED_STATES = (State.AUTHORIZE, State.SCHEDULED, State.IMPLEMENT)
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """One collision, in words; `other` is the other change (None for a blackout); `blocking` stops scheduling."""
+
+    reason: str
+    text: str
+    other: Change | None = None
+    blocking: bool = False
+
+
+def conflicts(change: Any) -> list[Conflict]:
+    """The collisions of `change`'s planned window (none without a window)."""
+    start, end = change.planned_start, change.planned_end
+    if start is None or end is None:
+        return []
+    found: list[Conflict] = []
+    same = Q(service_id=change.service_id) if change.service_id else Q(pk__in=[])
+    if change.assignee_id:
+        same |= Q(assignee_id=change.assignee_id)
+    others = (Change.objects.filter(same, state__in=PLANNED_STATES, planned_start__lt=end, planned_end__gt=start)
+              .exclude(pk=change.pk).order_by("planned_start", "pk"))
+    for other in others:
+        if change.service_id and other.service_id == change.service_id:
+            found.append(Conflict("service", f"{other.number} changes the same service in an overlapping window.",
+                                  other))
+        if change.assignee_id and other.assignee_id == change.assignee_id:
+            found.append(Conflict("assignee", f"The assignee also implements {other.number} in an overlapping "
+                                              "window.", other))
+    emergency = change.change_type == ChangeType.EMERGENCY
+    freezes = BlackoutWindow.objects.filter(Q(service__isnull=True) | Q(service_id=change.service_id),
+                                            starts_at__lt=end, ends_at__gt=start).order_by("starts_at")
+    for freeze in freezes:
+        found.append(Conflict("blackout", f"The window falls in the change freeze “{freeze.name}”"
+                                          + (" (allowed: an emergency change)." if emergency else "."),
+                              blocking=not emergency))
+    return found
