@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import django_filters
 
+from accounts.models import User
+from accounts.roles import Role
 from changes.choices import ChangeType, Risk, State
 from changes.models import Change
-from core.filters import InstantFilter
+from core.filters import InstantFilter, PersonChoiceFilter
 from core.ticket_filters import TicketFilter
 from sla.filters import SlaFilters
 
@@ -18,10 +20,12 @@ class ChangeFilter(SlaFilters, TicketFilter):
     state = django_filters.MultipleChoiceFilter(choices=State.choices, distinct=False)
     change_type = django_filters.MultipleChoiceFilter(choices=ChangeType.choices, distinct=False, label="Type")
     risk = django_filters.MultipleChoiceFilter(choices=Risk.choices, distinct=False)
+    change_manager = PersonChoiceFilter(queryset=User.objects.filter(role__in=[Role.AGENT, Role.MANAGER, Role.ADMIN]),
+                                        label="Change manager")
     planned_after = InstantFilter(field_name="planned_end", lookup_expr="gt", label="Planned to end after")
     planned_before = InstantFilter(field_name="planned_start", lookup_expr="lt", label="Planned to start before")
 
     class Meta:
         model = Change
-        fields = ["state", "change_type", "risk", "priority", "team", "assignee", "unassigned", "service", "active",
-                  "planned_after", "planned_before", "q"]
+        fields = ["state", "change_type", "risk", "priority", "team", "assignee", "unassigned", "service",
+                  "change_manager", "active", "planned_after", "planned_before", "q"]

@@ -147,6 +147,7 @@ class ChangeKind(Kind):
         saved = {queue.slug: queue for queue in QUEUE.queues}
         url = reverse(self.queue_url_name)
         shown = [("mine", "My changes", "Open changes assigned to you."),
+                 ("my-decisions", "Waiting for my decision", "Changes you manage, waiting for your authorisation."),
                  ("authorize", "Changes to authorise", "Waiting for the change manager's decision."),
                  ("scheduled", "Scheduled changes", "Scheduled or being implemented.")]
         return [summary(SavedQueue(f"changes-{slug}", label, description),

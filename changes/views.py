@@ -48,6 +48,8 @@ class ChangeQueue(QueuePage):
     transition_form = TransitionForm
     queues = [
         *(queue_page.standard_queues(CHANGE)[slug] for slug in ("open", "mine", "my-teams")),
+        SavedQueue("my-decisions", "Waiting for my decision", "Changes you manage, waiting for your authorisation.",
+                   lambda user: {"state": [State.AUTHORIZE], "change_manager": [str(user.pk)]}),
         SavedQueue("authorize", "Waiting for authorisation", "Changes waiting for the change manager's decision.",
                    lambda user: {"state": [State.AUTHORIZE]}),
         SavedQueue("scheduled", "Scheduled", "Scheduled changes, the next window first.",

@@ -104,3 +104,18 @@ def test_an_agent_raises_a_change_from_the_queue_and_bad_input_keeps_what_was_ty
     assert made["Location"] == reverse("agent-change", args=[change.number])
     assert (change.requester, change.risk, change.planned_end - change.planned_start) == (
         agent_a, "high", timedelta(hours=2))
+
+
+def test_a_change_manager_finds_the_changes_waiting_for_their_decision(client, agent_a, manager, admin_user):
+    mine = writes.create(CHANGE, agent_a, {"title": "Renew the wildcard certificate", "change_manager": manager,
+                                           **PLANS})
+    other = writes.create(CHANGE, agent_a, {"title": "Move the print queue", "change_manager": admin_user, **PLANS})
+    for change in (mine, other):
+        for state in (State.ASSESS, State.AUTHORIZE):
+            writes.transition(CHANGE, change, agent_a, state)
+    client.force_login(manager)
+    home = client.get(reverse("agent-home")).content.decode()
+    card = re.search(r'<a[^>]*queue=my-decisions[^>]*>.*?</a>', home, re.S).group(0)
+    assert ">1<" in card and "Waiting for my decision" in card
+    queue = client.get(reverse("agent-changes"), {"queue": "my-decisions"}).content.decode()
+    assert mine.number in queue and other.number not in queue

@@ -102,6 +102,9 @@ def test_incident_journey(page, open_page, demo):
     agent_row.get_by_role("link", name=incident.number).click()
     expect(agent.get_by_role("heading", level=1)).to_have_text(TITLE)
     take = agent.get_by_role("button", name="Take it")
+    # the page's scripts first: before them the button posts the whole page (the message then comes after a
+    # redirect, in the page's messages), which a slow machine showed
+    agent.wait_for_function("() => window.htmx !== undefined && document.readyState === 'complete'")
     take.focus()
     agent.keyboard.press("Enter")  # keyboard users can act too
     expect(agent.get_by_test_id("assignment")).to_contain_text("Assigned to Alex Agent")
