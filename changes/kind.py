@@ -88,7 +88,8 @@ class ChangeKind(Kind):
     def transition_errors(self, ticket: Any, target: str, fields: Mapping[str, Any]) -> dict[str, list[str]]:
         errors: dict[str, list[str]] = {}
         standard = ticket.change_type == ChangeType.STANDARD
-        if target in (State.ASSESS, State.AUTHORIZE, State.SCHEDULED):
+        # the plans come before the assessment (going back to it to re-plan asks for nothing)
+        if target in (State.AUTHORIZE, State.SCHEDULED) or (target == State.ASSESS and ticket.state == State.NEW):
             for name in PLANS:
                 if blank(getattr(ticket, name)):
                     errors[name] = ["Write the plan first: implementation, backout and test plans come before "

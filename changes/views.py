@@ -27,6 +27,7 @@ from core.services import ConflictError
 from core.templatetags.ui import stamp
 from core.ticket_forms import add_service_errors
 from core.ticket_page import TicketPage
+from core.workflow import TransitionError
 
 TYPE_BADGES = {ChangeType.STANDARD: "text-bg-secondary", ChangeType.NORMAL: "text-bg-light border",
                ChangeType.EMERGENCY: "text-bg-danger"}
@@ -134,7 +135,7 @@ def decide(request: HttpRequest, number: str) -> HttpResponse:
             messages.error(request, str(exc))
         except ConflictError:
             messages.error(request, PAGE.stale_text())
-        except ValidationError as exc:
+        except (ValidationError, TransitionError) as exc:
             form.add_error(None, writes.error_text(exc))
             return PAGE.render_page(request, change, status=400, decision_form=form)
         else:

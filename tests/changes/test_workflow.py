@@ -149,3 +149,12 @@ def test_a_change_raised_from_a_problem_delivers_its_fix_and_links_the_incidents
     assert TicketLink.objects.filter(source=problem, target=change, kind=LinkKind.FIXED_BY).exists()
     assert raised_from.link_source(CHANGE, change, incident, agent_a)
     assert TicketLink.objects.filter(source=incident, target=change, kind=LinkKind.CAUSED_BY).exists()
+
+
+def test_a_change_whose_plan_was_emptied_can_still_be_rejected_back_to_assessment(agent_a, manager):
+    change = raise_change(agent_a, change_manager=manager, **PLANS)
+    move(change, agent_a, State.ASSESS)
+    move(change, agent_a, State.AUTHORIZE)
+    writes.update(CHANGE, change, agent_a, {"backout_plan": ""})
+    services.decide(change, manager, approve=False, comment="The backout plan is gone.")
+    assert Change.objects.get(pk=change.pk).state == State.ASSESS
