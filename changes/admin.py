@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from changes.models import BlackoutWindow
+from changes.models import BlackoutWindow, StandardChangeTemplate
 
 
 @admin.register(BlackoutWindow)
@@ -10,3 +10,10 @@ class BlackoutWindowAdmin(admin.ModelAdmin):
     list_display = ("name", "starts_at", "ends_at", "service", "reason")
     list_filter = ("service",)
     search_fields = ("name", "reason")
+
+
+@admin.register(StandardChangeTemplate)
+class StandardChangeTemplateAdmin(admin.ModelAdmin):
+    list_display = ("name", "title", "service", "risk", "active")
+    list_filter = ("active", "risk", "service")
+    search_fields = ("name", "title")

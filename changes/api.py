@@ -10,8 +10,9 @@ Besides list, create, detail, PATCH, transition and take:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+from django.core.exceptions import ValidationError
 from django.urls import URLPattern
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers
@@ -25,7 +26,7 @@ from changes.choices import ChangeType, Outcome, Risk, State
 from changes.conflicts import Conflict, conflicts
 from changes.filters import ChangeFilter
 from changes.kind import CHANGE
-from changes.models import Change
+from changes.models import Change, StandardChangeTemplate
 from core.api.children import child_routes
 from core.api.idempotency import IDEMPOTENCY_KEY
 from core.api.permissions import role_permission
@@ -118,6 +119,7 @@ class ChangeWriteSerializer(TicketWriteSerializer):
 
 
 class ChangeCreateSerializer(ChangeWriteSerializer):
+    template = reference_field("standard change template: its title, plans, service and risk, unless given here")
     problems = sources_field("problems this change fixes")
     incidents = sources_field("incidents this change caused")
 
@@ -167,6 +169,16 @@ class ChangeViewSet(TicketViewSet):
     create_serializer = ChangeCreateSerializer
     write_serializer = ChangeWriteSerializer
     transition_serializer = ChangeTransitionSerializer
+
+    def perform_create_ticket(self, data: dict[str, Any]) -> Change:
+        """A change from a standard change template takes its fields (those given in the request win)."""
+        template_id = data.pop("template", None)
+        if template_id is not None:
+            template = StandardChangeTemplate.objects.filter(pk=template_id, active=True).first()
+            if template is None:
+                raise ValidationError({"template": [f"No active standard change template {template_id}."]})
+            data = {**template.change_data(), **data}
+        return cast(Change, super().perform_create_ticket(data))
 
     def with_related(self, queryset: Any, *, visible: Any = None, detail: bool = False) -> Any:
         return super().with_related(queryset, visible=visible, detail=detail).defer("search")

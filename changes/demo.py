@@ -7,8 +7,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from changes.choices import ChangeType, Risk, State
+from catalog.models import Service
+from changes.choices import Risk, State
 from changes.kind import CHANGE
+from changes.models import StandardChangeTemplate
 from core import clock, raised_from, writes
 from problems.models import Problem
 
@@ -26,10 +28,12 @@ def seed(demo: Any) -> None:
     created = 0
     saturday = (clock.now() + timedelta(days=(5 - clock.now().weekday()) % 7 or 7)).replace(
         hour=22, minute=0, second=0, microsecond=0)
+    template, _ = StandardChangeTemplate.objects.get_or_create(name="Monthly security updates (mail)", defaults={
+        "title": "Monthly security updates of the mail servers", "risk": Risk.LOW,
+        "service": Service.objects.filter(slug="email").first(), **PLANS})
     if not CHANGE.model.objects.filter(title="Monthly security updates of the mail servers").exists():
-        change = writes.create(CHANGE, agent, {
-            "title": "Monthly security updates of the mail servers", "change_type": ChangeType.STANDARD,
-            "risk": Risk.LOW, "planned_start": saturday, "planned_end": saturday + timedelta(hours=2), **PLANS})
+        change = writes.create(CHANGE, agent, {**template.change_data(), "planned_start": saturday,
+                                               "planned_end": saturday + timedelta(hours=2)})
         writes.take(CHANGE, change, agent)
         writes.transition(CHANGE, change, agent, State.SCHEDULED)
         created += 1

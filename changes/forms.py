@@ -9,7 +9,7 @@ from accounts.models import User
 from accounts.roles import Role
 from changes.choices import ChangeType, Outcome, Risk, State
 from core.form_fields import PersonField
-from core.ticket_forms import AGENT_ROLES, TriageFieldsForm, long_text
+from core.ticket_forms import AGENT_ROLES, SERVICE, TriageFieldsForm, long_text
 from core.widgets import FastSelect
 
 
@@ -78,13 +78,17 @@ class DecisionForm(forms.Form):
 
 
 class NewChangeForm(ChangeFields):
-    """Raising a change: what and why, its type and risk, the plans and the window (all but the title can come
-    later, before the assessment)."""
+    """Raising a change: what and why, its type and risk, the service, the plans and the window (all but the
+    title can come later, before the assessment); a standard change template fills them in."""
 
     title = forms.CharField(max_length=200)
     description = long_text("Description")
+    service = forms.ModelChoiceField(SERVICE._default_manager.filter(active=True).order_by("name"), required=False,
+                                     widget=FastSelect, help_text="What it changes: other changes on it in the "
+                                                                   "same window are flagged.")
 
     LAYOUT = [("title", "col-12"), ("description", "col-12"), ("change_type", "col-sm-6"), ("risk", "col-sm-6"),
+              ("service", "col-sm-6"),
               ("justification", "col-12"), ("implementation_plan", "col-12"), ("backout_plan", "col-12"),
               ("test_plan", "col-12"), ("planned_start", "col-sm-6"), ("planned_end", "col-sm-6")]
 

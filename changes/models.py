@@ -70,3 +70,31 @@ class BlackoutWindow(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class StandardChangeTemplate(models.Model):
+    """A pre-approved standard change (admin-managed): raising a change from it copies its text, plans, service
+    and risk; the change is standard, so it goes straight to scheduled once its window is planned."""
+
+    name = models.CharField(max_length=120, unique=True)
+    title = models.CharField(max_length=200)
+    description = models.TextField(**long_text(blank=True))
+    implementation_plan = models.TextField(**long_text())
+    backout_plan = models.TextField(**long_text())
+    test_plan = models.TextField(**long_text())
+    service = models.ForeignKey("catalog.Service", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+")
+    risk = models.CharField(max_length=16, choices=Risk.choices, default=Risk.LOW)
+    active = models.BooleanField(default=True, help_text="Retired templates are no longer offered.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def change_data(self) -> dict[str, object]:
+        """The fields of a change raised from this template."""
+        return {"title": self.title, "description": self.description, "change_type": ChangeType.STANDARD,
+                "risk": self.risk, "service": self.service_id, "implementation_plan": self.implementation_plan,
+                "backout_plan": self.backout_plan, "test_plan": self.test_plan}

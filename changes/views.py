@@ -19,6 +19,7 @@ from changes.conflicts import conflicts
 from changes.filters import ChangeFilter
 from changes.forms import ChangeForm, DecisionForm, NewChangeForm, TransitionForm
 from changes.kind import CHANGE
+from changes.models import StandardChangeTemplate
 from core import queue_page, writes
 from core.html import escape
 from core.permissions import permission_required
@@ -148,7 +149,9 @@ def decide(request: HttpRequest, number: str) -> HttpResponse:
 @permission_required("tickets.work")
 def new_change(request: HttpRequest) -> HttpResponse:
     """Raise a change (the agent is its requester; the change manager and the team come on its page)."""
-    form = NewChangeForm(request.POST or None)
+    templates = StandardChangeTemplate.objects.filter(active=True)
+    chosen = templates.filter(pk=request.GET["template"]).first() if request.GET.get("template", "").isdigit() else None
+    form = NewChangeForm(request.POST or None, initial=chosen.change_data() if chosen else None)
     if request.method == "POST" and form.is_valid():
         try:
             change = CHANGE.action(writes.create)(CHANGE, request.user, form.cleaned_data)
@@ -157,5 +160,6 @@ def new_change(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"{change.number} raised: plan it, then move it to assessment.")
             return redirect("agent-change", change.number)
-    return render(request, "changes/agent/new.html", {"form": form, "kind": CHANGE},
+    return render(request, "changes/agent/new.html", {"form": form, "kind": CHANGE, "templates": templates,
+                                                      "chosen": chosen},
                   status=400 if form.is_bound else 200)

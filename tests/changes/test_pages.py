@@ -119,3 +119,29 @@ def test_a_change_manager_finds_the_changes_waiting_for_their_decision(client, a
     assert ">1<" in card and "Waiting for my decision" in card
     queue = client.get(reverse("agent-changes"), {"queue": "my-decisions"}).content.decode()
     assert mine.number in queue and other.number not in queue
+
+
+def test_a_standard_change_starts_from_its_template_on_the_page_and_in_the_api(
+        client, token_client, agent_a, service_email):
+    from changes.models import StandardChangeTemplate
+
+    template = StandardChangeTemplate.objects.create(
+        name="Monthly OS patches (mail)", title="Patch the mail servers", service=service_email,
+        implementation_plan="Apply the patches, reboot one node at a time.", backout_plan="Uninstall the patches.",
+        test_plan="Send and receive a message.")
+    StandardChangeTemplate.objects.create(name="Retired", title="x", implementation_plan="x", backout_plan="x",
+                                          test_plan="x", active=False)
+    client.force_login(agent_a)
+    page = client.get(reverse("agent-change-new"), {"template": template.pk}).content.decode()
+    assert "Monthly OS patches (mail)" in page and "Retired" not in page
+    assert "Apply the patches, reboot one node at a time." in page and 'value="standard" selected' in page
+
+    body = {"template": template.pk, "planned_start": "2027-02-06T22:00:00Z", "planned_end": "2027-02-06T23:00:00Z"}
+    made = token_client(agent_a).post("/api/v1/changes/", body, format="json")
+    assert made.status_code == 201, made.json()
+    change = Change.objects.get(number=made.json()["number"])
+    assert (change.title, change.change_type, change.service_id) == ("Patch the mail servers", "standard",
+                                                                     service_email.pk)
+    writes.transition(CHANGE, change, agent_a, State.SCHEDULED)  # pre-approved: straight to scheduled
+    unknown = token_client(agent_a).post("/api/v1/changes/", {"template": 10**6}, format="json")
+    assert unknown.status_code == 400 and set(unknown.json()) == {"template"}
