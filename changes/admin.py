@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from changes.models import BlackoutWindow, StandardChangeTemplate
+from changes.models import BlackoutWindow, MaintenanceWindow, StandardChangeTemplate
 
 
 @admin.register(BlackoutWindow)
@@ -17,3 +17,9 @@ class StandardChangeTemplateAdmin(admin.ModelAdmin):
     list_display = ("name", "title", "service", "risk", "active")
     list_filter = ("active", "risk", "service")
     search_fields = ("name", "title")
+
+
+@admin.register(MaintenanceWindow)
+class MaintenanceWindowAdmin(admin.ModelAdmin):
+    list_display = ("service", "weekday", "starts", "ends", "time_zone")
+    list_filter = ("service", "weekday")

@@ -9,12 +9,14 @@ arithmetic is on instants, so a window across a daylight-saving change is compar
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 
 from changes.choices import ChangeType, State
-from changes.models import BlackoutWindow, Change
+from changes.models import BlackoutWindow, Change, MaintenanceWindow
 
 # the changes whose windows are taken: planned and waiting, scheduled, or being implemented
 PLANNED_STATES = (State.AUTHORIZE, State.SCHEDULED, State.IMPLEMENT)
@@ -55,4 +57,25 @@ def conflicts(change: Any) -> list[Conflict]:
         found.append(Conflict("blackout", f"The window falls in the change freeze “{freeze.name}”"
                                           + (" (allowed: an emergency change)." if emergency else "."),
                               blocking=not emergency))
+    windows = list(MaintenanceWindow.objects.filter(service_id=change.service_id)) if change.service_id else []
+    if windows and not any(inside(window, start, end) for window in windows):
+        found.append(Conflict("maintenance", "The window is outside the service's maintenance windows ("
+                                             + ", ".join(str(window) for window in windows) + ")."))
     return found
+
+
+def inside(window: MaintenanceWindow, start: datetime, end: datetime) -> bool:
+    """Whether [start, end) lies within one occurrence of the weekly `window`, read in its time zone (so a
+    window "Saturday 22:00-02:00" keeps its wall-clock times across a daylight-saving change)."""
+    zone = ZoneInfo(window.time_zone)
+    local_start = start.astimezone(zone)
+    for days_back in (0, 1):  # the occurrence that began this day or, over midnight, the day before
+        day = (local_start - timedelta(days=days_back)).date()
+        if day.weekday() != window.weekday:
+            continue
+        opens = datetime.combine(day, window.starts, tzinfo=zone)
+        closes = datetime.combine(day + timedelta(days=1 if window.ends <= window.starts else 0), window.ends,
+                                  tzinfo=zone)
+        if opens <= start and end <= closes:
+            return True
+    return False

@@ -98,3 +98,24 @@ class StandardChangeTemplate(models.Model):
         return {"title": self.title, "description": self.description, "change_type": ChangeType.STANDARD,
                 "risk": self.risk, "service": self.service_id, "implementation_plan": self.implementation_plan,
                 "backout_plan": self.backout_plan, "test_plan": self.test_plan}
+
+
+class MaintenanceWindow(models.Model):
+    """When a service may be changed: a weekly period in a time zone (a change planned outside every window of its
+    service is flagged; a service without windows may be changed at any time). `ends` before `starts` runs over
+    midnight into the next day."""
+
+    WEEKDAYS = [(0, "Monday"), (1, "Tuesday"), (2, "Wednesday"), (3, "Thursday"), (4, "Friday"), (5, "Saturday"),
+                (6, "Sunday")]
+
+    service = models.ForeignKey("catalog.Service", on_delete=models.CASCADE, related_name="+")
+    weekday = models.PositiveSmallIntegerField(choices=WEEKDAYS)
+    starts = models.TimeField()
+    ends = models.TimeField()
+    time_zone = models.CharField(max_length=64, default=settings.TIME_ZONE)
+
+    class Meta:
+        ordering = ["service", "weekday", "starts"]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.starts:%H:%M}–{self.ends:%H:%M} ({self.time_zone})"

@@ -98,3 +98,24 @@ def test_scheduling_warns_of_a_conflict_on_the_page_and_the_api_lists_it(
     detail = token_client(agent_a).get(f"/api/v1/changes/{second.number}/").json()
     assert detail["conflicts"] == [{"reason": "service", "text": f"{first.number} changes the same service in an "
                                     "overlapping window.", "change": first.number, "blocking": False}]
+
+
+def test_a_window_outside_the_services_maintenance_windows_is_flagged(agent_a, service_email, service_vpn):
+    from datetime import time
+
+    from changes.models import MaintenanceWindow
+
+    MaintenanceWindow.objects.create(service=service_email, weekday=5, starts=time(22), ends=time(2),
+                                     time_zone="Europe/Paris")  # Saturday 22:00 to Sunday 02:00, Paris time
+    saturday = datetime(2027, 6, 5, 23, 0, tzinfo=PARIS)
+    assert reasons(planned(agent_a, saturday, 2, service=service_email)) == []  # 23:00-01:00: inside
+    assert reasons(planned(agent_a, saturday + timedelta(hours=2), 0.5, service=service_email)) == []  # Sunday 01:00
+    early = planned(agent_a, saturday - timedelta(hours=2), 2, service=service_email)  # 21:00-23:00
+    assert reasons(early) == [("maintenance", None)]
+    assert "Saturday 22:00–02:00 (Europe/Paris)" in conflicts(early)[0].text
+    assert reasons(planned(agent_a, saturday - timedelta(hours=2), 2, service=service_vpn)) == []  # no windows
+    # the night the clocks go forward (2027-03-28 02:00 CET -> 03:00 CEST): the window closes at 02:00 wall-clock,
+    # 3 real hours after 23:00
+    night = datetime(2027, 3, 27, 23, 0, tzinfo=PARIS)
+    assert ("maintenance", None) not in reasons(planned(agent_a, night, 3, service=service_email))  # to 03:00 CEST
+    assert ("maintenance", None) in reasons(planned(agent_a, night, 3.5, service=service_email))  # to 03:30 CEST

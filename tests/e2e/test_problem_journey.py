@@ -84,6 +84,7 @@ def test_j_and_k_walk_the_tickets_of_the_last_queue(page, incident):
     page.goto("/agent/incidents/?queue=open")
     links = page.locator("a[data-ticket-link]")
     first, second = links.nth(0).inner_text(), links.nth(1).inner_text()
+    page.wait_for_function("() => document.readyState === 'complete'")  # the shortcuts' script is deferred
     page.keyboard.press("j")
     expect(page).to_have_url(re.compile(f"/agent/incidents/{first}/$"))
     page.keyboard.press("j")
