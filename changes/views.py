@@ -112,10 +112,10 @@ class ChangePage(TicketPage):
     def move(self, request: HttpRequest, change: Any, target: str, form: forms.Form) -> str:
         """A move, and when it schedules the change, what its window collides with (warnings: the desk decides)."""
         message = super().move(request, change, target, form)
-        if target == State.SCHEDULED:
-            for conflict in conflicts(CHANGE.model.objects.get(pk=change.pk)):
-                messages.warning(request, f"Scheduled despite a conflict: {conflict.text}")
-        return message
+        if target != State.SCHEDULED:
+            return message
+        found = conflicts(CHANGE.model.objects.get(pk=change.pk))
+        return " ".join([message, *(f"Scheduled despite a conflict: {conflict.text}" for conflict in found)])
 
 
 PAGE = ChangePage()

@@ -90,8 +90,9 @@ def test_scheduling_warns_of_a_conflict_on_the_page_and_the_api_lists_it(
     page = client.get(reverse("agent-change", args=[second.number])).content.decode()
     assert 'data-testid="conflicts-panel"' in page and first.number in page
     assert 'data-testid="conflict-count"' in page and ">1 conflict<" in page
-    moved = client.post(reverse("agent-change-state", args=[second.number]),
-                        {"state": State.SCHEDULED, "version": Change.objects.get(pk=second.pk).version}, follow=True)
+    moved = client.post(reverse("agent-change-state", args=[second.number]),  # the quick action, as htmx sends it
+                        {"state": State.SCHEDULED, "version": Change.objects.get(pk=second.pk).version},
+                        HTTP_HX_REQUEST="true")
     text = moved.content.decode()
     assert "is now scheduled" in text
     assert f"Scheduled despite a conflict: {first.number} changes the same service" in text
