@@ -94,7 +94,8 @@ class ChangeDetailSerializer(TicketDetailMixin, TicketSlaMixin, ChangeSerializer
 
     @extend_schema_field(ChangeConflictSerializer(many=True))
     def get_conflicts(self, change: Change) -> list[dict[str, Any]]:
-        return list(ChangeConflictSerializer(conflicts(change) if change.active else [], many=True).data)
+        user = self.context["request"].user if "request" in self.context else None
+        return list(ChangeConflictSerializer(conflicts(change, user) if change.active else [], many=True).data)
 
 
 class ChangeWriteSerializer(TicketWriteSerializer):

@@ -17,6 +17,7 @@ from django.db.models import Q
 
 from changes.choices import ChangeType, State
 from changes.models import BlackoutWindow, Change, MaintenanceWindow
+from core.references import visible_ticket_ids
 
 # the changes whose windows are taken: planned and waiting, scheduled, or being implemented
 PLANNED_STATES = (State.AUTHORIZE, State.SCHEDULED, State.IMPLEMENT)
@@ -32,8 +33,9 @@ class Conflict:
     blocking: bool = False
 
 
-def conflicts(change: Any) -> list[Conflict]:
-    """The collisions of `change`'s planned window (none without a window)."""
+def conflicts(change: Any, user: Any = None) -> list[Conflict]:
+    """The collisions of `change`'s planned window (none without a window). For a `user`, another change they may
+    not see (the access rule) is only "another change": neither its number nor its title."""
     start, end = change.planned_start, change.planned_end
     if start is None or end is None:
         return []
@@ -43,13 +45,18 @@ def conflicts(change: Any) -> list[Conflict]:
         same |= Q(assignee_id=change.assignee_id)
     others = (Change.objects.filter(same, state__in=PLANNED_STATES, planned_start__lt=end, planned_end__gt=start)
               .exclude(pk=change.pk).order_by("planned_start", "pk"))
+    others = list(others)
+    visible = (visible_ticket_ids(user, [other.pk for other in others]) if user is not None
+               else {other.pk for other in others})
     for other in others:
+        seen = other.pk in visible
+        name = other.number if seen else "another change (of a team you do not work in)"
         if change.service_id and other.service_id == change.service_id:
-            found.append(Conflict("service", f"{other.number} changes the same service in an overlapping window.",
-                                  other))
+            found.append(Conflict("service", f"{name[0].upper()}{name[1:]} changes the same service in an "
+                                             "overlapping window.", other if seen else None))
         if change.assignee_id and other.assignee_id == change.assignee_id:
-            found.append(Conflict("assignee", f"The assignee also implements {other.number} in an overlapping "
-                                              "window.", other))
+            found.append(Conflict("assignee", f"The assignee also implements {name} in an overlapping window.",
+                                  other if seen else None))
     emergency = change.change_type == ChangeType.EMERGENCY
     freezes = BlackoutWindow.objects.filter(Q(service__isnull=True) | Q(service_id=change.service_id),
                                             starts_at__lt=end, ends_at__gt=start).order_by("starts_at")

@@ -107,14 +107,14 @@ class ChangePage(TicketPage):
         return {"decision_form": overrides.pop("decision_form", None) or DecisionForm(
                     initial={"version": change.version}),
                 "may_decide": change.state == State.AUTHORIZE and services.may_decide(request.user, change),
-                "conflicts": SimpleLazyObject(lambda: conflicts(change) if change.active else [])}
+                "conflicts": SimpleLazyObject(lambda: conflicts(change, request.user) if change.active else [])}
 
     def move(self, request: HttpRequest, change: Any, target: str, form: forms.Form) -> str:
         """A move, and when it schedules the change, what its window collides with (warnings: the desk decides)."""
         message = super().move(request, change, target, form)
         if target != State.SCHEDULED:
             return message
-        found = conflicts(CHANGE.model.objects.get(pk=change.pk))
+        found = conflicts(CHANGE.model.objects.get(pk=change.pk), request.user)
         return " ".join([message, *(f"Scheduled despite a conflict: {conflict.text}" for conflict in found)])
 
 

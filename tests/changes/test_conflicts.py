@@ -120,3 +120,20 @@ def test_a_window_outside_the_services_maintenance_windows_is_flagged(agent_a, s
     night = datetime(2027, 3, 27, 23, 0, tzinfo=PARIS)
     assert ("maintenance", None) not in reasons(planned(agent_a, night, 3, service=service_email))  # to 03:00 CEST
     assert ("maintenance", None) in reasons(planned(agent_a, night, 3.5, service=service_email))  # to 03:30 CEST
+
+
+def test_a_conflicting_change_the_user_may_not_see_is_only_another_change(
+        client, token_client, agent_a, agent_b, team_network, service_email):
+    start = datetime(2027, 7, 3, 22, 0, tzinfo=PARIS)
+    hidden = planned(agent_b, start, 2, service=service_email, team=team_network, title="Secret network work")
+    mine = planned(agent_a, start + timedelta(hours=1), 2, service=service_email)
+    assert [(c.reason, c.other) for c in conflicts(mine, agent_a)] == [("service", None)]
+    assert conflicts(mine, agent_a)[0].text == ("Another change (of a team you do not work in) changes the same "
+                                                "service in an overlapping window.")
+    assert conflicts(mine, agent_b)[0].other == hidden  # agent_b sees it: by its number
+    client.force_login(agent_a)
+    page = client.get(reverse("agent-change", args=[mine.number])).content.decode()
+    detail = token_client(agent_a).get(f"/api/v1/changes/{mine.number}/").json()
+    for text in (page, str(detail)):
+        assert hidden.number not in text and "Secret network work" not in text
+    assert detail["conflicts"][0]["change"] is None
