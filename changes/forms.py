@@ -3,13 +3,16 @@ and the authorisation decision. Who may set what is core.writes' decision."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from accounts.models import User
 from accounts.roles import Role
 from changes.choices import ChangeType, Outcome, Risk, State
 from core.form_fields import PersonField
-from core.ticket_forms import AGENT_ROLES, SERVICE, TriageFieldsForm, long_text
+from core.limits import TITLE_MAX_LENGTH
+from core.ticket_forms import AGENT_ROLES, SERVICE, TriageFieldsForm, long_text, offer_reference
 from core.widgets import FastSelect
 
 
@@ -81,11 +84,15 @@ class NewChangeForm(ChangeFields):
     """Raising a change: what and why, its type and risk, the service, the plans and the window (all but the
     title can come later, before the assessment); a standard change template fills them in."""
 
-    title = forms.CharField(max_length=200)
+    title = forms.CharField(max_length=TITLE_MAX_LENGTH)
     description = long_text("Description")
-    service = forms.ModelChoiceField(SERVICE._default_manager.filter(active=True).order_by("name"), required=False,
-                                     widget=FastSelect, help_text="What it changes: other changes on it in the "
-                                                                   "same window are flagged.")
+    service = forms.ModelChoiceField(SERVICE._default_manager.none(), required=False, widget=FastSelect,
+                                     help_text="What it changes: other changes on it in the same window are flagged.")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # the active services, from this process's copy (core.reference_cache), as the change page offers them
+        offer_reference(self.fields["service"], SERVICE._default_manager.all(), None, "change:service")
 
     LAYOUT = [("title", "col-12"), ("description", "col-12"), ("change_type", "col-sm-6"), ("risk", "col-sm-6"),
               ("service", "col-sm-6"),

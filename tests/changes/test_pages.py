@@ -145,3 +145,17 @@ def test_a_standard_change_starts_from_its_template_on_the_page_and_in_the_api(
     writes.transition(CHANGE, change, agent_a, State.SCHEDULED)  # pre-approved: straight to scheduled
     unknown = token_client(agent_a).post("/api/v1/changes/", {"template": 10**6}, format="json")
     assert unknown.status_code == 400 and set(unknown.json()) == {"template"}
+
+
+def test_an_agent_who_does_not_manage_the_change_cannot_decide_on_it(client, agent_a, agent_b, manager):
+    change = writes.create(CHANGE, agent_a, {"title": "Rotate the backup tapes", "change_manager": manager,
+                                             "team": agent_b.teams.get(), **PLANS})
+    for state in (State.ASSESS, State.AUTHORIZE):
+        writes.transition(CHANGE, change, agent_a, state)
+    client.force_login(agent_b)  # sees the change (their team's), is not its manager
+    page = client.get(reverse("agent-change", args=[change.number])).content.decode()
+    assert 'data-testid="decision-form"' not in page
+    refused = client.post(reverse("agent-change-decision", args=[change.number]), {"decision": "approve"},
+                          follow=True)
+    assert "Only the change manager (or a manager) decides on this change." in refused.content.decode()
+    assert Change.objects.get(pk=change.pk).authorized_at is None
