@@ -1,8 +1,9 @@
-"""Django admin of the change practice: blackout windows (change freezes)."""
+"""Django admin of the change practice: approval policies, blackout windows (change freezes), standard change
+templates and maintenance windows."""
 
 from django.contrib import admin
 
-from changes.models import BlackoutWindow, MaintenanceWindow, StandardChangeTemplate
+from changes.models import ApprovalPolicy, BlackoutWindow, MaintenanceWindow, StandardChangeTemplate
 
 
 @admin.register(BlackoutWindow)
@@ -23,3 +24,9 @@ class StandardChangeTemplateAdmin(admin.ModelAdmin):
 class MaintenanceWindowAdmin(admin.ModelAdmin):
     list_display = ("service", "weekday", "starts", "ends", "time_zone")
     list_filter = ("service", "weekday")
+
+
+@admin.register(ApprovalPolicy)
+class ApprovalPolicyAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "group", "rule", "required")
+    list_filter = ("change_type", "risk", "group")

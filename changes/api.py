@@ -27,6 +27,8 @@ from changes.conflicts import Conflict, conflicts
 from changes.filters import ChangeFilter
 from changes.kind import CHANGE
 from changes.models import Change, StandardChangeTemplate
+from core import approvals
+from core.api.approvals import ApprovalSummarySerializer
 from core.api.children import child_routes
 from core.api.idempotency import IDEMPOTENCY_KEY
 from core.api.permissions import role_permission
@@ -87,10 +89,17 @@ class ChangeDetailSerializer(TicketDetailMixin, TicketSlaMixin, ChangeSerializer
     its planned window collides with (while it is open)."""
 
     conflicts = serializers.SerializerMethodField()
+    approval = serializers.SerializerMethodField(help_text="The latest approval asked of an approver group (null "
+                                                           "when none was).")
 
     class Meta(ChangeSerializer.Meta):
-        fields = [*FIELDS, "watchers", "links", "sla", "conflicts"]
+        fields = [*FIELDS, "watchers", "links", "sla", "conflicts", "approval"]
         read_only_fields = fields
+
+    @extend_schema_field(ApprovalSummarySerializer(allow_null=True))
+    def get_approval(self, change: Change) -> dict[str, Any] | None:
+        approval = approvals.current(change)
+        return dict(ApprovalSummarySerializer(approval).data) if approval else None
 
     @extend_schema_field(ChangeConflictSerializer(many=True))
     def get_conflicts(self, change: Change) -> list[dict[str, Any]]:

@@ -1,6 +1,6 @@
-"""Demo changes for `seed_demo`: a standard change scheduled for the weekend, and the normal change that fixes
-the VPN problem, waiting for the change manager's authorisation. Seeding twice adds nothing (a change whose title
-exists is skipped)."""
+"""Demo changes for `seed_demo`: the approver groups and approval policies (a CAB of the manager and the network
+lead, an emergency CAB of the manager), a standard change scheduled for the weekend, and the high-risk change that
+fixes the VPN problem, waiting for its CAB. Seeding twice adds nothing (a change whose title exists is skipped)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from datetime import timedelta
 from typing import Any
 
 from catalog.models import Service
-from changes.choices import Risk, State
+from changes.choices import ChangeType, Risk, State
 from changes.kind import CHANGE
-from changes.models import StandardChangeTemplate
+from changes.models import ApprovalPolicy, StandardChangeTemplate
 from core import clock, raised_from, writes
+from core.models import ApprovalRule, ApproverGroup
 from problems.models import Problem
 
 SEED_AFTER = ("accounts", "catalog", "incidents", "problems")
@@ -22,9 +23,26 @@ PLANS = {
 }
 
 
+def seed_approvals(demo: Any) -> None:
+    """A CAB (any one approves a normal change; every member a high-risk one) and an emergency CAB."""
+    cab, _ = ApproverGroup.objects.get_or_create(name="Change Advisory Board", defaults={
+        "description": "Authorises normal changes before the change manager's final say."})
+    cab.members.add(demo.users["manager"], demo.users["agent2"])
+    ecab, _ = ApproverGroup.objects.get_or_create(name="Emergency CAB", defaults={
+        "description": "Authorises emergency changes, fast."})
+    ecab.members.add(demo.users["manager"])
+    for change_type, risk, group, rule in [
+            (ChangeType.NORMAL, "", cab, ApprovalRule.ANY), (ChangeType.NORMAL, Risk.HIGH, cab, ApprovalRule.ALL),
+            (ChangeType.NORMAL, Risk.VERY_HIGH, cab, ApprovalRule.ALL),
+            (ChangeType.EMERGENCY, "", ecab, ApprovalRule.ANY)]:
+        ApprovalPolicy.objects.get_or_create(change_type=change_type, risk=risk,
+                                             defaults={"group": group, "rule": rule})
+
+
 def seed(demo: Any) -> None:
     """Two changes, worked through core.writes and changes.services."""
     agent, manager = demo.users["agent1"], demo.users["manager"]
+    seed_approvals(demo)
     created = 0
     saturday = (clock.now() + timedelta(days=(5 - clock.now().weekday()) % 7 or 7)).replace(
         hour=22, minute=0, second=0, microsecond=0)

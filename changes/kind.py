@@ -54,17 +54,12 @@ class ChangeKind(Kind):
     desk_events = {
         **DESK_EVENTS,
         "authorize": DeskEvent("Waiting for your authorisation",
-                               'Change {number} "{title}" waits for your authorisation.', to="change_manager"),
+                               'Change {number} "{title}" waits for your authorisation (its approvers, if it has '
+                               "any, have approved it).", to="change_manager"),
         "approved": DeskEvent("Authorised", 'Change {number} "{title}" is authorised: it can be scheduled.'),
         "rejected": DeskEvent("Rejected", 'Change {number} "{title}" was rejected and is back in assessment: '
                                           "the reason is in its activity."),
     }
-
-    def may(self, user: Any, action: str, ticket: Ticket) -> bool | None:
-        """Only the service desk works on changes."""
-        if user is not None and not has_role(user, Role.AGENT):
-            return False
-        return None
 
     def clean(self, ticket: Any, actor: Any, data: dict[str, Any]) -> None:
         """A planned window ends after it starts; the change manager is a member of the desk."""
@@ -87,18 +82,24 @@ class ChangeKind(Kind):
 
     def transition_errors(self, ticket: Any, target: str, fields: Mapping[str, Any]) -> dict[str, list[str]]:
         errors: dict[str, list[str]] = {}
-        standard = ticket.change_type == ChangeType.STANDARD
         # the plans come before the assessment (going back to it to re-plan asks for nothing)
         if target in (State.AUTHORIZE, State.SCHEDULED) or (target == State.ASSESS and ticket.state == State.NEW):
             for name in PLANS:
                 if blank(getattr(ticket, name)):
                     errors[name] = ["Write the plan first: implementation, backout and test plans come before "
                                     "the assessment."]
-        if target == State.AUTHORIZE and standard:
-            errors["change_type"] = ["A standard change is pre-approved: schedule it."]
+        from changes import services
+
+        authorised = services.needs_authorisation(ticket)
+        if target == State.AUTHORIZE:
+            if not authorised:
+                errors["change_type"] = ["A standard change is pre-approved: schedule it."]
+            elif problems := services.approval_errors(ticket):
+                errors["authorization"] = problems
         if target == State.SCHEDULED:
-            if not standard and ticket.authorized_at is None:
-                errors["authorization"] = ["A normal or emergency change is authorised before it is scheduled."]
+            if authorised and ticket.authorized_at is None:
+                errors["authorization"] = ["A normal or emergency change (or a high-risk one) is authorised before "
+                                           "it is scheduled."]
             if ticket.planned_start is None or ticket.planned_end is None:
                 errors["planned_start"] = ["Plan the window (start and end) before scheduling."]
             else:
@@ -132,10 +133,44 @@ class ChangeKind(Kind):
             return {"authorized_at": None, "authorized_by": None}
         return {}
 
-    def after_transition(self, ticket: Ticket, actor: Any, current: str, target: str,
+    def after_transition(self, ticket: Any, actor: Any, current: str, target: str,
                          fields: Mapping[str, Any]) -> None:
-        if target == State.AUTHORIZE:
+        from changes import services
+        from core import approvals
+
+        if current == State.AUTHORIZE and target != State.SCHEDULED:
+            approvals.withdraw(ticket, actor)
+        if target == State.AUTHORIZE and not services.ask_approvers(ticket, actor):
             self.notify("authorize", ticket, actor)
+
+    def approval_decided(self, ticket: Ticket, approval: Any, actor: Any, comment: str) -> None:
+        """The approvers approved: the change manager has the final say. They rejected: back to assessment."""
+        from core.models import ApprovalState
+        from core.writes import move
+
+        if approval.state == ApprovalState.APPROVED:
+            self.notify("authorize", ticket, actor)
+        elif ticket.state == State.AUTHORIZE:
+            move(self, ticket, actor, State.ASSESS)
+            self.notify("rejected", ticket, actor)
+
+    def awaiting_decision(self, user: Any) -> list[dict[str, Any]]:
+        """The changes `user` manages that wait in `authorize` for their final say (no approval pending)."""
+        from core.models import ApprovalState
+
+        if not has_role(user, Role.AGENT):
+            return []
+        waiting = (self.model.objects.visible_to(user).filter(state=State.AUTHORIZE, change_manager_id=user.pk)
+                   .exclude(approvals__state=ApprovalState.PENDING).only("number", "title", "opened_at")
+                   .order_by("opened_at"))
+        return [{"ticket": change, "url": self.agent_url(change.number), "note": "waiting for your final say"}
+                for change in waiting]
+
+    def may(self, user: Any, action: str, ticket: Ticket) -> bool | None:
+        """Only the service desk works on changes (and approves them)."""
+        if user is not None and not has_role(user, Role.AGENT):
+            return False
+        return None
 
     def queue_summaries(self, user: Any) -> list[dict[str, Any]]:
         """My open changes, those waiting for authorisation, and the scheduled ones (counts through the access

@@ -14,7 +14,7 @@ from django.db.models import Q
 
 from changes.choices import ChangeType, Outcome, Risk
 from core.limits import long_text
-from core.models import Ticket
+from core.models import ApprovalRule, Ticket
 
 
 class Change(Ticket):
@@ -119,3 +119,26 @@ class MaintenanceWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_weekday_display()} {self.starts:%H:%M}–{self.ends:%H:%M} ({self.time_zone})"
+
+
+class ApprovalPolicy(models.Model):
+    """Who authorises a change of a type (and risk): an approver group (core.ApproverGroup) under a rule, before
+    the change manager's final say. The most specific policy applies: the type and the change's risk, else the
+    type with any risk. No group: the change manager decides alone, except for a high or very high risk change,
+    which always needs a group's approval (the policy of a normal change of its risk)."""
+
+    change_type = models.CharField("type", max_length=16, choices=ChangeType.choices)
+    risk = models.CharField(max_length=16, choices=Risk.choices, blank=True, help_text="Empty: any risk.")
+    group = models.ForeignKey("core.ApproverGroup", null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+", help_text="Empty: the change manager decides alone.")
+    rule = models.CharField(max_length=16, choices=ApprovalRule.choices, default=ApprovalRule.ANY)
+    required = models.PositiveSmallIntegerField(default=1, help_text="With “a number of the approvers”: how many.")
+
+    class Meta:
+        ordering = ["change_type", "risk"]
+        verbose_name_plural = "approval policies"
+        constraints = [models.UniqueConstraint(fields=["change_type", "risk"], name="approval_policy_unique")]
+
+    def __str__(self) -> str:
+        risk = Risk(self.risk).label.lower() if self.risk else "any"
+        return f"{ChangeType(self.change_type).label} change, {risk} risk"

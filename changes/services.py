@@ -1,8 +1,11 @@
-"""The writes on changes that are not plain field or state changes: the authorisation decision.
+"""The authorisation of changes: which approvers a change needs (its approval policy), and the change manager's
+final say.
 
 Fields and states go through the core write path (core.writes with the change kind). A normal or emergency change
-waits in `authorize` for its decision: the change manager (or a manager) approves it, which lets it be scheduled,
-or rejects it with a reason, which sends it back to `assess`. Every decision is journaled with its comment.
+(or a standard one whose risk turned out high) moves to `authorize`: the approver group its policy names is asked
+(core.approvals: any one, all, a majority, N of them); once it approves, the change manager (or a manager) has the
+final say: approving lets it be scheduled, rejecting (with a reason) sends it back to `assess`, as the group's
+rejection does. Every request, vote and decision is journaled.
 """
 
 from __future__ import annotations
@@ -13,12 +16,52 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from accounts.roles import Role, has_role
-from changes.choices import State
+from changes.choices import ChangeType, Risk, State
 from changes.kind import CHANGE
-from changes.models import Change
-from core import clock, limits, writes
+from changes.models import ApprovalPolicy, Change
+from core import approvals, clock, limits, writes
 from core import services as core
+from core.models import ApprovalState
 from core.services import FieldChange
+
+HIGH_RISKS = frozenset({Risk.HIGH, Risk.VERY_HIGH})
+
+
+def needs_authorisation(change: Change) -> bool:
+    """Normal and emergency changes are authorised; a standard change is pre-approved unless its risk is high."""
+    return change.change_type != ChangeType.STANDARD or change.risk in HIGH_RISKS
+
+
+def policy_for(change: Change) -> ApprovalPolicy | None:
+    """The approval policy of the change: of its type and risk, else of its type and any risk. A high-risk change
+    whose policy names no group takes the CAB of a normal change of its risk: it is never decided alone."""
+    policies = {(policy.change_type, policy.risk): policy for policy in ApprovalPolicy.objects.filter(
+        change_type__in={change.change_type, ChangeType.NORMAL}).select_related("group")}
+    policy = policies.get((change.change_type, change.risk)) or policies.get((change.change_type, ""))
+    if change.risk in HIGH_RISKS and (policy is None or policy.group is None):
+        return policies.get((ChangeType.NORMAL, change.risk)) or policies.get((ChangeType.NORMAL, ""))
+    return policy
+
+
+def approval_errors(change: Change) -> list[str]:
+    """Why the change's approvers cannot be asked (empty when they can, or none are needed)."""
+    policy = policy_for(change)
+    if change.risk in HIGH_RISKS and (policy is None or policy.group is None):
+        return [f"A {Risk(change.risk).label.lower()}-risk change needs a CAB's approval, and no approval policy "
+                "names an approver group for it: ask an administrator (Approval policies)."]
+    if policy is None or policy.group is None:
+        return []
+    return approvals.check_rule(policy.group, policy.rule, policy.required)
+
+
+def ask_approvers(change: Change, actor: Any) -> bool:
+    """Ask the approver group of the change's policy (on entering `authorize`); False when the change manager
+    decides alone."""
+    policy = policy_for(change)
+    if policy is None or policy.group is None:
+        return False
+    approvals.request(change, policy.group, policy.rule, policy.required, actor)
+    return True
 
 
 def may_decide(user: Any, change: Change) -> bool:
@@ -29,8 +72,9 @@ def may_decide(user: Any, change: Change) -> bool:
 @transaction.atomic
 def decide(change: Change | int, actor: Any, *, approve: bool, comment: str = "",
            expected_version: int | None = None) -> Change:
-    """Approve or reject a change waiting in `authorize`. A rejection needs a reason and returns the change to
-    `assess`; an approval lets it be scheduled. The decision and its comment are journaled (work notes)."""
+    """The final say on a change waiting in `authorize`: an approval (once its approver group has approved) lets
+    it be scheduled; a rejection (any time, with a reason) returns it to `assess` and withdraws what the approvers
+    had not decided. The decision and its comment are journaled (work notes)."""
     locked: Change = writes.lock(CHANGE, change)
     core.check_version(locked, expected_version)
     if not may_decide(actor, locked):
@@ -41,6 +85,11 @@ def decide(change: Change | int, actor: Any, *, approve: bool, comment: str = ""
             "can be approved or rejected."]})
     if not approve and not comment.strip():
         raise ValidationError({"comment": ["Say why the change is rejected: the change owner reads it."]})
+    pending = approvals.current(locked)
+    if approve and pending is not None and pending.state == ApprovalState.PENDING:
+        raise ValidationError({"decision": [
+            f"{pending.group.name} has not approved {locked.number} yet ({approvals.progress(pending)}): the "
+            "change manager's final say comes after theirs."]})
     limits.check_texts({"comment": comment})
     if approve:
         now = clock.now()

@@ -20,14 +20,16 @@ from changes.filters import ChangeFilter
 from changes.forms import ChangeForm, DecisionForm, NewChangeForm, TransitionForm
 from changes.kind import CHANGE
 from changes.models import StandardChangeTemplate
-from core import queue_page, writes
+from core import approvals, queue_page, writes
 from core.html import escape
+from core.models import ApprovalState, VoteDecision
 from core.permissions import permission_required
 from core.queue_page import QueuePage, SavedQueue
 from core.services import ConflictError
 from core.templatetags.ui import stamp
 from core.ticket_forms import add_service_errors
 from core.ticket_page import TicketPage
+from core.views_approvals import VoteForm
 from core.workflow import TransitionError
 
 TYPE_BADGES = {ChangeType.STANDARD: "text-bg-secondary", ChangeType.NORMAL: "text-bg-light border",
@@ -104,9 +106,18 @@ class ChangePage(TicketPage):
         return super().action_label(current, target)
 
     def extra_context(self, request: HttpRequest, change: Any, overrides: dict[str, Any]) -> dict[str, Any]:
+        approval = approvals.current(change)
+        votes = list(approval.votes.all()) if approval else []
+        asking = approval is not None and approval.state == ApprovalState.PENDING
+        my_vote = next((vote for vote in votes if asking and vote.approver_id == request.user.pk
+                        and vote.decision == VoteDecision.PENDING), None)
         return {"decision_form": overrides.pop("decision_form", None) or DecisionForm(
                     initial={"version": change.version}),
                 "may_decide": change.state == State.AUTHORIZE and services.may_decide(request.user, change),
+                "approval": approval, "votes": votes,
+                "approval_rule": approval and approvals.describe(approval.rule, approval.required, len(votes)),
+                "approval_progress": approval and approvals.progress(approval, votes),
+                "my_vote": my_vote, "vote_form": my_vote and VoteForm(prefix=f"vote-{my_vote.pk}"),
                 "conflicts": SimpleLazyObject(lambda: conflicts(change, request.user) if change.active else [])}
 
     def move(self, request: HttpRequest, change: Any, target: str, form: forms.Form) -> str:

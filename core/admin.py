@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from core.models import PriorityRule, SentNotification
+from core.models import ApproverGroup, PriorityRule, SentNotification
 
 
 @admin.register(PriorityRule)
@@ -33,3 +33,16 @@ class SentNotificationAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(ApproverGroup)
+class ApproverGroupAdmin(admin.ModelAdmin):
+    """Approver groups (a CAB, an emergency CAB, service owners): a kind's approval policy asks one of them."""
+
+    list_display = ("name", "description", "member_count")
+    search_fields = ("name",)
+    filter_horizontal = ("members",)
+
+    @admin.display(description="members")
+    def member_count(self, group: ApproverGroup) -> int:
+        return group.members.count()

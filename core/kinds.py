@@ -148,6 +148,15 @@ class Kind:
                          fields: Mapping[str, Any]) -> None:
         """What follows a move, in its transaction (resolve the children, the linked incidents...)."""
 
+    def approval_decided(self, ticket: Ticket, approval: Any, actor: Any, comment: str) -> None:
+        """An approval of the ticket was settled (approved or rejected) by `actor`'s decision (core.approvals),
+        inside the decision's transaction with the ticket locked."""
+
+    def awaiting_decision(self, user: Any) -> list[Any]:
+        """Tickets of this kind waiting for `user`'s own decision besides their approvals (a change's final say),
+        listed on My approvals."""
+        return []
+
     def fields_from(self, source: Ticket) -> dict[str, Any]:
         """A new ticket's fields, taken from the ticket it is raised from (core.raised_from)."""
         return {name: getattr(source, name) for name in self.fields_from_source

@@ -200,13 +200,20 @@ def _kept_input(user: Any, name: str, load: Any) -> list[Any]:
 
 
 def watched_numbers(user: Any) -> list[str]:
-    """The numbers of the tickets `user` watches (at most MAX_WATCHED): read once per user object, and kept by
-    the process until a watcher (or anything else that changes the ticket data's generation) changes. Adding or
-    removing a watcher also makes its user object forget them (core.signals)."""
-    # in a stable order: the rule's SQL (and so the key of its kept counts, core.count_cache) is then the same
-    # from one request to the next
-    return _kept_input(user, WATCHED_MEMO, lambda: Watcher.objects.filter(user_id=user.pk).order_by(
-        "ticket_id").values_list("ticket__number", flat=True)[:MAX_WATCHED])
+    """The numbers of the tickets shared with `user` in person: those they watch and those whose approval they
+    are asked for (core.approvals), at most MAX_WATCHED, in one query. Read once per user object, and kept by the
+    process until a watcher or a vote (or anything else that changes the ticket data's generation) changes.
+    Adding or removing a watcher also makes its user object forget them (core.signals)."""
+
+    def load() -> list[str]:
+        watched = Watcher.objects.filter(user_id=user.pk).values_list("ticket_id", "ticket__number").order_by()
+        approving = ApprovalVote.objects.filter(approver_id=user.pk).values_list(
+            "approval__ticket_id", "approval__ticket__number").order_by()
+        # in a stable order: the rule's SQL (and so the key of its kept counts, core.count_cache) is then the
+        # same from one request to the next
+        return [number for _, number in watched.union(approving).order_by("ticket_id")[:MAX_WATCHED]]
+
+    return _kept_input(user, WATCHED_MEMO, load)
 
 
 def user_team_ids(user: Any) -> list[int]:
@@ -572,3 +579,84 @@ class SentNotification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} -> {self.recipient} ({self.get_status_display()})"
+
+
+class ApprovalRule(models.TextChoices):
+    """How many approvers of a group must approve (core.approvals.needed)."""
+
+    ANY = "any", "Any one approver"
+    ALL = "all", "Every approver"
+    MAJORITY = "majority", "A majority of the approvers"
+    N_OF_M = "n_of_m", "A number of the approvers"
+
+
+class ApprovalState(models.TextChoices):
+    PENDING = "pending", "Waiting for approvers"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    CANCELLED = "cancelled", "Withdrawn"
+
+
+class VoteDecision(models.TextChoices):
+    PENDING = "pending", "Not decided yet"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class ApproverGroup(models.Model):
+    """People who approve together (a change advisory board, an emergency CAB, the owners of a service): a
+    policy of a kind (changes.ApprovalPolicy) asks a group for a ticket's approval under a rule."""
+
+    name = models.CharField(max_length=120, unique=True)
+    description = models.CharField(max_length=300, blank=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="approver_groups")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Approval(models.Model):
+    """One request for a ticket's approval: a group's members each approve or reject (ApprovalVote) and the
+    rule decides the outcome (core.approvals). A ticket asked again (a change back from assessment) gets a new
+    one; the earlier ones stay as its history."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="approvals")
+    group = models.ForeignKey(ApproverGroup, on_delete=models.PROTECT, related_name="approvals")
+    rule = models.CharField(max_length=16, choices=ApprovalRule.choices)
+    required = models.PositiveSmallIntegerField(default=1, help_text="How many approve (the N of N of M).")
+    state = models.CharField(max_length=16, choices=ApprovalState.choices, default=ApprovalState.PENDING)
+    requested_at = models.DateTimeField()
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        indexes = [models.Index(fields=["ticket", "requested_at"], name="approval_ticket")]
+        constraints = [models.UniqueConstraint(fields=["ticket"], condition=Q(state="pending"),
+                                               name="approval_one_pending_per_ticket")]
+
+    def __str__(self) -> str:
+        return f"approval of ticket {self.ticket_id} by {self.group}"
+
+
+class ApprovalVote(models.Model):
+    """One approver's decision on an approval, with its comment (journaled on the ticket)."""
+
+    approval = models.ForeignKey(Approval, on_delete=models.CASCADE, related_name="votes")
+    approver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="approval_votes")
+    decision = models.CharField(max_length=16, choices=VoteDecision.choices, default=VoteDecision.PENDING)
+    comment = models.TextField(**long_text(blank=True))
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["approval", "id"]
+        constraints = [models.UniqueConstraint(fields=["approval", "approver"], name="approval_vote_unique")]
+        indexes = [models.Index(fields=["approver", "decision"], name="approval_vote_approver")]
+
+    def __str__(self) -> str:
+        return f"vote of user {self.approver_id} on approval {self.approval_id}"

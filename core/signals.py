@@ -14,7 +14,16 @@ from accounts.models import Organization, Team, User
 from core import count_cache
 from core.count_cache import tickets_changed
 from core.health import WorkerHeartbeat
-from core.models import TEAMS_MEMO, VISIBILITY_MEMO, Ticket, TicketLink, Watcher, forget, forget_watched
+from core.models import (
+    TEAMS_MEMO,
+    VISIBILITY_MEMO,
+    ApprovalVote,
+    Ticket,
+    TicketLink,
+    Watcher,
+    forget,
+    forget_watched,
+)
 
 _heartbeat: WorkerHeartbeat | None = None
 
@@ -39,9 +48,15 @@ def watcher_changed(sender: Any, instance: Watcher, **kwargs: Any) -> None:
     forget_watched(instance._state.fields_cache.get("user"))
 
 
-# A ticket of any kind (each kind's model is watched when it registers: core.kinds.register), a watcher or a
-# link saved or deleted: the lists' counts may differ.
-for _model in (Ticket, Watcher, TicketLink):
+@receiver([post_save, post_delete], sender=ApprovalVote, dispatch_uid="core.forget_approving")
+def vote_changed(sender: Any, instance: ApprovalVote, **kwargs: Any) -> None:
+    """An approver sees the tickets they are asked to approve (core.models.watched_numbers)."""
+    forget_watched(instance._state.fields_cache.get("approver"))
+
+
+# A ticket of any kind (each kind's model is watched when it registers: core.kinds.register), a watcher, an
+# approver asked, or a link saved or deleted: the lists' counts may differ.
+for _model in (Ticket, Watcher, ApprovalVote, TicketLink):
     count_cache.watch(_model)
 
 

@@ -92,3 +92,20 @@ def send_desk_mail(kind_key: str, event: str, ticket_id: int, key: str, actor_id
     from core.desk_mail import send
 
     return send(kind_key, event, ticket_id, key, actor_id, entry_id)
+
+
+@shared_task(base=MailTask, name="core.tasks.send_approval_mail")
+def send_approval_mail(approval_id: int, event: str, key: str, actor_id: int | None = None,
+                       vote_ids: list[int] | None = None) -> int:
+    """E-mail the approvers of an approval who have not decided yet (core.approvals): asked, or reminded."""
+    from core.approvals import send
+
+    return send(approval_id, event, key, actor_id, vote_ids)
+
+
+@shared_task(base=ItsmTask, name="core.tasks.remind_approvers")
+def remind_approvers() -> int:
+    """Run by beat hourly: remind the approvers who have not decided within APPROVAL_REMINDER_HOURS."""
+    from core.approvals import remind_pending
+
+    return remind_pending()

@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 
 from accounts.models import Organization, Team, User
 from accounts.roles import Role
-from core import health, kinds
+from core import approvals, health, kinds
 from core.api.errors import is_api_request, json_error, json_under_api
 from core.navigation import home_url_name
 from core.notifications import undelivered_counts
@@ -47,6 +47,7 @@ def agent_home(request: HttpRequest) -> HttpResponse:
     )
     return render(request, "agent/home.html", {
         "teams": teams, "queues": [q for kind in kinds.registered() for q in kind.queue_summaries(request.user)],
+        "approvals_waiting": approvals.waiting_for(request.user).count(),
     })
 
 

@@ -10,6 +10,7 @@ from accounts.api_users import UserViewSet
 from catalog.api import ServiceViewSet
 from changes.api import ChangeViewSet
 from changes.api import urlpatterns as change_urls
+from core.api.approvals import ApprovalViewSet
 from core.api.errors import api_not_found
 from incidents.api import urlpatterns as incident_urls
 from incidents.api.views import CategoryViewSet, IncidentViewSet
@@ -25,6 +26,7 @@ router.register("categories", CategoryViewSet, basename="category")
 router.register("incidents", IncidentViewSet, basename="incident")
 router.register("problems", ProblemViewSet, basename="problem")
 router.register("changes", ChangeViewSet, basename="change")
+router.register("approvals", ApprovalViewSet, basename="approval")
 router.register("sla/schedules", ScheduleViewSet, basename="sla-schedule")
 router.register("sla/definitions", SlaDefinitionViewSet, basename="sla-definition")
 router.register("sla/timers", TimerViewSet, basename="sla-timer")

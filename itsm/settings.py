@@ -357,11 +357,14 @@ CELERY_BEAT_SCHEDULE: dict = {
     # tasks whose publish failed while Redis was away (core.outbox); stored create answers older than 24 h
     "core-drain-outbox": {"task": "core.tasks.drain_outbox", "schedule": 10.0, "options": {"expires": 30}},
     "core-purge-idempotency-keys": {"task": "core.tasks.purge_idempotency_keys", "schedule": 3600.0},
+    "core-remind-approvers": {"task": "core.tasks.remind_approvers", "schedule": 3600.0},
     "incidents-auto-close": {"task": "incidents.tasks.auto_close_resolved", "schedule": 3600.0},
     # SLA warnings and breaches are recorded within SLA_SWEEP_SECONDS (+ the sweep's own time) of their moment.
     "sla-sweep": {"task": "sla.tasks.sweep", "schedule": float(envint("SLA_SWEEP_SECONDS", 5)),
                   "options": {"expires": 30}},
 }
+# Approvers who have not decided are reminded this many hours after they were asked (then again as long).
+APPROVAL_REMINDER_HOURS = envint("APPROVAL_REMINDER_HOURS", 24)
 # /healthz reports the worker down when no heartbeat arrived within this many seconds.
 WORKER_HEARTBEAT_MAX_AGE = envint("WORKER_HEARTBEAT_MAX_AGE", 60)
 

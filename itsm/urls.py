@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from core import views as core_views
+from core import views_approvals
 from core.views_attachments import attachment_download
 from core.views_people import assignees, people_search
 from core.views_presence import heartbeat
@@ -13,6 +14,8 @@ urlpatterns = [
     path("agent/", core_views.agent_home, name="agent-home"),
     path("manager/", core_views.manager_home, name="manager-home"),
     path("console/", core_views.admin_home, name="admin-home"),
+    path("agent/approvals/", views_approvals.my_approvals, name="agent-approvals"),
+    path("agent/approvals/<int:pk>/decision/", views_approvals.decide_vote, name="agent-approval-decision"),
     path("healthz", core_views.healthz, name="healthz"),
     path("attachments/<int:pk>/download/", attachment_download, name="attachment-download"),
     path("people/search/", people_search, name="people-search"),

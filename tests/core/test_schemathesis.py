@@ -35,9 +35,9 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from accounts.services import issue_token
-from core import clock
+from core import approvals, clock
 from core import services as core_services
-from core.models import LinkKind
+from core.models import ApprovalRule, ApproverGroup, LinkKind
 from incidents import services as incident_services
 from incidents.choices import HoldReason, State
 from sla.models import AgreementType, Schedule, SlaDefinition, SlaTimer, Target
@@ -122,6 +122,9 @@ def world(settings, tmp_path, users, service_email, service_vpn, category_hardwa
     with clock.frozen(T0 + timedelta(minutes=10)):
         incident_services.transition(inc_b, manager, State.ON_HOLD, hold_reason=HoldReason.AWAITING_CALLER)
     sweep(T0 + timedelta(hours=9))  # the 24x7 timers of inc_a are breached by then
+    board = ApproverGroup.objects.create(name="Board")
+    board.members.set([agent_a, manager])
+    approval = approvals.request(inc_a, board, ApprovalRule.ANY, 1, manager)  # any kind can be approved
     tokens = {role: issue_token(users[name], "schemathesis")[1] for role, name in ROLES.items() if name}
     return World(tokens=tokens, path_parameters={
         "number": [inc_a.number, inc_b.number, child.number],
@@ -134,6 +137,7 @@ def world(settings, tmp_path, users, service_email, service_vpn, category_hardwa
         "sla/schedules": [always.pk, office.pk, unused.pk],
         "sla/definitions": list(SlaDefinition.objects.values_list("pk", flat=True)),
         "sla/timers": list(SlaTimer.objects.filter(ticket__in=[inc_a, inc_b]).values_list("pk", flat=True)),
+        "approvals": list(approval.votes.values_list("pk", flat=True)),
     })
 
 

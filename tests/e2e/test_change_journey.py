@@ -1,6 +1,6 @@
 """A change's life in the browser: an agent raises a normal change, plans and assesses it and asks for
-authorisation; the change manager approves it from its page; the agent schedules it, implements it, records the
-outcome and closes it."""
+authorisation; the CAB member asked approves it from My approvals, then the change manager has the final say on
+its page; the agent schedules it, implements it, records the outcome and closes it."""
 
 from __future__ import annotations
 
@@ -50,11 +50,27 @@ def test_a_normal_change_from_its_raising_to_its_closing(page, demo):
     expect(page.locator("#activity")).to_contain_text("changed the change manager to “Maya Manager”")
     header.get_by_role("button", name="Request authorisation").click()
     expect(state).to_have_text("Awaiting authorisation")
-    expect(page.get_by_test_id("authorization-panel")).to_contain_text("Waiting for the decision of Maya Manager")
+    panel = page.get_by_test_id("authorization-panel")
+    expect(panel).to_contain_text("Waiting for Change Advisory Board, then for the final say of Maya Manager")
+    expect(panel.get_by_test_id("approval-progress")).to_have_text("0 of 1 approval")
 
-    page.context.clear_cookies()  # another person, at another desk
+    page.context.clear_cookies()  # a CAB member, at another desk, outside the change's team
+    sign_in(page, "agent2")
+    page.goto("/agent/")
+    expect(page.get_by_test_id("approvals-waiting")).to_have_text("2")  # and the demo's VPN fix
+    page.get_by_test_id("my-approvals").click()
+    row = page.get_by_test_id("approval-row").filter(has_text=change.number)
+    row.get_by_label("Comment").fill("The print server is ours to watch: fine.")
+    row.get_by_test_id("approve").click()
+    expect(page.locator(".alert-success")).to_contain_text(f"You approved {change.number}. Change Advisory Board "
+                                                           "approved it.")
+    screenshot(page, "my-approvals-done")
+
+    page.context.clear_cookies()  # the change manager
     sign_in(page, "manager")
-    page.goto(f"/agent/changes/{change.number}/")
+    page.goto("/agent/approvals/")
+    page.get_by_test_id("final-say").get_by_role("link", name=change.number).click()
+    expect(page.get_by_test_id("approval-state")).to_have_text("Approved")
     decision = page.get_by_test_id("decision-form")
     decision.get_by_label("Comment").fill("Fine outside office hours.")
     decision.get_by_role("button", name="Approve").click()
