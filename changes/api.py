@@ -1,7 +1,9 @@
 """The change REST API under /api/v1/changes/ (the desk only: end users get 403), on core.api.viewsets.
 
 Besides list, create, detail, PATCH, transition and take:
-- POST /changes/{number}/decision/  {"decision": "approve" | "reject", "comment"}: the authorisation;
+- POST /changes/{number}/decision/  {"decision": "approve" | "reject", "comment"}: the change manager's final say;
+- POST /changes/{number}/risk-assessment/ {"answers": {question: answer}}: the risk questionnaire
+  (GET /change-risk-questions/), and POST /changes/{number}/risk-override/ {"risk", "reason"};
 - the child endpoints every kind has (comments, history, attachments, watchers, links), and those of a kind raised
   from others (core.raised_from): GET /changes/{number}/problems/ and /incidents/ (paginated), POST
   {"problem": id} or {"incident": id} links one, POST /changes/ with "problems" or "incidents": [ids] raises a
@@ -10,23 +12,26 @@ Besides list, create, detail, PATCH, transition and take:
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, cast
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.urls import URLPattern
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
-from rest_framework import serializers
+from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from changes import services
+from changes import calendar, risk, services
 from changes.choices import ChangeType, Outcome, Risk, State
 from changes.conflicts import Conflict, conflicts
 from changes.filters import ChangeFilter
 from changes.kind import CHANGE
-from changes.models import Change, StandardChangeTemplate
+from changes.models import Change, RiskAnswer, RiskQuestion, StandardChangeTemplate
 from core import approvals
 from core.api.approvals import ApprovalSummarySerializer
 from core.api.children import child_routes
@@ -52,7 +57,8 @@ FIELDS = [
     "id", "number", "title", "description", "state", "change_type", "risk", "impact", "urgency", "priority",
     "service", "team", "assignee", "requester", "change_manager", "justification", "implementation_plan",
     "backout_plan", "test_plan", "planned_start", "planned_end", "actual_start", "actual_end", "authorized_at",
-    "authorized_by", "outcome", "close_notes", "review_notes", "opened_at", "updated_at", "resolved_at",
+    "authorized_by", "outcome", "close_notes", "review_notes", "risk_score", "risk_computed", "risk_override_reason",
+    "opened_at", "updated_at", "resolved_at",
     "closed_at", "version",
 ]
 
@@ -67,6 +73,9 @@ class ChangeSerializer(TicketSerializer):
                                                               "backed_out; empty until the review.")
     change_manager = UserRefSerializer(read_only=True, allow_null=True)
     authorized_by = UserRefSerializer(read_only=True, allow_null=True)
+    risk_computed = serializers.CharField(read_only=True, help_text="The risk the questionnaire gave (empty until "
+                                                                     "it is answered); `risk` differs only by an "
+                                                                     "override.")
 
     class Meta:
         model = Change
@@ -84,17 +93,68 @@ class ChangeConflictSerializer(serializers.Serializer):
         return conflict.other.number if conflict.other is not None else None
 
 
+class RiskAnswerSerializer(serializers.Serializer):
+    question = serializers.IntegerField(source="question_id", read_only=True)
+    question_text = serializers.CharField(source="question.text", read_only=True)
+    answer = serializers.IntegerField(source="answer_id", read_only=True)
+    answer_text = serializers.CharField(source="answer.text", read_only=True)
+    weight = serializers.IntegerField(source="answer.weight", read_only=True)
+
+
+class RiskQuestionAnswerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RiskAnswer
+        fields = ["id", "text", "weight"]
+        read_only_fields = fields
+
+
+class RiskQuestionSerializer(serializers.ModelSerializer):
+    """A question of the risk questionnaire with its weighted answers."""
+
+    answers = RiskQuestionAnswerSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = RiskQuestion
+        fields = ["id", "text", "help_text", "answers"]
+        read_only_fields = fields
+
+
+class RiskAssessmentSerializer(StrictInputMixin, serializers.Serializer):
+    answers = serializers.DictField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+                                    help_text='{"question id": answer id} for every question of '
+                                              "GET /api/v1/change-risk-questions/.")
+    version = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+
+    def validate_answers(self, answers: dict[str, int]) -> dict[int, int]:
+        try:
+            return {int(key): value for key, value in answers.items()}
+        except ValueError:
+            raise serializers.ValidationError("The keys are question ids (numbers).") from None
+
+
+class RiskOverrideSerializer(StrictInputMixin, serializers.Serializer):
+    risk = serializers.ChoiceField(choices=Risk.choices)
+    reason = serializers.CharField(max_length=TEXT_MAX_LENGTH, trim_whitespace=False,
+                                   help_text="Why the risk differs from the questionnaire's (journaled).")
+    version = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+
+
 class ChangeDetailSerializer(TicketDetailMixin, TicketSlaMixin, ChangeSerializer):
     """The detail: the change plus its watchers, links to tickets the caller can see, its SLA timers, and what
     its planned window collides with (while it is open)."""
 
     conflicts = serializers.SerializerMethodField()
+    risk_answers = serializers.SerializerMethodField()
     approval = serializers.SerializerMethodField(help_text="The latest approval asked of an approver group (null "
                                                            "when none was).")
 
     class Meta(ChangeSerializer.Meta):
-        fields = [*FIELDS, "watchers", "links", "sla", "conflicts", "approval"]
+        fields = [*FIELDS, "watchers", "links", "sla", "conflicts", "risk_answers", "approval"]
         read_only_fields = fields
+
+    @extend_schema_field(RiskAnswerSerializer(many=True))
+    def get_risk_answers(self, change: Change) -> list[dict[str, Any]]:
+        return list(RiskAnswerSerializer(change.risk_answers.select_related("question", "answer"), many=True).data)
 
     @extend_schema_field(ApprovalSummarySerializer(allow_null=True))
     def get_approval(self, change: Change) -> dict[str, Any] | None:
@@ -111,7 +171,7 @@ class ChangeWriteSerializer(TicketWriteSerializer):
     """What a create or a PATCH may carry (who may set what is core.writes' decision)."""
 
     read_only_names = READ_ONLY_NAMES | {"authorized_at", "authorized_by", "outcome", "close_notes", "review_notes",
-                                         "requester"}
+                                         "requester", "risk_score", "risk_computed", "risk_override_reason"}
 
     change_type = inline_choice_field(ChangeType.choices, required=False)
     risk = inline_choice_field(Risk.choices, required=False)
@@ -188,7 +248,11 @@ class ChangeViewSet(TicketViewSet):
             if template is None:
                 raise ValidationError({"template": [f"No active standard change template {template_id}."]})
             data = {**template.change_data(), **data}
-        return cast(Change, super().perform_create_ticket(data))
+        with transaction.atomic():  # the change and its template's tasks, or nothing
+            change = cast(Change, super().perform_create_ticket(data))
+            if template_id is not None:
+                services.add_template_tasks(change, template, self.request.user)
+        return change
 
     def with_related(self, queryset: Any, *, visible: Any = None, detail: bool = False) -> Any:
         return super().with_related(queryset, visible=visible, detail=detail).defer("search")
@@ -203,5 +267,102 @@ class ChangeViewSet(TicketViewSet):
                         expected_version=data.get("version"))
         return self.ticket_response(change.pk)
 
+    @extend_schema(summary="Answer the risk questionnaire (the risk follows)", request=RiskAssessmentSerializer,
+                   responses={200: ChangeDetailSerializer})
+    @action(detail=True, methods=["post"], url_path="risk-assessment")
+    def risk_assessment(self, request: Request, number: str | None = None) -> Response:
+        change = self.lookup_ticket()
+        data = self.validated(RiskAssessmentSerializer(data=request.data))
+        risk.assess(change, request.user, data["answers"], expected_version=data.get("version"))
+        return self.ticket_response(change.pk)
+
+    @extend_schema(summary="Override the questionnaire's risk, with a reason (the change manager)",
+                   request=RiskOverrideSerializer, responses={200: ChangeDetailSerializer})
+    @action(detail=True, methods=["post"], url_path="risk-override")
+    def risk_override(self, request: Request, number: str | None = None) -> Response:
+        change = self.lookup_ticket()
+        data = self.validated(RiskOverrideSerializer(data=request.data))
+        risk.override(change, request.user, data["risk"], data["reason"], expected_version=data.get("version"))
+        return self.ticket_response(change.pk)
+
+
+@extend_schema_view(list=extend_schema(summary="The risk questionnaire: its questions and weighted answers"),
+                    retrieve=extend_schema(summary="One question"))
+class RiskQuestionViewSet(viewsets.ReadOnlyModelViewSet):
+    """The active questions of the risk questionnaire (the desk only), in order."""
+
+    serializer_class = RiskQuestionSerializer
+    permission_classes = [IsAuthenticated, role_permission("tickets.work")]
+    pagination_class = None
+
+    def get_queryset(self) -> Any:
+        return RiskQuestion.objects.filter(active=True).prefetch_related("answers")
+
 
 urlpatterns: list[URLPattern] = child_routes(CHANGE, "changes")
+
+
+class CalendarQuerySerializer(StrictInputMixin, serializers.Serializer):
+    from_ = serializers.DateTimeField(help_text="Start of the period (ISO 8601; a date is its local midnight).")
+    to = serializers.DateTimeField(help_text="End of the period, at most 92 days after its start.")
+    service = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    team = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    change_type = serializers.ChoiceField(choices=ChangeType.choices, required=False)
+    risk = serializers.ChoiceField(choices=Risk.choices, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["from"] = self.fields.pop("from_")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "from_" in attrs:  # the field is named "from" (a Python keyword) after it was declared
+            attrs["from"] = attrs.pop("from_")
+        start, end = attrs["from"], attrs["to"]
+        if end <= start:
+            raise serializers.ValidationError({"to": ["The end of the period comes after its start."]})
+        if end - start > timedelta(days=calendar.MAX_DAYS):
+            raise serializers.ValidationError({"to": [f"At most {calendar.MAX_DAYS} days at once."]})
+        return attrs
+
+
+class CalendarEventSerializer(serializers.Serializer):
+    number = serializers.CharField(source="change.number")
+    title = serializers.CharField(source="change.title")
+    state = serializers.CharField(source="change.state")
+    change_type = serializers.CharField(source="change.change_type")
+    risk = serializers.CharField(source="change.risk")
+    service = serializers.SerializerMethodField()
+    team = serializers.SerializerMethodField()
+    planned_start = serializers.DateTimeField(source="change.planned_start")
+    planned_end = serializers.DateTimeField(source="change.planned_end")
+    linked = serializers.BooleanField(help_text="Whether the caller may open the change (GET /changes/{number}/).")
+    conflicts = ChangeConflictSerializer(many=True)
+
+    def get_service(self, event: Any) -> dict[str, Any] | None:
+        service = event.change.service if event.change.service_id else None
+        return {"id": service.pk, "name": service.name} if service else None
+
+    def get_team(self, event: Any) -> dict[str, Any] | None:
+        team = event.change.team if event.change.team_id else None
+        return {"id": team.pk, "name": team.name} if team else None
+
+
+class CalendarSerializer(serializers.Serializer):
+    events = CalendarEventSerializer(many=True)
+
+
+class CalendarView(APIView):
+    """The change calendar of a period: the scheduled and implementing changes whose window meets it, with their
+    conflicts (the whole desk sees every scheduled change; `linked` says which the caller may open)."""
+
+    permission_classes = [IsAuthenticated, role_permission("tickets.work")]
+
+    @extend_schema(summary="The change calendar of a period, with conflicts", parameters=[CalendarQuerySerializer],
+                   responses={200: CalendarSerializer})
+    def get(self, request: Request) -> Response:
+        query = CalendarQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        filters = {name: data[name] for name in calendar.FILTERS if name in data}
+        found = calendar.events(request.user, data["from"], data["to"], filters)
+        return Response({"events": CalendarEventSerializer(found, many=True).data})

@@ -6,8 +6,10 @@ class ChangesConfig(AppConfig):
     verbose_name = "Change enablement"
 
     def ready(self) -> None:
-        """Declare the change kind to the core."""
+        """Declare the change and change task kinds to the core."""
         from changes.kind import CHANGE
+        from changes.task_kind import CHANGE_TASK
         from core import kinds
 
         kinds.register(CHANGE)
+        kinds.register(CHANGE_TASK)

@@ -59,3 +59,34 @@ WORKFLOW = Workflow(
     cancelled_states=frozenset({State.CANCELLED}),
     # no start state: taking a change assigns it; it moves to assess once it is planned
 )
+
+
+class TaskState(models.TextChoices):
+    OPEN = "open", "Open"
+    IN_PROGRESS = "in_progress", "In progress"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class TaskType(models.TextChoices):
+    IMPLEMENTATION = "implementation", "Implementation"
+    TESTING = "testing", "Testing"
+    REVIEW = "review", "Post-implementation review"
+    OTHER = "other", "Other"
+
+
+TASK_OPEN_STATES = frozenset({TaskState.OPEN, TaskState.IN_PROGRESS})
+
+TASK_WORKFLOW = Workflow(
+    transitions={
+        TaskState.OPEN: [TaskState.IN_PROGRESS, TaskState.DONE, TaskState.CANCELLED],
+        TaskState.IN_PROGRESS: [TaskState.DONE, TaskState.OPEN, TaskState.CANCELLED],
+        TaskState.DONE: [],
+        TaskState.CANCELLED: [],
+    },
+    open_states=TASK_OPEN_STATES,
+    labels=dict(TaskState.choices),
+    resolved_states=frozenset({TaskState.DONE}),
+    cancelled_states=frozenset({TaskState.CANCELLED}),
+    start=TaskState.IN_PROGRESS,  # taking a task starts it
+)

@@ -52,6 +52,9 @@ class ChangeForm(TriageFieldsForm, ChangeFields):
 
     def setup(self) -> None:
         super().setup()
+        if getattr(self.ticket, "risk_computed", ""):  # set by the questionnaire: overridden with a reason only
+            self.fields["risk"].disabled = True
+            self.fields["risk"].help_text = "From the risk questionnaire: the change manager may override it."
         manager = self.fields["change_manager"]
         assert isinstance(manager, forms.ModelChoiceField)
         manager.queryset = User.objects.filter(role__in=AGENT_ROLES, is_active=True)
@@ -101,3 +104,35 @@ class NewChangeForm(ChangeFields):
 
     def layout(self) -> list[tuple[forms.BoundField, str]]:
         return [(self[name], css) for name, css in self.LAYOUT]
+
+
+class RiskForm(forms.Form):
+    """The risk questionnaire: one choice per active question (changes.risk)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, questions: list[Any], chosen: dict[int, int] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.questions = questions
+        for question in questions:
+            self.fields[f"q{question.pk}"] = forms.TypedChoiceField(
+                label=question.text, help_text=question.help_text, coerce=int, widget=forms.RadioSelect,
+                choices=[(answer.pk, answer.text) for answer in question.answers.all()],
+                initial=(chosen or {}).get(question.pk),
+                error_messages={"required": "Choose an answer."})
+
+    def answers(self) -> dict[int, int]:
+        return {question.pk: self.cleaned_data[f"q{question.pk}"] for question in self.questions}
+
+
+class RiskOverrideForm(forms.Form):
+    """The change manager's override of the questionnaire's risk, with the reason (journaled)."""
+
+    risk = forms.ChoiceField(choices=Risk.choices, widget=FastSelect, label="Risk")
+    reason = long_text("Why", rows=2)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].required = True
+        self.fields["reason"].error_messages["required"] = "Say why the risk differs from the questionnaire's."

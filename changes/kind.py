@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts.roles import Role, has_role
-from changes.choices import WORKFLOW, ChangeType, Outcome, State
+from changes.choices import WORKFLOW, ChangeType, Outcome, Risk, State
 from core import clock
 from core.desk_mail import DESK_EVENTS, DeskEvent
 from core.kinds import Kind
@@ -42,14 +42,16 @@ class ChangeKind(Kind):
     workflow = WORKFLOW
     agent_url_name = "agent-change"
     queue_url_name = "agent-changes"
-    choice_fields = {"state": State.choices, "change_type": ChangeType.choices, "outcome": Outcome.choices}
+    choice_fields = {"state": State.choices, "change_type": ChangeType.choices, "outcome": Outcome.choices,
+                     "risk": Risk.choices}
     end_users_see = False
     end_user_create_fields = frozenset()
     end_user_update_fields = frozenset()
     agent_fields = FIELDS
     transition_fields = frozenset({"outcome", "close_notes", "review_notes"})
     state_needs = {State.REVIEW: ("outcome",), State.CLOSED: ("close_notes", "review_notes")}
-    internal_fields = FIELDS | {"priority", "outcome", "close_notes", "review_notes", "authorization"}
+    internal_fields = FIELDS | {"priority", "outcome", "close_notes", "review_notes", "authorization", "approval",
+                                "risk_score"}
     raised_from = {TicketKind.PROBLEM: LinkKind.FIXED_BY, TicketKind.INCIDENT: LinkKind.CAUSED_BY}
     desk_events = {
         **DESK_EVENTS,
@@ -67,6 +69,11 @@ class ChangeKind(Kind):
         end = data["planned_end"] if "planned_end" in data else getattr(ticket, "planned_end", None)
         if start and end and end <= start:
             raise ValidationError({"planned_end": ["The planned end must come after the planned start."]})
+        from changes.models import Change
+
+        if isinstance(ticket, Change) and ticket.risk_computed and data.get("risk", ticket.risk) != ticket.risk:
+            raise ValidationError({"risk": ["The risk questionnaire set the risk: the change manager overrides it "
+                                            "with a reason (the Risk panel, or POST .../risk-override/)."]})
         manager = data.get("change_manager")
         if manager is not None and not has_role(manager, Role.AGENT):
             raise ValidationError({"change_manager": ["The change manager must be a member of the service desk."]})
@@ -96,6 +103,11 @@ class ChangeKind(Kind):
                 errors["change_type"] = ["A standard change is pre-approved: schedule it."]
             elif problems := services.approval_errors(ticket):
                 errors["authorization"] = problems
+            if ticket.change_type == ChangeType.NORMAL and not ticket.risk_computed:
+                from changes.risk import questions
+
+                if questions():
+                    errors["risk"] = ["Answer the risk questionnaire before asking for authorisation."]
         if target == State.SCHEDULED:
             if authorised and ticket.authorized_at is None:
                 errors["authorization"] = ["A normal or emergency change (or a high-risk one) is authorised before "
@@ -111,6 +123,9 @@ class ChangeKind(Kind):
         if target == State.REVIEW and not fields.get("outcome"):
             errors["outcome"] = ["Say how the implementation went."]
         if target == State.CLOSED:
+            open_tasks = list(ticket.tasks.filter(active=True).values_list("number", flat=True))
+            if open_tasks:
+                errors["tasks"] = [f"Finish or cancel its open tasks first: {', '.join(open_tasks)}."]
             if blank(fields.get("close_notes")):
                 errors["close_notes"] = ["Closing needs notes: what was done."]
             if (ticket.outcome in REVIEWED_OUTCOMES or ticket.change_type == ChangeType.EMERGENCY) and blank(
@@ -140,6 +155,8 @@ class ChangeKind(Kind):
 
         if current == State.AUTHORIZE and target != State.SCHEDULED:
             approvals.withdraw(ticket, actor)
+        if target == State.CANCELLED:
+            services.cancel_tasks(ticket, actor)
         if target == State.AUTHORIZE and not services.ask_approvers(ticket, actor):
             self.notify("authorize", ticket, actor)
 

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from changes.choices import ChangeType, Outcome, Risk
+from changes.choices import ChangeType, Outcome, Risk, TaskType
 from core.limits import long_text
 from core.models import ApprovalRule, Ticket
 
@@ -38,6 +38,10 @@ class Change(Ticket):
     outcome = models.CharField(max_length=32, choices=Outcome.choices, blank=True)
     close_notes = models.TextField(**long_text(blank=True))
     review_notes = models.TextField("post-implementation review", **long_text(blank=True))
+    # the risk questionnaire's result (changes.risk); `risk` differs from it only by a journaled override
+    risk_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    risk_computed = models.CharField("risk from the questionnaire", max_length=16, choices=Risk.choices, blank=True)
+    risk_override_reason = models.TextField(**long_text(blank=True))
 
     class Meta:
         ordering = ["-opened_at"]
@@ -142,3 +146,105 @@ class ApprovalPolicy(models.Model):
     def __str__(self) -> str:
         risk = Risk(self.risk).label.lower() if self.risk else "any"
         return f"{ChangeType(self.change_type).label} change, {risk} risk"
+
+
+class RiskQuestion(models.Model):
+    """A question of the risk questionnaire (admin-edited), answered on the change page: each answer weighs on
+    the change's risk score (changes.risk)."""
+
+    text = models.CharField(max_length=300)
+    help_text = models.CharField(max_length=300, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+    active = models.BooleanField(default=True, help_text="Retired questions are no longer asked.")
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class RiskAnswer(models.Model):
+    """One answer to a risk question, with its weight (0: no risk added)."""
+
+    question = models.ForeignKey(RiskQuestion, on_delete=models.CASCADE, related_name="answers")
+    text = models.CharField(max_length=200)
+    weight = models.PositiveSmallIntegerField(default=0)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["question", "order", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.text} ({self.weight})"
+
+
+class ChangeRiskAnswer(models.Model):
+    """The answer a change gave to a risk question (the latest questionnaire: answering again replaces it)."""
+
+    change = models.ForeignKey(Change, on_delete=models.CASCADE, related_name="risk_answers")
+    question = models.ForeignKey(RiskQuestion, on_delete=models.PROTECT, related_name="+")
+    answer = models.ForeignKey(RiskAnswer, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["question__order", "question_id"]
+        constraints = [models.UniqueConstraint(fields=["change", "question"], name="change_risk_answer_unique")]
+
+    def __str__(self) -> str:
+        return f"change {self.change_id}: answer {self.answer_id} to question {self.question_id}"
+
+
+class ChangeTask(Ticket):
+    """A task of a change (number CTASK...): one step of its implementation, testing or review, in order, with its
+    own team, assignee and state. A change cannot close while one of its tasks is open."""
+
+    # not `change`: core.Ticket's own `change` is its row of the Change table
+    parent_change = models.ForeignKey(Change, on_delete=models.CASCADE, related_name="tasks", verbose_name="change")
+    order = models.PositiveSmallIntegerField(default=0)
+    task_type = models.CharField("type", max_length=16, choices=TaskType.choices, default=TaskType.IMPLEMENTATION)
+    close_notes = models.TextField(**long_text(blank=True))
+
+    class Meta:
+        ordering = ["parent_change", "order", "ticket_ptr"]
+        indexes = [models.Index(fields=["parent_change", "order"], name="change_task_order")]
+
+    def get_state_display(self) -> str:
+        from changes.choices import TASK_WORKFLOW
+
+        return TASK_WORKFLOW.label(self.state)
+
+
+class TemplateTask(models.Model):
+    """A task every change raised from a standard change template gets, in order."""
+
+    template = models.ForeignKey(StandardChangeTemplate, on_delete=models.CASCADE, related_name="tasks")
+    title = models.CharField(max_length=200)
+    task_type = models.CharField("type", max_length=16, choices=TaskType.choices, default=TaskType.IMPLEMENTATION)
+    team = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                             help_text="Empty: the change's team.")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["template", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CalendarFeed(models.Model):
+    """A secret address of the change calendar (iCalendar) for one member of the desk, with the calendar's
+    filters: Outlook or Google Calendar subscribe to it. Only a hash of its token is kept; the address is shown
+    once, when it is made, and revoking it deletes the row."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds")
+    name = models.CharField(max_length=120)
+    token_hash = models.CharField(max_length=64, unique=True)
+    filters = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -102,3 +102,38 @@ def decide(change: Change | int, actor: Any, *, approve: bool, comment: str = ""
         core.add_comment(locked, actor, f"{'Approved' if approve else 'Rejected'}: {comment.strip()}", internal=True)
     CHANGE.notify("approved" if approve else "rejected", locked, actor)
     return locked
+
+
+@transaction.atomic
+def raise_change(actor: Any, data: dict[str, Any], template: Any = None) -> Change:
+    """Raise a change, with the tasks of the standard change template it starts from (if any)."""
+    change: Change = writes.create(CHANGE, actor, data)
+    if template is not None:
+        add_template_tasks(change, template, actor)
+    return change
+
+
+def add_task(change: Change, actor: Any, data: dict[str, Any]) -> Any:
+    """Add a task to an open change (the change's team unless the task names one; the next place in order)."""
+    from changes.task_kind import CHANGE_TASK
+
+    return writes.create(CHANGE_TASK, actor, {**data, "parent_change": change})
+
+
+def add_template_tasks(change: Change, template: Any, actor: Any) -> list[Any]:
+    """The tasks a standard change template carries, added to a change raised from it."""
+    return [add_task(change, actor, {"title": task.title, "task_type": task.task_type, "team": task.team,
+                                     "order": task.order or index + 1})
+            for index, task in enumerate(template.tasks.all())]
+
+
+def cancel_tasks(change: Change, actor: Any) -> int:
+    """Cancel the open tasks of a change that is cancelled (in its transaction); returns how many."""
+    from changes.choices import TaskState
+    from changes.task_kind import CHANGE_TASK
+
+    open_tasks = list(change.tasks.filter(active=True))
+    for task in open_tasks:
+        writes.move(CHANGE_TASK, writes.lock(CHANGE_TASK, task), actor, TaskState.CANCELLED,
+                    {"close_notes": f"{change.number} was cancelled."})
+    return len(open_tasks)

@@ -13,13 +13,14 @@ from django.shortcuts import redirect, render
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_POST
 
-from changes import services
+from changes import risk, services
 from changes.choices import ChangeType, Risk, State
 from changes.conflicts import conflicts
 from changes.filters import ChangeFilter
-from changes.forms import ChangeForm, DecisionForm, NewChangeForm, TransitionForm
+from changes.forms import ChangeForm, DecisionForm, NewChangeForm, RiskForm, RiskOverrideForm, TransitionForm
 from changes.kind import CHANGE
 from changes.models import StandardChangeTemplate
+from changes.task_views import NewTaskForm
 from core import approvals, queue_page, writes
 from core.html import escape
 from core.models import ApprovalState, VoteDecision
@@ -73,6 +74,7 @@ class ChangeQueue(QueuePage):
                                                    f"{stamp(row.planned_start)}</td>")]
     placeholder = "e.g. firewall, CHG0001001"
     new_url_name = "agent-change-new"
+    links = [("Calendar", "agent-change-calendar"), ("Change tasks", "agent-change-tasks")]
     bulk_excluded_states = (State.SCHEDULED, State.REVIEW, State.CLOSED)  # these ask for what only the page shows
 
     def title_badges(self, row: Any) -> str:
@@ -92,7 +94,8 @@ class ChangePage(TicketPage):
     transition_form = TransitionForm
     related = ("requester", "assignee", "change_manager", "authorized_by")
     badges_template = "changes/agent/_badges.html"
-    side_templates = ("changes/agent/_conflicts.html", "changes/agent/_authorization.html")
+    side_templates = ("changes/agent/_conflicts.html", "changes/agent/_risk.html", "changes/agent/_authorization.html",
+                      "changes/agent/_tasks.html")
     action_labels = {State.ASSESS: "Assess", State.AUTHORIZE: "Request authorisation", State.SCHEDULED: "Schedule",
                      State.IMPLEMENT: "Start implementation", State.REVIEW: "Implementation done",
                      State.CLOSED: "Close", State.CANCELLED: "Cancel change"}
@@ -111,8 +114,20 @@ class ChangePage(TicketPage):
         asking = approval is not None and approval.state == ApprovalState.PENDING
         my_vote = next((vote for vote in votes if asking and vote.approver_id == request.user.pk
                         and vote.decision == VoteDecision.PENDING), None)
+        asked = risk.questions()
+        answers = list(change.risk_answers.select_related("question", "answer")) if change.risk_computed else []
         return {"decision_form": overrides.pop("decision_form", None) or DecisionForm(
                     initial={"version": change.version}),
+                "risk_form": overrides.pop("risk_form", None) or RiskForm(
+                    questions=asked, chosen={a.question_id: a.answer_id for a in answers},
+                    initial={"version": change.version}),
+                "override_form": overrides.pop("override_form", None) or RiskOverrideForm(
+                    initial={"version": change.version, "risk": change.risk}),
+                "risk_answers": answers,
+                "tasks": list(change.tasks.select_related("assignee", "team").order_by("order", "ticket_ptr")),
+                "task_form": overrides.pop("task_form", None) or NewTaskForm(),
+                "risk_open": bool(overrides.pop("risk_open", False)),
+                "may_override": change.active and services.may_decide(request.user, change),
                 "may_decide": change.state == State.AUTHORIZE and services.may_decide(request.user, change),
                 "approval": approval, "votes": votes,
                 "approval_rule": approval and approvals.describe(approval.rule, approval.required, len(votes)),
@@ -157,6 +172,47 @@ def decide(request: HttpRequest, number: str) -> HttpResponse:
     return PAGE.render_page(request, change, status=400, decision_form=form)
 
 
+def change_write(request: HttpRequest, number: str, form: forms.Form, write: Any, success: str,
+                 form_name: str) -> HttpResponse:
+    """Run one of the change's own writes from its page: success back to the page with `success`; a refusal as a
+    message; bad input re-renders the page with the form and its errors (nothing typed is lost)."""
+    change = PAGE.load(request, number)
+    if form.is_valid():
+        try:
+            write(change, form.cleaned_data)
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+        except ConflictError:
+            messages.error(request, PAGE.stale_text())
+        except (ValidationError, TransitionError) as exc:
+            form.add_error(None, writes.error_text(exc))
+            return PAGE.render_page(request, change, status=400, **{form_name: form, "risk_open": True})
+        else:
+            messages.success(request, success)
+        return redirect("agent-change", number)
+    return PAGE.render_page(request, change, status=400, **{form_name: form, "risk_open": True})
+
+
+@require_POST
+@permission_required("tickets.work")
+def assess_risk(request: HttpRequest, number: str) -> HttpResponse:
+    """Answer the risk questionnaire: the change's risk follows."""
+    form = RiskForm(request.POST, questions=risk.questions())
+    return change_write(request, number, form, lambda change, data: risk.assess(
+        change, request.user, form.answers(), expected_version=data["version"]),
+        f"{number}: risk assessed.", "risk_form")
+
+
+@require_POST
+@permission_required("tickets.work")
+def override_risk(request: HttpRequest, number: str) -> HttpResponse:
+    """The change manager overrides the questionnaire's risk with a reason."""
+    form = RiskOverrideForm(request.POST)
+    return change_write(request, number, form, lambda change, data: risk.override(
+        change, request.user, data["risk"], data["reason"], expected_version=data["version"]),
+        f"{number}: risk overridden.", "override_form")
+
+
 @permission_required("tickets.work")
 def new_change(request: HttpRequest) -> HttpResponse:
     """Raise a change (the agent is its requester; the change manager and the team come on its page)."""
@@ -165,7 +221,7 @@ def new_change(request: HttpRequest) -> HttpResponse:
     form = NewChangeForm(request.POST or None, initial=chosen.change_data() if chosen else None)
     if request.method == "POST" and form.is_valid():
         try:
-            change = CHANGE.action(writes.create)(CHANGE, request.user, form.cleaned_data)
+            change = CHANGE.action(services.raise_change)(request.user, form.cleaned_data, chosen)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:

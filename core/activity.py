@@ -34,6 +34,9 @@ FIELD_NAMES = {
     "workaround_published": "who reads the workaround", "watchers": "watcher", "link": "link",
 }
 
+# Decisions recorded as sentences (core.approvals, a change's authorisation): read as "Approval: <what happened>".
+DECISION_FIELDS = {"approval": "Approval", "authorization": "Authorisation"}
+
 
 @lru_cache(maxsize=1)
 def long_texts() -> frozenset[str]:
@@ -81,6 +84,8 @@ def _change(entry: Any) -> str:
     elif field == "attachment":
         phrase = (f'attached <span class="text-break">{escape(entry.new_label)}</span>' if entry.new_value
                   else f'removed <span class="text-break">{escape(entry.old_label)}</span>')
+    elif field in DECISION_FIELDS:  # "Approval: approved by Noor Network (CAB: 1 of 2 approvals)"
+        phrase = f'— {DECISION_FIELDS[field]}: <span class="text-break">{entry.new_html}</span>'
     elif field in ("watchers", "link"):
         phrase = (f'added {field_name(field)} <span class="text-break">{entry.new_html}</span>' if entry.new_value
                   else f'removed {field_name(field)} <span class="text-break">{entry.old_html}</span>')

@@ -108,7 +108,7 @@ def request(ticket: Ticket, group: ApproverGroup, rule: str, required: int, acto
     for member in members:  # one by one: each save tells the access rule's kept inputs (core.signals)
         ApprovalVote.objects.create(approval=approval, approver=member)
     core.record_changes(ticket, actor, [FieldChange(
-        "approval", "", f"asked of {group.name}: {describe(rule, required, len(members))}", internal=True)], at=at)
+        "approval", "", f"asked of {group.name} ({describe(rule, required, len(members))})", internal=True)], at=at)
     mail(approval, "requested", actor)
     return approval
 
@@ -168,7 +168,7 @@ def decide(vote: ApprovalVote | int, actor: Any, *, approve: bool, comment: str 
         approval.state, approval.decided_at = state, now
         approval.save(update_fields=["state", "decided_at"])
         changes.append(FieldChange("approval", ApprovalState.PENDING.label,
-                                   f"{approval.get_state_display()} by {approval.group.name}", internal=True))
+                                   f"{approval.get_state_display().lower()} by {approval.group.name}", internal=True))
     core.commit(ticket, actor, changes, at=now)
     if comment:
         core.add_comment(ticket, actor, f"{'Approved' if approve else 'Rejected'}: {comment}", internal=True)

@@ -33,6 +33,8 @@ class TicketKind(models.TextChoices):
     REQUEST = "request", "Request"
     REQUESTED_ITEM = "ritm", "Requested item"
     TASK = "task", "Task"
+    CHANGE_TASK = "ctask", "Change task"
+    RELEASE = "release", "Release"
 
 
 # Number prefix per kind; each has its own PostgreSQL sequence (see migration 0001).
@@ -43,6 +45,8 @@ NUMBER_PREFIX = {
     TicketKind.REQUEST: "REQ",
     TicketKind.REQUESTED_ITEM: "RITM",
     TicketKind.TASK: "TASK",
+    TicketKind.CHANGE_TASK: "CTASK",
+    TicketKind.RELEASE: "RLS",
 }
 NUMBER_DIGITS = 7
 

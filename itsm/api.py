@@ -8,8 +8,10 @@ from rest_framework.routers import DefaultRouter
 from accounts.api import MeView, TeamViewSet, TokenExchangeView
 from accounts.api_users import UserViewSet
 from catalog.api import ServiceViewSet
-from changes.api import ChangeViewSet
+from changes.api import CalendarView, ChangeViewSet, RiskQuestionViewSet
 from changes.api import urlpatterns as change_urls
+from changes.task_api import ChangeTaskViewSet
+from changes.task_api import urlpatterns as change_task_urls
 from core.api.approvals import ApprovalViewSet
 from core.api.errors import api_not_found
 from incidents.api import urlpatterns as incident_urls
@@ -26,6 +28,8 @@ router.register("categories", CategoryViewSet, basename="category")
 router.register("incidents", IncidentViewSet, basename="incident")
 router.register("problems", ProblemViewSet, basename="problem")
 router.register("changes", ChangeViewSet, basename="change")
+router.register("change-tasks", ChangeTaskViewSet, basename="change-task")
+router.register("change-risk-questions", RiskQuestionViewSet, basename="change-risk-question")
 router.register("approvals", ApprovalViewSet, basename="approval")
 router.register("sla/schedules", ScheduleViewSet, basename="sla-schedule")
 router.register("sla/definitions", SlaDefinitionViewSet, basename="sla-definition")
@@ -40,9 +44,11 @@ urlpatterns = [
         SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("sla/report/", SlaReportView.as_view(), name="api-sla-report"),
+    path("change-calendar/", CalendarView.as_view(), name="api-change-calendar"),
     *incident_urls,
     *problem_urls,
     *change_urls,
+    *change_task_urls,
     *router.urls,
     re_path(r"^(?P<path>.*)$", api_not_found, name="api-not-found"),  # last: unknown API paths answer JSON 404
 ]

@@ -326,7 +326,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # each kind's own states under its own name (incidents keep "StateEnum", as before problems existed)
     "ENUM_NAME_OVERRIDES": {"StateEnum": "incidents.choices.State", "ProblemStateEnum": "problems.choices.State",
-                            "ChangeStateEnum": "changes.choices.State"},
+                            "ChangeStateEnum": "changes.choices.State",
+                            "ChangeTaskStateEnum": "changes.choices.TaskState"},
 }
 
 # --- Celery --------------------------------------------------------------------------------------------

@@ -113,10 +113,10 @@ def test_the_cab_approves_then_the_change_manager_has_the_final_say(agent_a, man
     assert change.authorized_by == manager
     journal = list(JournalEntry.objects.filter(ticket_id=change.pk, field="approval")
                    .values_list("new_value", flat=True))
-    assert journal == ["asked of Change Advisory Board: 2 of 3 approvers",
+    assert journal == ["asked of Change Advisory Board (2 of 3 approvers)",
                        f"approved by {first.display_name} (Change Advisory Board: 1 of 2 approvals)",
                        f"approved by {third.display_name} (Change Advisory Board: 2 of 2 approvals)",
-                       "Approved by Change Advisory Board"]
+                       "approved by Change Advisory Board"]
     assert JournalEntry.objects.filter(ticket_id=change.pk, kind="work_note", body="Approved: Fine at night.",
                                        internal=True).exists()
 
@@ -252,7 +252,7 @@ def test_approvers_deciding_at_once_yield_one_outcome(rule, agent_a, manager, ca
     approval = Approval.objects.get(ticket=change)
     assert approval.state == ApprovalState.APPROVED
     outcomes = JournalEntry.objects.filter(ticket_id=change.pk, field="approval",
-                                           new_value="Approved by Change Advisory Board")
+                                           new_value="approved by Change Advisory Board")
     assert outcomes.count() == 1
     cast = ApprovalVote.objects.filter(approval=approval, decision=VoteDecision.APPROVED).count()
     if rule == ApprovalRule.ANY:  # the first settles it; the others are told it is no longer needed

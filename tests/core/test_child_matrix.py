@@ -1,5 +1,6 @@
 """The role x object matrix of the child endpoints every kind gets from the core (core.api.children), written
-once and run for each kind: incidents, problems and changes (which end users never see), and the test-only "chore"
+once and run for each kind: incidents, problems, changes and change tasks (which end users never see), and the
+test-only "chore"
 kind of test_kinds.py.
 
 Each endpoint is a row: method and path under /api/v1/{kind}/{number}/, a body, the status a caller who may use
@@ -100,6 +101,15 @@ def make_change_pair(world: dict[str, Any]) -> dict[str, Ticket]:
                                                                   "team": world["team_network"]})}
 
 
+def make_change_task_pair(world: dict[str, Any]) -> dict[str, Ticket]:
+    from changes import services
+
+    changes = make_change_pair(world)
+    a = services.add_task(changes["a"], world["agent_a"], {"title": "Stop the relay"})
+    Ticket.objects.filter(pk=a.pk).update(requester=world["requester_a"])  # end users still never see tasks
+    return {"a": a, "b": services.add_task(changes["b"], world["agent_b"], {"title": "Rack the new concentrator"})}
+
+
 SEEN = {"a": VISIBLE["inc_a"], "b": VISIBLE["inc_b"]}
 DESK_SEEN = {"a": {"agent_a", "manager", "admin"}, "b": {"agent_b", "manager", "admin"}}
 # kind key -> (API prefix, the two tickets: "a" seen by Acme and Service Desk, "b" by Globex and Network; who sees
@@ -109,6 +119,7 @@ KINDS = {
     "chore": ("chores", make_chore_pair, SEEN),
     "problem": ("problems", make_problem_pair, DESK_SEEN),
     "change": ("changes", make_change_pair, DESK_SEEN),
+    "ctask": ("change-tasks", make_change_task_pair, DESK_SEEN),
 }
 
 

@@ -35,6 +35,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from accounts.services import issue_token
+from changes.models import RiskQuestion
 from core import approvals, clock
 from core import services as core_services
 from core.models import ApprovalRule, ApproverGroup, LinkKind
@@ -125,6 +126,8 @@ def world(settings, tmp_path, users, service_email, service_vpn, category_hardwa
     board = ApproverGroup.objects.create(name="Board")
     board.members.set([agent_a, manager])
     approval = approvals.request(inc_a, board, ApprovalRule.ANY, 1, manager)  # any kind can be approved
+    question = RiskQuestion.objects.create(text="How many users would an outage affect?")
+    question.answers.create(text="A few", weight=0)
     tokens = {role: issue_token(users[name], "schemathesis")[1] for role, name in ROLES.items() if name}
     return World(tokens=tokens, path_parameters={
         "number": [inc_a.number, inc_b.number, child.number],
@@ -138,6 +141,7 @@ def world(settings, tmp_path, users, service_email, service_vpn, category_hardwa
         "sla/definitions": list(SlaDefinition.objects.values_list("pk", flat=True)),
         "sla/timers": list(SlaTimer.objects.filter(ticket__in=[inc_a, inc_b]).values_list("pk", flat=True)),
         "approvals": list(approval.votes.values_list("pk", flat=True)),
+        "change-risk-questions": [question.pk],
     })
 
 
