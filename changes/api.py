@@ -58,6 +58,7 @@ FIELDS = [
     "service", "team", "assignee", "requester", "change_manager", "justification", "implementation_plan",
     "backout_plan", "test_plan", "planned_start", "planned_end", "actual_start", "actual_end", "authorized_at",
     "authorized_by", "outcome", "close_notes", "review_notes", "risk_score", "risk_computed", "risk_override_reason",
+    "release",
     "opened_at", "updated_at", "resolved_at",
     "closed_at", "version",
 ]
@@ -73,6 +74,8 @@ class ChangeSerializer(TicketSerializer):
                                                               "backed_out; empty until the review.")
     change_manager = UserRefSerializer(read_only=True, allow_null=True)
     authorized_by = UserRefSerializer(read_only=True, allow_null=True)
+    release = serializers.CharField(source="shipped_in.number", read_only=True, allow_null=True, default=None,
+                                    help_text="The number of the release that ships it (null: none).")
     risk_computed = serializers.CharField(read_only=True, help_text="The risk the questionnaire gave (empty until "
                                                                      "it is answered); `risk` differs only by an "
                                                                      "override.")
@@ -171,7 +174,7 @@ class ChangeWriteSerializer(TicketWriteSerializer):
     """What a create or a PATCH may carry (who may set what is core.writes' decision)."""
 
     read_only_names = READ_ONLY_NAMES | {"authorized_at", "authorized_by", "outcome", "close_notes", "review_notes",
-                                         "requester", "risk_score", "risk_computed", "risk_override_reason"}
+                                         "requester", "risk_score", "risk_computed", "risk_override_reason", "release"}
 
     change_type = inline_choice_field(ChangeType.choices, required=False)
     risk = inline_choice_field(Risk.choices, required=False)
@@ -231,7 +234,7 @@ class ChangeViewSet(TicketViewSet):
     """Changes, addressed by number; the service desk only."""
 
     kind = CHANGE
-    related = (*TicketViewSet.related, "change_manager", "authorized_by")
+    related = (*TicketViewSet.related, "change_manager", "authorized_by", "shipped_in")
     permission_classes = [IsAuthenticated, role_permission("tickets.work")]
     filterset_class = ChangeFilter
     list_serializer = ChangeSerializer

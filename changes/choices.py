@@ -90,3 +90,30 @@ TASK_WORKFLOW = Workflow(
     cancelled_states=frozenset({TaskState.CANCELLED}),
     start=TaskState.IN_PROGRESS,  # taking a task starts it
 )
+
+
+class ReleaseState(models.TextChoices):
+    PLANNING = "planning", "Planning"
+    BUILD = "build", "Build"
+    TEST = "test", "Test"
+    DEPLOY = "deploy", "Deploy"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+RELEASE_OPEN_STATES = frozenset({ReleaseState.PLANNING, ReleaseState.BUILD, ReleaseState.TEST, ReleaseState.DEPLOY})
+
+RELEASE_WORKFLOW = Workflow(
+    transitions={
+        ReleaseState.PLANNING: [ReleaseState.BUILD, ReleaseState.CANCELLED],
+        ReleaseState.BUILD: [ReleaseState.TEST, ReleaseState.PLANNING, ReleaseState.CANCELLED],
+        ReleaseState.TEST: [ReleaseState.DEPLOY, ReleaseState.BUILD, ReleaseState.CANCELLED],
+        ReleaseState.DEPLOY: [ReleaseState.DONE, ReleaseState.TEST, ReleaseState.CANCELLED],
+        ReleaseState.DONE: [],
+        ReleaseState.CANCELLED: [],
+    },
+    open_states=RELEASE_OPEN_STATES,
+    labels=dict(ReleaseState.choices),
+    resolved_states=frozenset({ReleaseState.DONE}),
+    cancelled_states=frozenset({ReleaseState.CANCELLED}),
+)

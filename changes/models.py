@@ -42,6 +42,10 @@ class Change(Ticket):
     risk_score = models.PositiveSmallIntegerField(null=True, blank=True)
     risk_computed = models.CharField("risk from the questionnaire", max_length=16, choices=Risk.choices, blank=True)
     risk_override_reason = models.TextField(**long_text(blank=True))
+    # not `release`: core.Ticket's own `release` is its row of the Release table
+    shipped_in = models.ForeignKey("changes.Release", null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="changes", verbose_name="release",
+                                   help_text="The release that ships it (changes.Release).")
 
     class Meta:
         ordering = ["-opened_at"]
@@ -248,3 +252,21 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Release(Ticket):
+    """A release (number RLS...): changes shipped together under a version, planned, built, tested and deployed.
+    It cannot be done while one of its changes is not closed successfully."""
+
+    release_version = models.CharField("version", max_length=60, blank=True, help_text="e.g. 2027.1 or “Spring”.")
+    planned_deployment = models.DateTimeField(null=True, blank=True)
+    actual_deployment = models.DateTimeField(null=True, blank=True)
+    release_notes = models.TextField(**long_text(blank=True))
+
+    class Meta:
+        ordering = ["-opened_at"]
+
+    def get_state_display(self) -> str:
+        from changes.choices import RELEASE_WORKFLOW
+
+        return RELEASE_WORKFLOW.label(self.state)

@@ -137,3 +137,41 @@ def cancel_tasks(change: Change, actor: Any) -> int:
         writes.move(CHANGE_TASK, writes.lock(CHANGE_TASK, task), actor, TaskState.CANCELLED,
                     {"close_notes": f"{change.number} was cancelled."})
     return len(open_tasks)
+
+
+@transaction.atomic
+def add_to_release(release: Any, change: Change, actor: Any) -> None:
+    """Put a change in an open release (taking it out of another one). Journaled on both."""
+    from changes.release_kind import RELEASE, check_open
+
+    locked_release = writes.lock(RELEASE, release)
+    check_open(locked_release)
+    locked = writes.lock(CHANGE, change)
+    if locked.shipped_in_id == locked_release.pk:
+        raise ValidationError({"change": [f"{locked.number} is already in {locked_release.number}."]})
+    if not locked.active and locked.state != State.CLOSED:
+        raise ValidationError({"change": [f"{locked.number} is {locked.get_state_display().lower()}: a release "
+                                          "ships no cancelled change."]})
+    previous = locked.shipped_in
+    locked.shipped_in = locked_release
+    core.commit(locked, actor, [FieldChange("shipped_in", previous.number if previous else "", locked_release.number,
+                                            old_ticket=previous, new_ticket=locked_release, internal=True)])
+    core.commit(locked_release, actor, [FieldChange("changes", "", locked.number, new_ticket=locked,
+                                                    internal=True)])
+
+
+@transaction.atomic
+def remove_from_release(release: Any, change: Change, actor: Any) -> None:
+    """Take a change out of an open release. Journaled on both."""
+    from changes.release_kind import RELEASE, check_open
+
+    locked_release = writes.lock(RELEASE, release)
+    check_open(locked_release)
+    locked = writes.lock(CHANGE, change)
+    if locked.shipped_in_id != locked_release.pk:
+        raise ValidationError({"change": [f"{locked.number} is not in {locked_release.number}."]})
+    locked.shipped_in = None
+    core.commit(locked, actor, [FieldChange("shipped_in", locked_release.number, "", old_ticket=locked_release,
+                                            internal=True)])
+    core.commit(locked_release, actor, [FieldChange("changes", locked.number, "", old_ticket=locked,
+                                                    internal=True)])

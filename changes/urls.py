@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from changes import calendar_views, task_views, views
+from changes import calendar_views, release_views, task_views, views
 from changes.kind import CHANGE
 from core import raised_from
 
@@ -15,6 +15,12 @@ urlpatterns = [
          name="agent-change-calendar-feed-revoke"),
     path("changes/calendar/<str:token>.ics", calendar_views.feed, name="change-calendar-feed"),
     *raised_from.urls(CHANGE),
+    *release_views.QUEUE.urls("agent/releases/"),
+    path("agent/releases/new/", release_views.new_release, name="agent-release-new"),
+    *release_views.PAGE.urls("agent/releases/"),
+    path("agent/releases/<str:number>/changes/", release_views.add_change, name="agent-release-change-add"),
+    path("agent/releases/<str:number>/changes/remove/", release_views.remove_change,
+         name="agent-release-change-remove"),
     *task_views.QUEUE.urls("agent/change-tasks/"),
     *task_views.PAGE.urls("agent/change-tasks/"),
     path("agent/changes/<str:number>/tasks/", task_views.add_task, name="agent-change-task-add"),

@@ -8,6 +8,8 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.functional import SimpleLazyObject
@@ -23,7 +25,7 @@ from changes.models import StandardChangeTemplate
 from changes.task_views import NewTaskForm
 from core import approvals, queue_page, writes
 from core.html import escape
-from core.models import ApprovalState, VoteDecision
+from core.models import ApprovalState, LinkKind, TicketKind, TicketLink, VoteDecision
 from core.permissions import permission_required
 from core.queue_page import QueuePage, SavedQueue
 from core.services import ConflictError
@@ -37,6 +39,14 @@ TYPE_BADGES = {ChangeType.STANDARD: "text-bg-secondary", ChangeType.NORMAL: "tex
                ChangeType.EMERGENCY: "text-bg-danger"}
 RISK_BADGES = {Risk.LOW: "text-bg-light border", Risk.MODERATE: "text-bg-info", Risk.HIGH: "text-bg-warning",
                Risk.VERY_HIGH: "text-bg-danger"}
+
+
+def caused_incidents() -> Any:
+    """A subquery: how many incidents are marked "caused by" the outer change."""
+    links = (TicketLink.objects.filter(target_id=OuterRef("pk"), kind=LinkKind.CAUSED_BY,
+                                       source__kind=TicketKind.INCIDENT)
+             .order_by().values("target_id").annotate(n=Count("pk")).values("n"))
+    return Coalesce(Subquery(links), 0)
 
 
 def type_badge(change: Any) -> str:
@@ -59,6 +69,8 @@ class ChangeQueue(QueuePage):
                    lambda user: {"state": [State.AUTHORIZE]}),
         SavedQueue("scheduled", "Scheduled", "Scheduled changes, the next window first.",
                    lambda user: {"state": [State.SCHEDULED, State.IMPLEMENT]}, default_ordering=["planned_start"]),
+        SavedQueue("caused-incidents", "Caused incidents", "Changes that incidents are marked as caused by, the "
+                   "latest first: review what went wrong.", lambda user: {"caused_incidents": ["true"]}),
         queue_page.standard_queues(CHANGE)["recent"],
     ]
     default_queue = "open"
@@ -67,6 +79,7 @@ class ChangeQueue(QueuePage):
         ("change_type", "col-md-6 col-xl-4", True), ("risk", "col-md-6 col-xl-8", True),
         ("team", "col-sm-6 col-lg-3", False), ("assignee", "col-sm-6 col-lg-3", False),
         ("unassigned", "col-sm-6 col-lg-3", False), ("service", "col-sm-6 col-lg-3", False),
+        ("caused_incidents", "col-sm-6 col-lg-3", False),
     ]
     related = ("assignee",)
     show_caller = False
@@ -74,11 +87,21 @@ class ChangeQueue(QueuePage):
                                                    f"{stamp(row.planned_start)}</td>")]
     placeholder = "e.g. firewall, CHG0001001"
     new_url_name = "agent-change-new"
-    links = [("Calendar", "agent-change-calendar"), ("Change tasks", "agent-change-tasks")]
+    links = [("Calendar", "agent-change-calendar"), ("Change tasks", "agent-change-tasks"),
+             ("Releases", "agent-releases")]
     bulk_excluded_states = (State.SCHEDULED, State.REVIEW, State.CLOSED)  # these ask for what only the page shows
 
+    def annotate(self, queryset: Any) -> Any:
+        """How many incidents each change caused (the "caused by" links from incidents): flagged on its row."""
+        return queryset.annotate(caused=caused_incidents())
+
     def title_badges(self, row: Any) -> str:
-        return type_badge(row) if row.change_type == ChangeType.EMERGENCY else ""
+        badges = type_badge(row) if row.change_type == ChangeType.EMERGENCY else ""
+        if getattr(row, "caused", 0):
+            badges += (f'<span class="badge text-bg-danger me-1" data-testid="caused-incidents" title="Incidents '
+                       f'marked as caused by this change">Caused {row.caused} incident{"s" if row.caused > 1 else ""}'
+                       "</span>")
+        return badges
 
 
 QUEUE = ChangeQueue()
@@ -92,7 +115,7 @@ class ChangePage(TicketPage):
     name = "agent-change"
     fields_form = ChangeForm
     transition_form = TransitionForm
-    related = ("requester", "assignee", "change_manager", "authorized_by")
+    related = ("requester", "assignee", "change_manager", "authorized_by", "shipped_in")
     badges_template = "changes/agent/_badges.html"
     side_templates = ("changes/agent/_conflicts.html", "changes/agent/_risk.html", "changes/agent/_authorization.html",
                       "changes/agent/_tasks.html")

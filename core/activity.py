@@ -32,6 +32,7 @@ FIELD_NAMES = {
     "major": "the major-incident flag", "parent": "the parent incident", "root_cause": "the root cause",
     "fix": "the permanent fix", "related_change": "the related change", "known_error": "the known-error flag",
     "workaround_published": "who reads the workaround", "watchers": "watcher", "link": "link",
+    "shipped_in": "the release", "changes": "change",
 }
 
 # Decisions recorded as sentences (core.approvals, a change's authorisation): read as "Approval: <what happened>".
@@ -86,7 +87,7 @@ def _change(entry: Any) -> str:
                   else f'removed <span class="text-break">{escape(entry.old_label)}</span>')
     elif field in DECISION_FIELDS:  # "Approval: approved by Noor Network (CAB: 1 of 2 approvals)"
         phrase = f'— {DECISION_FIELDS[field]}: <span class="text-break">{entry.new_html}</span>'
-    elif field in ("watchers", "link"):
+    elif field in ("watchers", "link", "changes"):
         phrase = (f'added {field_name(field)} <span class="text-break">{entry.new_html}</span>' if entry.new_value
                   else f'removed {field_name(field)} <span class="text-break">{entry.old_html}</span>')
     else:

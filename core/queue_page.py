@@ -48,7 +48,8 @@ ORDERING_LABELS = {"priority": "priority", "updated_at": "last update", "opened_
 SELECTION_KEY = "queue_selection"
 # How the yes/no filters read in the panel.
 YES_NO_WORDS = {"unassigned": ("Unassigned only", "Assigned only"), "active": ("Open", "Closed or cancelled"),
-                "known_error": ("Known errors only", "Not known errors")}
+                "known_error": ("Known errors only", "Not known errors"),
+                "caused_incidents": ("Caused incidents", "Caused no incident")}
 
 
 def no_params(user: Any) -> dict[str, list[str]]:

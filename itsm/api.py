@@ -10,6 +10,8 @@ from accounts.api_users import UserViewSet
 from catalog.api import ServiceViewSet
 from changes.api import CalendarView, ChangeViewSet, RiskQuestionViewSet
 from changes.api import urlpatterns as change_urls
+from changes.release_api import ReleaseViewSet
+from changes.release_api import urlpatterns as release_urls
 from changes.task_api import ChangeTaskViewSet
 from changes.task_api import urlpatterns as change_task_urls
 from core.api.approvals import ApprovalViewSet
@@ -28,6 +30,7 @@ router.register("categories", CategoryViewSet, basename="category")
 router.register("incidents", IncidentViewSet, basename="incident")
 router.register("problems", ProblemViewSet, basename="problem")
 router.register("changes", ChangeViewSet, basename="change")
+router.register("releases", ReleaseViewSet, basename="release")
 router.register("change-tasks", ChangeTaskViewSet, basename="change-task")
 router.register("change-risk-questions", RiskQuestionViewSet, basename="change-risk-question")
 router.register("approvals", ApprovalViewSet, basename="approval")
@@ -49,6 +52,7 @@ urlpatterns = [
     *problem_urls,
     *change_urls,
     *change_task_urls,
+    *release_urls,
     *router.urls,
     re_path(r"^(?P<path>.*)$", api_not_found, name="api-not-found"),  # last: unknown API paths answer JSON 404
 ]

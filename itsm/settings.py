@@ -327,7 +327,8 @@ SPECTACULAR_SETTINGS = {
     # each kind's own states under its own name (incidents keep "StateEnum", as before problems existed)
     "ENUM_NAME_OVERRIDES": {"StateEnum": "incidents.choices.State", "ProblemStateEnum": "problems.choices.State",
                             "ChangeStateEnum": "changes.choices.State",
-                            "ChangeTaskStateEnum": "changes.choices.TaskState"},
+                            "ChangeTaskStateEnum": "changes.choices.TaskState",
+                            "ReleaseStateEnum": "changes.choices.ReleaseState"},
 }
 
 # --- Celery --------------------------------------------------------------------------------------------

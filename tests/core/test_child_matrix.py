@@ -1,6 +1,6 @@
 """The role x object matrix of the child endpoints every kind gets from the core (core.api.children), written
-once and run for each kind: incidents, problems, changes and change tasks (which end users never see), and the
-test-only "chore"
+once and run for each kind: incidents, problems, changes, change tasks and releases (which end users never see), and
+the test-only "chore"
 kind of test_kinds.py.
 
 Each endpoint is a row: method and path under /api/v1/{kind}/{number}/, a body, the status a caller who may use
@@ -110,6 +110,16 @@ def make_change_task_pair(world: dict[str, Any]) -> dict[str, Ticket]:
     return {"a": a, "b": services.add_task(changes["b"], world["agent_b"], {"title": "Rack the new concentrator"})}
 
 
+def make_release_pair(world: dict[str, Any]) -> dict[str, Ticket]:
+    from changes.release_kind import RELEASE
+    from core import writes
+
+    a = writes.create(RELEASE, world["agent_a"], {"title": "Spring release", "team": world["team_service_desk"]})
+    Ticket.objects.filter(pk=a.pk).update(requester=world["requester_a"])  # end users still never see releases
+    return {"a": a, "b": writes.create(RELEASE, world["agent_b"], {"title": "Network refresh",
+                                                                   "team": world["team_network"]})}
+
+
 SEEN = {"a": VISIBLE["inc_a"], "b": VISIBLE["inc_b"]}
 DESK_SEEN = {"a": {"agent_a", "manager", "admin"}, "b": {"agent_b", "manager", "admin"}}
 # kind key -> (API prefix, the two tickets: "a" seen by Acme and Service Desk, "b" by Globex and Network; who sees
@@ -120,6 +130,7 @@ KINDS = {
     "problem": ("problems", make_problem_pair, DESK_SEEN),
     "change": ("changes", make_change_pair, DESK_SEEN),
     "ctask": ("change-tasks", make_change_task_pair, DESK_SEEN),
+    "release": ("releases", make_release_pair, DESK_SEEN),
 }
 
 

@@ -1,6 +1,6 @@
 """The role x object matrix of the base ticket API (core.api.viewsets.TicketViewSet), written once and run for
-every kind that has it: incidents, problems, changes and change tasks (which end users never reach: 403 before any
-lookup).
+every kind that has it: incidents, problems, changes, change tasks and releases (which end users never reach: 403
+before any lookup).
 
 Each endpoint is a row per kind: method and path under /api/v1/{kind}/{number}/, a body, the status a caller who
 may use it gets, the roles that get something else, the roles refused whatever the ticket, and the journal entry
@@ -62,6 +62,15 @@ ENDPOINTS = {
         Endpoint("take", "post", "take/", 200, refused=DESK_ONLY, overrides=NO_TEAM,
                  journal=("field_change", "assignee")),
     ],
+    "release": [
+        Endpoint("detail", "get", "", 200, refused=DESK_ONLY),
+        Endpoint("patch", "patch", "", 200, body=lambda t: {"release_version": "2027.1", "version": t.version},
+                 refused=DESK_ONLY, journal=("field_change", "release_version")),
+        Endpoint("transition", "post", "transition/", 200, body=lambda t: {"state": "build"},
+                 refused=DESK_ONLY, journal=("field_change", "state")),
+        Endpoint("take", "post", "take/", 200, refused=DESK_ONLY, overrides=NO_TEAM,
+                 journal=("field_change", "assignee")),
+    ],
 }
 CASES = [(kind, endpoint) for kind, rows in ENDPOINTS.items() for endpoint in rows]
 
@@ -106,7 +115,7 @@ def test_the_list_holds_exactly_what_the_role_sees(world, kind, role):
     prefix, make_pair, seen = KINDS[kind]
     tickets = make_pair(world)
     response = client(world, role).get(f"/api/v1/{prefix}/")
-    if kind in ("problem", "change", "ctask") and role in END_USERS:
+    if kind in ("problem", "change", "ctask", "release") and role in END_USERS:
         assert response.status_code == 403
         return
     body = response.json()
