@@ -18,13 +18,15 @@ from changes.choices import WORKFLOW, ChangeType, Outcome, Risk, State
 from core import clock
 from core.desk_mail import DESK_EVENTS, DeskEvent
 from core.kinds import Kind
-from core.models import LinkKind, Ticket, TicketKind
+from core.models import Impact, LinkKind, Ticket, TicketKind
 
 PLANS = ("implementation_plan", "backout_plan", "test_plan")
 FIELDS = frozenset({
     "title", "description", "impact", "urgency", "service", "team", "assignee", "state", "change_type", "risk",
     "change_manager", "justification", *PLANS, "planned_start", "planned_end", "actual_start", "actual_end",
 })
+# the least impact of a change to a service of each criticality (catalog.Criticality: 1 low ... 4 critical)
+IMPACT_OF_CRITICALITY: dict[int, int] = {4: Impact.HIGH, 3: Impact.HIGH, 2: Impact.MEDIUM}
 # outcomes after which the change is reviewed before it closes (as every emergency change is)
 REVIEWED_OUTCOMES = frozenset({Outcome.FAILED, Outcome.BACKED_OUT})
 
@@ -64,7 +66,8 @@ class ChangeKind(Kind):
     }
 
     def clean(self, ticket: Any, actor: Any, data: dict[str, Any]) -> None:
-        """A planned window ends after it starts; the change manager is a member of the desk."""
+        """A planned window ends after it starts; the impact is at least what the service's criticality says (high
+        for a high or critical service, medium for a medium one); the change manager is a member of the desk."""
         start = data["planned_start"] if "planned_start" in data else getattr(ticket, "planned_start", None)
         end = data["planned_end"] if "planned_end" in data else getattr(ticket, "planned_end", None)
         if start and end and end <= start:
@@ -74,6 +77,11 @@ class ChangeKind(Kind):
         if isinstance(ticket, Change) and ticket.risk_computed and data.get("risk", ticket.risk) != ticket.risk:
             raise ValidationError({"risk": ["The risk questionnaire set the risk: the change manager overrides it "
                                             "with a reason (the Risk panel, or POST .../risk-override/)."]})
+        service = data["service"] if "service" in data else getattr(ticket, "service", None)
+        floor = IMPACT_OF_CRITICALITY.get(getattr(service, "criticality", 0) or 0)
+        impact = data.get("impact") if "impact" in data else getattr(ticket, "impact", None)
+        if floor is not None and int(impact or Impact.LOW) > floor:
+            data["impact"] = floor  # a change to a critical service has a high impact, whatever was typed
         manager = data.get("change_manager")
         if manager is not None and not has_role(manager, Role.AGENT):
             raise ValidationError({"change_manager": ["The change manager must be a member of the service desk."]})

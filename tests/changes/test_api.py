@@ -68,3 +68,15 @@ def test_bad_input_names_the_field_and_end_users_get_403(token_client, agent_a, 
     assert window.status_code == 400 and set(window.json()) == {"planned_end"}
     assert token_client(requester_a).get(API).status_code == 403
     assert not Change.objects.exists()
+
+
+@pytest.mark.parametrize(("role", "expected"), [("anonymous", 401), ("requester_a", 403), ("agent_a", 200),
+                                                ("manager", 200), ("admin_user", 200)])
+def test_the_desk_endpoints_of_change_enablement_for_every_role(role, expected, request, token_client):
+    """The endpoints that are not a ticket kind's (those are in tests/core/test_ticket_matrix.py)."""
+    from rest_framework.test import APIClient
+
+    client = APIClient() if role == "anonymous" else token_client(request.getfixturevalue(role))
+    for url in ("/api/v1/approvals/", "/api/v1/change-risk-questions/",
+                "/api/v1/change-calendar/?from=2027-01-01T00:00:00Z&to=2027-02-01T00:00:00Z"):
+        assert client.get(url).status_code == expected, url

@@ -158,3 +158,20 @@ def test_a_change_whose_plan_was_emptied_can_still_be_rejected_back_to_assessmen
     writes.update(CHANGE, change, agent_a, {"backout_plan": ""})
     services.decide(change, manager, approve=False, comment="The backout plan is gone.")
     assert Change.objects.get(pk=change.pk).state == State.ASSESS
+
+
+def test_a_change_to_a_critical_service_has_a_high_impact_whatever_was_typed(agent_a, service_email):
+    from catalog.models import Criticality
+
+    service_email.criticality = Criticality.CRITICAL
+    service_email.save()
+    change = raise_change(agent_a, impact=3, urgency=3)
+    assert (change.impact, change.priority) == (3, 5)
+    writes.update(CHANGE, change, agent_a, {"service": service_email})
+    change.refresh_from_db()
+    assert (change.impact, change.priority) == (1, 3)  # high impact, low urgency: moderate
+    writes.update(CHANGE, change, agent_a, {"impact": 3})  # not lower while the service is critical
+    change.refresh_from_db()
+    assert change.impact == 1
+    created = raise_change(agent_a, service=service_email, impact=2)
+    assert created.impact == 1
