@@ -1,10 +1,10 @@
-"""Demo services for `seed_demo`, each supported by a demo team."""
+"""Demo services for `seed_demo`, each supported by a demo team, and a small service catalog."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from catalog.models import Service
+from catalog.models import CatalogCategory, CatalogItem, ItemType, Service, VariableType
 
 SEED_AFTER = ("accounts",)
 
@@ -33,3 +33,56 @@ def seed(demo: Any) -> None:
         })[0]
         for spec in SERVICES
     }
+    seed_catalog(demo)
+
+
+CATEGORIES = [("hardware", "Hardware", "laptop", "Computers, screens and phones."),
+              ("software", "Software", "app-indicator", "Installations and licences."),
+              ("help", "Get help", "tools", "When something does not work.")]
+
+
+def seed_catalog(demo: Any) -> None:
+    """A small catalog a newcomer recognises: a new laptop or desktop (the monitor size only for a desktop), a
+    software installation, and a password reset that raises an incident."""
+    categories = {slug: CatalogCategory.objects.update_or_create(slug=slug, defaults={
+        "name": name, "icon": icon, "description": text, "order": n})[0]
+        for n, (slug, name, icon, text) in enumerate(CATEGORIES)}
+    laptop, created = CatalogItem.objects.get_or_create(slug="new-computer", defaults={
+        "name": "New computer", "category": categories["hardware"], "delivery_days": 5,
+        "short_description": "A laptop or a desktop with its screen, set up for you.",
+        "description": "Choose the model; a desktop comes with a monitor of the size you pick.",
+        "service": demo.services["laptops"]})
+    if created:
+        kind = laptop.variables.create(name="type", label="Laptop or desktop", var_type=VariableType.CHOICE,
+                                       required=True, choices="Laptop\nDesktop", order=1)
+        laptop.variables.create(name="model", label="Model", var_type=VariableType.CHOICE, required=True,
+                                choices="Standard 14\"\nPerformance 16\"", order=2)
+        laptop.variables.create(name="monitor_size", label="Monitor size", var_type=VariableType.CHOICE,
+                                required=True, choices="24\"\n27\"", order=3, show_when=kind,
+                                show_when_value="Desktop")
+        laptop.variables.create(name="needed_by", label="Needed by", var_type=VariableType.DATE, order=4,
+                                help_text="When the new joiner starts, for example.")
+        laptop.variables.create(name="notes", label="Anything else", var_type=VariableType.TEXTAREA, order=5,
+                                max_value=1000)
+        laptop.plan.create(stage=1, title="Prepare the computer", instructions="Image it, enrol it, label it.")
+        laptop.plan.create(stage=2, order=1, title="Deliver and set it up at the desk")
+        laptop.plan.create(stage=2, order=2, title="Check the network port at the desk",
+                           team=demo.services["vpn"].support_team if "vpn" in demo.services else None)
+    software, created = CatalogItem.objects.get_or_create(slug="software-install", defaults={
+        "name": "Software installation", "category": categories["software"], "delivery_days": 2,
+        "short_description": "Install an approved application on your computer.",
+        "service": demo.services["laptops"]})
+    if created:
+        software.variables.create(name="application", label="Application", var_type=VariableType.CHOICE,
+                                  required=True, choices="Visio\nProject\nAdobe Acrobat Pro", order=1)
+        software.variables.create(name="reason", label="What you need it for", var_type=VariableType.TEXT,
+                                  required=True, min_value=10, max_value=300, order=2)
+    reset, created = CatalogItem.objects.get_or_create(slug="password-reset", defaults={
+        "name": "Password reset", "category": categories["help"], "item_type": ItemType.RECORD_PRODUCER,
+        "short_description": "Locked out? Ask for a new password: the desk calls you back."})
+    if created:
+        reset.variables.create(name="summary", label="Which account", var_type=VariableType.CHOICE, required=True,
+                               choices="Windows login\nE-mail\nPayroll", order=1)
+        reset.variables.create(name="phone", label="A phone number to call you back", var_type=VariableType.TEXT,
+                               required=True, pattern=r"\+?[0-9 ()-]{6,20}",
+                               pattern_message="A phone number, like +33 1 23 45 67 89.", order=2)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
+from core.task_states import TASK_WORKFLOW, TaskState  # noqa: F401  (the tasks' states, shared)
 from core.workflow import Workflow
 
 
@@ -61,13 +62,6 @@ WORKFLOW = Workflow(
 )
 
 
-class TaskState(models.TextChoices):
-    OPEN = "open", "Open"
-    IN_PROGRESS = "in_progress", "In progress"
-    DONE = "done", "Done"
-    CANCELLED = "cancelled", "Cancelled"
-
-
 class TaskType(models.TextChoices):
     IMPLEMENTATION = "implementation", "Implementation"
     TESTING = "testing", "Testing"
@@ -75,21 +69,7 @@ class TaskType(models.TextChoices):
     OTHER = "other", "Other"
 
 
-TASK_OPEN_STATES = frozenset({TaskState.OPEN, TaskState.IN_PROGRESS})
 
-TASK_WORKFLOW = Workflow(
-    transitions={
-        TaskState.OPEN: [TaskState.IN_PROGRESS, TaskState.DONE, TaskState.CANCELLED],
-        TaskState.IN_PROGRESS: [TaskState.DONE, TaskState.OPEN, TaskState.CANCELLED],
-        TaskState.DONE: [],
-        TaskState.CANCELLED: [],
-    },
-    open_states=TASK_OPEN_STATES,
-    labels=dict(TaskState.choices),
-    resolved_states=frozenset({TaskState.DONE}),
-    cancelled_states=frozenset({TaskState.CANCELLED}),
-    start=TaskState.IN_PROGRESS,  # taking a task starts it
-)
 
 
 class ReleaseState(models.TextChoices):

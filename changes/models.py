@@ -209,7 +209,7 @@ class ChangeTask(Ticket):
     close_notes = models.TextField(**long_text(blank=True))
 
     class Meta:
-        ordering = ["parent_change", "order", "ticket_ptr"]
+        ordering = ["parent_change_id", "order", "ticket_ptr_id"]
         indexes = [models.Index(fields=["parent_change", "order"], name="change_task_order")]
 
     def get_state_display(self) -> str:

@@ -68,7 +68,7 @@ class ReleaseDetailSerializer(TicketDetailMixin, TicketSlaMixin, ReleaseSerializ
 
     @extend_schema_field(ReleaseChangeSerializer(many=True))
     def get_changes(self, release: Release) -> list[dict[str, Any]]:
-        return [dict(row) for row in release.changes.order_by("planned_start", "ticket_ptr").values(
+        return [dict(row) for row in release.changes.order_by("planned_start", "ticket_ptr_id").values(
             "number", "title", "state", "outcome")]
 
 

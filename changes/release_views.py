@@ -101,7 +101,7 @@ class ReleasePage(TicketPage):
     confirm = {ReleaseState.CANCELLED: "Cancel {number}? A cancelled release cannot be reopened."}
 
     def extra_context(self, request: HttpRequest, release: Any, overrides: dict[str, Any]) -> dict[str, Any]:
-        changes = list(release.changes.order_by("planned_start", "ticket_ptr"))
+        changes = list(release.changes.order_by("planned_start", "ticket_ptr_id"))
         return {"release_changes": changes, "release_change_form": overrides.pop("release_change_form", None)
                 or ReleaseChangeForm(),
                 "successful": sum(1 for c in changes if c.state == "closed" and c.outcome in (

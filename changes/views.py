@@ -147,7 +147,7 @@ class ChangePage(TicketPage):
                 "override_form": overrides.pop("override_form", None) or RiskOverrideForm(
                     initial={"version": change.version, "risk": change.risk}),
                 "risk_answers": answers,
-                "tasks": list(change.tasks.select_related("assignee", "team").order_by("order", "ticket_ptr")),
+                "tasks": list(change.tasks.select_related("assignee", "team").order_by("order", "ticket_ptr_id")),
                 "task_form": overrides.pop("task_form", None) or NewTaskForm(),
                 "risk_open": bool(overrides.pop("risk_open", False)),
                 "may_override": change.active and services.may_decide(request.user, change),

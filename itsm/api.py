@@ -8,6 +8,14 @@ from rest_framework.routers import DefaultRouter
 from accounts.api import MeView, TeamViewSet, TokenExchangeView
 from accounts.api_users import UserViewSet
 from catalog.api import ServiceViewSet
+from catalog.order_api import (
+    CatalogCategoryViewSet,
+    CatalogTaskViewSet,
+    ItemViewSet,
+    RequestedItemViewSet,
+    RequestViewSet,
+)
+from catalog.order_api import urlpatterns as request_urls
 from changes.api import CalendarView, ChangeViewSet, RiskQuestionViewSet
 from changes.api import urlpatterns as change_urls
 from changes.release_api import ReleaseViewSet
@@ -26,6 +34,11 @@ router = DefaultRouter(trailing_slash=True)
 router.register("teams", TeamViewSet, basename="team")
 router.register("users", UserViewSet, basename="user")
 router.register("services", ServiceViewSet, basename="service")
+router.register("catalog/categories", CatalogCategoryViewSet, basename="catalog-category")
+router.register("catalog/items", ItemViewSet, basename="catalog-item")
+router.register("requests", RequestViewSet, basename="request")
+router.register("requested-items", RequestedItemViewSet, basename="requested-item")
+router.register("tasks", CatalogTaskViewSet, basename="task")
 router.register("categories", CategoryViewSet, basename="category")
 router.register("incidents", IncidentViewSet, basename="incident")
 router.register("problems", ProblemViewSet, basename="problem")
@@ -53,6 +66,7 @@ urlpatterns = [
     *change_urls,
     *change_task_urls,
     *release_urls,
+    *request_urls,
     *router.urls,
     re_path(r"^(?P<path>.*)$", api_not_found, name="api-not-found"),  # last: unknown API paths answer JSON 404
 ]

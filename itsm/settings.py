@@ -74,10 +74,11 @@ INSTALLED_APPS = [
     "axes",
     "accounts",
     "core",
-    "catalog",
+    # the practices, in the order their kinds are listed (the first is the SLA dashboard's default)
     "incidents",
     "problems",
     "changes",
+    "catalog",
     "sla",
 ]
 
@@ -210,6 +211,7 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
+    ("vendor/bootstrap-icons", NODE_MODULES / "bootstrap-icons" / "font"),
     ("vendor/chartjs", NODE_MODULES / "chart.js" / "dist"),
 ]
 STORAGES = {
@@ -327,8 +329,10 @@ SPECTACULAR_SETTINGS = {
     # each kind's own states under its own name (incidents keep "StateEnum", as before problems existed)
     "ENUM_NAME_OVERRIDES": {"StateEnum": "incidents.choices.State", "ProblemStateEnum": "problems.choices.State",
                             "ChangeStateEnum": "changes.choices.State",
-                            "ChangeTaskStateEnum": "changes.choices.TaskState",
-                            "ReleaseStateEnum": "changes.choices.ReleaseState"},
+                            "TaskStateEnum": "core.task_states.TaskState",
+                            "ReleaseStateEnum": "changes.choices.ReleaseState",
+                            "RequestStateEnum": "catalog.choices.RequestState",
+                            "RequestedItemStateEnum": "catalog.choices.ItemState"},
 }
 
 # --- Celery --------------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("incidents.urls")),
     path("", include("problems.urls")),
     path("", include("changes.urls")),
+    path("", include("catalog.urls")),
     path("", include("sla.urls")),
     path("accounts/", include("accounts.urls")),
     path("api/v1/", include("itsm.api")),

@@ -19,11 +19,11 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.roles import Role
-from core import clock, kinds
+from core import clock
 from core import services as core_services
 from core.models import JournalEntry, Ticket, TicketKind, next_number
 from core.services import FieldChange
-from tests.core.test_kinds import ChoreKind
+from tests.core.test_kinds import ChoreKind, registered
 from tests.factories import UserFactory
 from tests.incidents.api_support import END_USERS, ROLES, VISIBLE, upload
 
@@ -120,6 +120,19 @@ def make_release_pair(world: dict[str, Any]) -> dict[str, Ticket]:
                                                                    "team": world["team_network"]})}
 
 
+def make_request_pair(world: dict[str, Any]) -> dict[str, Ticket]:
+    from catalog import services
+    from catalog.models import CatalogCategory, CatalogItem
+
+    category, _ = CatalogCategory.objects.get_or_create(slug="matrix", defaults={"name": "Matrix"})
+    orders = {}
+    for key, requester, service in (("a", "requester_a", "service_email"), ("b", "requester_b", "service_vpn")):
+        item, _ = CatalogItem.objects.get_or_create(slug=f"matrix-{key}", defaults={
+            "name": f"Item {key}", "category": category, "short_description": "x", "service": world[service]})
+        orders[key] = services.order(item, world[requester], {})
+    return orders
+
+
 SEEN = {"a": VISIBLE["inc_a"], "b": VISIBLE["inc_b"]}
 DESK_SEEN = {"a": {"agent_a", "manager", "admin"}, "b": {"agent_b", "manager", "admin"}}
 # kind key -> (API prefix, the two tickets: "a" seen by Acme and Service Desk, "b" by Globex and Network; who sees
@@ -131,6 +144,7 @@ KINDS = {
     "change": ("changes", make_change_pair, DESK_SEEN),
     "ctask": ("change-tasks", make_change_task_pair, DESK_SEEN),
     "release": ("releases", make_release_pair, DESK_SEEN),
+    "request": ("requests", make_request_pair, SEEN),
 }
 
 
@@ -138,13 +152,14 @@ KINDS = {
 def world_fixture(request, users, org_acme, org_globex, make_incident, service_email, service_vpn, team_service_desk,
           team_network, token_client, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    chores = kinds.register(ChoreKind())
+    chores = registered(ChoreKind())
+    chores.__enter__()
     everyone = dict(users)
     everyone["colleague_a"] = UserFactory(username="colleague_a", organization=org_acme, role=Role.END_USER)
     everyone["colleague_b"] = UserFactory(username="colleague_b", organization=org_globex, role=Role.END_USER)
     yield {**everyone, "make_incident": make_incident, "service_email": service_email, "service_vpn": service_vpn,
            "team_service_desk": team_service_desk, "team_network": team_network, "token_client": token_client}
-    kinds.unregister(chores.key)
+    chores.__exit__(None, None, None)
 
 
 def client(world: dict[str, Any], role: str) -> APIClient:

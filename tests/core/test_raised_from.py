@@ -7,9 +7,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from core import kinds, raised_from
+from core import raised_from
 from core.models import LinkKind, Ticket, TicketKind, TicketLink
-from tests.core.test_kinds import ChoreKind
+from tests.core.test_kinds import ChoreKind, registered
 
 
 class ChoreFromIncidents(ChoreKind):
@@ -27,9 +27,8 @@ class ChoreFromIncidents(ChoreKind):
 
 @pytest.fixture
 def chores():
-    kind = kinds.register(ChoreFromIncidents())
-    yield kind
-    kinds.unregister(kind.key)
+    with registered(ChoreFromIncidents()) as kind:
+        yield kind
 
 
 def chore_links(chore: Ticket) -> list[str]:

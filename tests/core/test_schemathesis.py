@@ -18,6 +18,7 @@ import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -35,6 +36,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from accounts.services import issue_token
+from catalog.demo import seed_catalog
+from catalog.models import CatalogCategory, CatalogItem
 from changes.models import RiskQuestion
 from core import approvals, clock
 from core import services as core_services
@@ -126,6 +129,7 @@ def world(settings, tmp_path, users, service_email, service_vpn, category_hardwa
     board = ApproverGroup.objects.create(name="Board")
     board.members.set([agent_a, manager])
     approval = approvals.request(inc_a, board, ApprovalRule.ANY, 1, manager)  # any kind can be approved
+    seed_catalog(SimpleNamespace(services={"laptops": service_email}))  # the laptop form has a condition
     question = RiskQuestion.objects.create(text="How many users would an outage affect?")
     question.answers.create(text="A few", weight=0)
     tokens = {role: issue_token(users[name], "schemathesis")[1] for role, name in ROLES.items() if name}
@@ -142,6 +146,8 @@ def world(settings, tmp_path, users, service_email, service_vpn, category_hardwa
         "sla/timers": list(SlaTimer.objects.filter(ticket__in=[inc_a, inc_b]).values_list("pk", flat=True)),
         "approvals": list(approval.votes.values_list("pk", flat=True)),
         "change-risk-questions": [question.pk],
+        "catalog/categories": list(CatalogCategory.objects.values_list("pk", flat=True)),
+        "catalog/items": list(CatalogItem.objects.values_list("pk", flat=True)),
     })
 
 

@@ -62,6 +62,13 @@ ENDPOINTS = {
         Endpoint("take", "post", "take/", 200, refused=DESK_ONLY, overrides=NO_TEAM,
                  journal=("field_change", "assignee")),
     ],
+    "request": [
+        Endpoint("detail", "get", "", 200),
+        Endpoint("transition", "post", "transition/", 200, body=lambda t: {"state": "in_progress"},
+                 overrides=dict.fromkeys(END_USERS, 400), journal=("field_change", "state")),
+        Endpoint("take", "post", "take/", 200, refused=DESK_ONLY, overrides=NO_TEAM,
+                 journal=("field_change", "assignee")),
+    ],
     "release": [
         Endpoint("detail", "get", "", 200, refused=DESK_ONLY),
         Endpoint("patch", "patch", "", 200, body=lambda t: {"release_version": "2027.1", "version": t.version},

@@ -1,0 +1,100 @@
+"""Requests (REQ) and requested items (RITM) as kinds of the shared ticket core: an order from the catalog is a
+request for someone, with one requested item per catalog item, each worked by the desk (taken, prepared,
+delivered). A request's state follows its items: in progress once one is being prepared, closed once none is
+open and one was delivered, cancelled when all were cancelled. End users see their own (the access rule)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from catalog.choices import ITEM_WORKFLOW, REQUEST_WORKFLOW, TASK_WORKFLOW, ItemState, RequestState, TaskState
+from core.kinds import Kind
+from core.models import TicketKind
+
+
+class RequestKind(Kind):
+    key = TicketKind.REQUEST
+    prefix = "REQ"
+    model_label = "catalog.Request"
+    label = "Request"
+    label_plural = "Requests"
+    workflow = REQUEST_WORKFLOW
+    agent_url_name = "agent-request"
+    queue_url_name = "agent-requests"
+    portal_url_name = "portal-request"
+    choice_fields = {"state": RequestState.choices}
+    # raised only by an order from the catalog (catalog.services.order): there is no other way to create one
+    end_user_create_fields = frozenset({"title", "description", "service"})
+    end_user_update_fields = frozenset()
+    agent_fields = frozenset({"title", "description", "impact", "urgency", "service", "team", "assignee", "state",
+                              "requester"})
+
+
+class RequestedItemKind(Kind):
+    key = TicketKind.REQUESTED_ITEM
+    prefix = "RITM"
+    model_label = "catalog.RequestedItem"
+    label = "Requested item"
+    label_plural = "Requested items"
+    workflow = ITEM_WORKFLOW
+    agent_url_name = "agent-requested-item"
+    queue_url_name = "agent-requested-items"
+    portal_url_name = "portal-request"
+    choice_fields = {"state": ItemState.choices}
+    end_user_create_fields = frozenset({"title", "description", "service"})  # by an order only
+    end_user_update_fields = frozenset()
+    agent_fields = frozenset({"title", "description", "impact", "urgency", "service", "team", "assignee", "state",
+                              "requester"})
+
+    def after_transition(self, ticket: Any, actor: Any, current: str, target: str,
+                         fields: Mapping[str, Any]) -> None:
+        """The request follows its items."""
+        from catalog.services import follow_items
+
+        follow_items(ticket.parent_request_id, actor)
+
+
+class CatalogTaskKind(Kind):
+    """A fulfilment task (TASK...): the desk's work on a requested item, raised from its item's plan."""
+
+    key = TicketKind.TASK
+    prefix = "TASK"
+    model_label = "catalog.CatalogTask"
+    label = "Task"
+    label_plural = "Tasks"
+    workflow = TASK_WORKFLOW
+    agent_url_name = "agent-task"
+    queue_url_name = "agent-tasks"
+    choice_fields = {"state": TaskState.choices}
+    end_users_see = False  # the requester reads the item's progress, not the desk's tasks
+    end_user_create_fields = frozenset()
+    end_user_update_fields = frozenset()
+    agent_fields = frozenset({"title", "description", "impact", "urgency", "service", "team", "assignee", "state",
+                              "instructions", "requester"})
+    transition_fields = frozenset({"close_notes"})
+    internal_fields = agent_fields | {"priority", "close_notes"}
+
+    def may(self, user: Any, action: str, ticket: Any) -> bool | None:
+        from accounts.roles import Role, has_role
+
+        if user is not None and not has_role(user, Role.AGENT):
+            return False
+        return None
+
+    def on_move(self, ticket: Any, current: str, target: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+        notes = str(fields.get("close_notes") or "").strip()
+        return {"close_notes": notes} if notes and target in (TaskState.DONE, TaskState.CANCELLED) else {}
+
+    def after_transition(self, ticket: Any, actor: Any, current: str, target: str,
+                         fields: Mapping[str, Any]) -> None:
+        """A finished task may finish its stage: the next stage's tasks are raised, or the item is delivered."""
+        if target in (TaskState.DONE, TaskState.CANCELLED):
+            from catalog.fulfilment import advance
+
+            advance(ticket.requested_item_id, actor)
+
+
+REQUEST = RequestKind()
+REQUESTED_ITEM = RequestedItemKind()
+CATALOG_TASK = CatalogTaskKind()

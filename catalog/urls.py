@@ -1,0 +1,19 @@
+"""URLs of the catalog in the portal (/portal/catalog/, /portal/requests/) and of requests in the workspace."""
+
+from django.urls import path
+
+from catalog import agent_views, portal_views
+
+urlpatterns = [
+    path("portal/catalog/", portal_views.browse, name="portal-catalog"),
+    path("portal/catalog/<slug:slug>/", portal_views.item_page, name="portal-catalog-item"),
+    path("portal/requests/", portal_views.my_requests, name="portal-requests"),
+    path("portal/requests/<str:number>/", portal_views.request_page, name="portal-request"),
+    path("portal/requests/<str:number>/reply/", portal_views.reply, name="portal-request-reply"),
+    *agent_views.REQUEST_QUEUE.urls("agent/requests/"),
+    *agent_views.REQUEST_PAGE.urls("agent/requests/"),
+    *agent_views.ITEM_QUEUE.urls("agent/requested-items/"),
+    *agent_views.ITEM_PAGE.urls("agent/requested-items/"),
+    *agent_views.TASK_QUEUE.urls("agent/tasks/"),
+    *agent_views.TASK_PAGE.urls("agent/tasks/"),
+]
