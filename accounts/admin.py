@@ -8,9 +8,10 @@ from accounts.models import ApiToken, Organization, Team, User
 class UserAdmin(BaseUserAdmin):
     list_display = ["username", "email", "first_name", "last_name", "role", "organization", "is_active"]
     list_filter = ["role", "organization", "is_active", "teams"]
+    raw_id_fields = ["manager"]
     fieldsets = [
         *BaseUserAdmin.fieldsets,
-        ("Service desk", {"fields": ["role", "organization", "time_zone", "phone"]}),
+        ("Service desk", {"fields": ["role", "organization", "manager", "time_zone", "phone"]}),
     ]
     add_fieldsets = [
         *BaseUserAdmin.add_fieldsets,

@@ -49,6 +49,8 @@ class User(AbstractUser):
     )
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     phone = models.CharField(max_length=40, blank=True)
+    manager = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports",
+                                help_text="Who approves what they order from the catalog (when an item asks).")
 
     class Meta:
         ordering = ["username"]

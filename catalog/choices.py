@@ -12,9 +12,16 @@ class ItemState(models.TextChoices):
     """A requested item, as its requester reads it."""
 
     REQUESTED = "requested", "Requested"
+    APPROVAL = "approval", "Waiting for approval"
     FULFILMENT = "fulfilment", "Being prepared"
     COMPLETE = "complete", "Delivered"
+    REJECTED = "rejected", "Not approved"
     CANCELLED = "cancelled", "Cancelled"
+
+
+class Approver(models.TextChoices):
+    MANAGER = "manager", "The requester's manager"
+    GROUP = "group", "An approver group"
 
 
 class RequestState(models.TextChoices):
@@ -26,16 +33,18 @@ class RequestState(models.TextChoices):
 
 ITEM_WORKFLOW = Workflow(
     transitions={
-        ItemState.REQUESTED: [ItemState.FULFILMENT, ItemState.COMPLETE, ItemState.CANCELLED],
+        ItemState.REQUESTED: [ItemState.APPROVAL, ItemState.FULFILMENT, ItemState.COMPLETE, ItemState.CANCELLED],
+        ItemState.APPROVAL: [ItemState.FULFILMENT, ItemState.REJECTED, ItemState.CANCELLED],
         ItemState.FULFILMENT: [ItemState.COMPLETE, ItemState.REQUESTED, ItemState.CANCELLED],
         ItemState.COMPLETE: [],
+        ItemState.REJECTED: [],
         ItemState.CANCELLED: [],
     },
-    open_states=frozenset({ItemState.REQUESTED, ItemState.FULFILMENT}),
+    open_states=frozenset({ItemState.REQUESTED, ItemState.APPROVAL, ItemState.FULFILMENT}),
     labels=dict(ItemState.choices),
     resolved_states=frozenset({ItemState.COMPLETE}),
-    cancelled_states=frozenset({ItemState.CANCELLED}),
-    requester_moves=frozenset({(ItemState.REQUESTED, ItemState.CANCELLED)}),
+    cancelled_states=frozenset({ItemState.CANCELLED, ItemState.REJECTED}),
+    requester_moves=frozenset({(ItemState.REQUESTED, ItemState.CANCELLED), (ItemState.APPROVAL, ItemState.CANCELLED)}),
     start=ItemState.FULFILMENT,  # taking an item starts preparing it
 )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from catalog.choices import Approver
 from catalog.models import CatalogCategory, CatalogItem, ItemType, Service, VariableType
 
 SEED_AFTER = ("accounts",)
@@ -42,8 +43,13 @@ CATEGORIES = [("hardware", "Hardware", "laptop", "Computers, screens and phones.
 
 
 def seed_catalog(demo: Any) -> None:
-    """A small catalog a newcomer recognises: a new laptop or desktop (the monitor size only for a desktop), a
-    software installation, and a password reset that raises an incident."""
+    """A small catalog a newcomer recognises: a new laptop or desktop (the monitor size only for a desktop; its
+    plan: prepare it, then deliver it and check the network port in parallel), a software installation (approved
+    by the requester's manager: Uma's is Maya), and a password reset that raises an incident."""
+    users = getattr(demo, "users", {})
+    if "user1" in users and "manager" in users and users["user1"].manager_id is None:
+        users["user1"].manager = users["manager"]
+        users["user1"].save(update_fields=["manager"])
     categories = {slug: CatalogCategory.objects.update_or_create(slug=slug, defaults={
         "name": name, "icon": icon, "description": text, "order": n})[0]
         for n, (slug, name, icon, text) in enumerate(CATEGORIES)}
@@ -77,6 +83,8 @@ def seed_catalog(demo: Any) -> None:
                                   required=True, choices="Visio\nProject\nAdobe Acrobat Pro", order=1)
         software.variables.create(name="reason", label="What you need it for", var_type=VariableType.TEXT,
                                   required=True, min_value=10, max_value=300, order=2)
+        software.approval_steps.create(order=1, approver=Approver.MANAGER)  # a licence costs money
+        software.plan.create(stage=1, title="Install the application", instructions="From the software centre.")
     reset, created = CatalogItem.objects.get_or_create(slug="password-reset", defaults={
         "name": "Password reset", "category": categories["help"], "item_type": ItemType.RECORD_PRODUCER,
         "short_description": "Locked out? Ask for a new password: the desk calls you back."})

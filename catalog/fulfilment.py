@@ -1,4 +1,6 @@
-"""Fulfilling a requested item from its catalog item's plan (catalog.models.FulfilmentStep): the first stage's
+"""Approving and fulfilling a requested item. Its catalog item's approval steps come first, in order (the
+requester's manager, an approver group; core.approvals); a rejection ends the item with its reason told to the
+requester. Then its plan (catalog.models.FulfilmentStep): the first stage's
 tasks are raised with the order, each next stage's once every task of the one before is finished (done or
 cancelled), and the item is delivered when the last stage is; the request follows its items. An item without a
 plan is worked by hand on its own page."""
@@ -7,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from catalog.choices import ItemState
+from catalog.choices import Approver, ItemState
 from catalog.kinds import CATALOG_TASK, REQUESTED_ITEM
-from catalog.models import CatalogTask, RequestedItem
-from core import writes
+from catalog.models import ApprovalStep, CatalogTask, RequestedItem
+from core import approvals, writes
+from core import services as core
 
 
 def raise_stage(item: RequestedItem, stage: int, actor: Any = None) -> list[CatalogTask]:
@@ -23,10 +26,54 @@ def raise_stage(item: RequestedItem, stage: int, actor: Any = None) -> list[Cata
         "requester": item.requester}, preset={"requested_item": item, "stage": stage}) for step in steps]
 
 
-def start(item: RequestedItem, actor: Any) -> list[CatalogTask]:
-    """Start an item's fulfilment (with its order): its first stage's tasks; the item is being prepared."""
+def start(item: RequestedItem, actor: Any) -> None:
+    """With its order: the item's first approval step, else its fulfilment."""
+    if item.catalog_item.approval_steps.exists():
+        writes.move(REQUESTED_ITEM, writes.lock(REQUESTED_ITEM, item), None, ItemState.APPROVAL)
+        next_approval(item.pk, actor)
+    else:
+        prepare(item, actor)
+
+
+def approvers_of(item: RequestedItem, step: ApprovalStep) -> tuple[list[Any], str]:
+    """Who a step asks, and how they are called; never the requester (nobody approves their own order)."""
+    requester = item.requester
+    if step.approver == Approver.MANAGER:
+        manager = requester.manager if requester.manager_id and requester.manager.is_active else None
+        people = [manager] if manager is not None and manager.pk != requester.pk else []
+        return people, f"{requester.display_name}'s manager"
+    group = step.group
+    people = [] if group is None else list(group.members.filter(is_active=True).exclude(pk=requester.pk)
+                                           .order_by("pk"))
+    return people, group.name if group is not None else "an approver group"
+
+
+def next_approval(item_id: int, actor: Any) -> None:
+    """Ask the item's next approval step (skipping, journaled, a step with nobody to ask), or prepare it once
+    every step has approved."""
+    item: RequestedItem = writes.lock(REQUESTED_ITEM, item_id)
+    steps = list(item.catalog_item.approval_steps.select_related("group"))
+    while item.approval_step < len(steps):
+        step = steps[item.approval_step]
+        item.approval_step += 1
+        RequestedItem.objects.filter(pk=item.pk).update(approval_step=item.approval_step)
+        people, name = approvers_of(item, step)
+        if people:
+            approvals.ask(item, people, step.rule, 1, actor, group=step.group if step.approver == Approver.GROUP
+                          else None, label=name if step.approver == Approver.MANAGER else "")
+            return
+        core.add_comment(item, None, f"Approval step {step.order} skipped: nobody but the requester can approve "
+                                     f"it ({name}).", internal=True)
+    prepare(item, actor)
+
+
+def prepare(item: RequestedItem, actor: Any) -> list[CatalogTask]:
+    """Start an item's fulfilment: its first stage's tasks; the item is being prepared."""
     first = item.catalog_item.plan.order_by("stage").values_list("stage", flat=True).first()
-    if first is None:
+    if first is None:  # no plan: worked by hand; once approved, it is being prepared
+        locked = writes.lock(REQUESTED_ITEM, item)
+        if locked.state == ItemState.APPROVAL:
+            writes.move(REQUESTED_ITEM, locked, None, ItemState.FULFILMENT)
         return []
     tasks = raise_stage(item, first, actor)
     writes.move(REQUESTED_ITEM, writes.lock(REQUESTED_ITEM, item), None, ItemState.FULFILMENT)

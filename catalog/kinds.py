@@ -49,10 +49,31 @@ class RequestedItemKind(Kind):
 
     def after_transition(self, ticket: Any, actor: Any, current: str, target: str,
                          fields: Mapping[str, Any]) -> None:
-        """The request follows its items."""
+        """The request follows its items; an item leaving its approval withdraws what was not decided."""
         from catalog.services import follow_items
+        from core import approvals
 
+        if current == ItemState.APPROVAL and target != ItemState.FULFILMENT:
+            approvals.withdraw(ticket, actor)
         follow_items(ticket.parent_request_id, actor)
+
+    def approval_decided(self, ticket: Any, approval: Any, actor: Any, comment: str) -> None:
+        """Approved: the next step, or the item is prepared. Rejected: the item ends, and the requester reads why
+        on their request."""
+        from catalog.fulfilment import next_approval
+        from core import services as core
+        from core.models import ApprovalState
+        from core.writes import move
+
+        if ticket.state != ItemState.APPROVAL:
+            return
+        if approval.state == ApprovalState.APPROVED:
+            next_approval(ticket.pk, actor)
+            return
+        move(self, ticket, None, ItemState.REJECTED)
+        reason = f": {comment}" if comment else "."
+        core.add_comment(ticket.parent_request, actor, f"{ticket.title} ({ticket.number}) was not approved by "
+                                                       f"{approval.name}{reason}")
 
 
 class CatalogTaskKind(Kind):

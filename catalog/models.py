@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import models
 
 from core.limits import long_text
-from core.models import Ticket
+from core.models import ApprovalRule, Ticket
 
 
 class Criticality(models.IntegerChoices):
@@ -174,6 +174,7 @@ class RequestedItem(Ticket):
     parent_request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="items")
     catalog_item = models.ForeignKey(CatalogItem, on_delete=models.PROTECT, related_name="+")
     answers = models.JSONField(default=dict, blank=True)
+    approval_step = models.PositiveSmallIntegerField(default=0, help_text="How many approval steps were taken.")
 
     class Meta:
         ordering = ["parent_request_id", "ticket_ptr_id"]
@@ -182,6 +183,26 @@ class RequestedItem(Ticket):
         from catalog.choices import ITEM_WORKFLOW
 
         return ITEM_WORKFLOW.label(self.state)
+
+
+class ApprovalStep(models.Model):
+    """One approval an item asks before it is prepared, in order: the requester's manager, or an approver group
+    (core.ApproverGroup) under a rule. The requester never approves their own order: a step with nobody else to
+    ask is skipped (journaled)."""
+
+    item = models.ForeignKey(CatalogItem, on_delete=models.CASCADE, related_name="approval_steps")
+    order = models.PositiveSmallIntegerField(default=1)
+    approver = models.CharField(max_length=16, choices=[("manager", "The requester's manager"),
+                                                         ("group", "An approver group")], default="manager")
+    group = models.ForeignKey("core.ApproverGroup", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                              help_text="With “An approver group”.")
+    rule = models.CharField(max_length=16, choices=ApprovalRule.choices, default=ApprovalRule.ANY)
+
+    class Meta:
+        ordering = ["item", "order", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.order}. {self.group.name if self.group_id and self.group else self.get_approver_display()}"
 
 
 class FulfilmentStep(models.Model):

@@ -102,9 +102,9 @@ def follow_items(request_id: int, actor: Any) -> None:
     states = list(RequestedItem.objects.filter(parent_request_id=request_id).values_list("state", flat=True))
     if any(state == ItemState.FULFILMENT for state in states):
         target = RequestState.IN_PROGRESS
-    elif states and all(state == ItemState.CANCELLED for state in states):
+    elif states and all(state in (ItemState.CANCELLED, ItemState.REJECTED) for state in states):
         target = RequestState.CANCELLED
-    elif states and not any(state in (ItemState.REQUESTED, ItemState.FULFILMENT) for state in states):
+    elif states and not any(state in REQUESTED_ITEM.workflow.open_states for state in states):
         target = RequestState.CLOSED
     else:
         target = RequestState.OPEN

@@ -69,9 +69,6 @@ class TaskType(models.TextChoices):
     OTHER = "other", "Other"
 
 
-
-
-
 class ReleaseState(models.TextChoices):
     PLANNING = "planning", "Planning"
     BUILD = "build", "Build"

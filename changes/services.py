@@ -88,7 +88,7 @@ def decide(change: Change | int, actor: Any, *, approve: bool, comment: str = ""
     pending = approvals.current(locked)
     if approve and pending is not None and pending.state == ApprovalState.PENDING:
         raise ValidationError({"decision": [
-            f"{pending.group.name} has not approved {locked.number} yet ({approvals.progress(pending)}): the "
+            f"{pending.name} has not approved {locked.number} yet ({approvals.progress(pending)}): the "
             "change manager's final say comes after theirs."]})
     limits.check_texts({"comment": comment})
     if approve:

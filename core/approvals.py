@@ -62,12 +62,15 @@ def outcome(rule: str, required: int, decisions: Iterable[str]) -> str:
 
 
 def describe(rule: str, required: int, voters: int) -> str:
-    """The rule in words: "any one of 3 approvers", "all 3 approvers", "a majority (2 of 3)", "2 of 3"."""
+    """The rule in words: "any one of 3 approvers", "all 3 approvers", "a majority (2 of 3)", "2 of 3", "its one
+    approver"."""
     need = needed(rule, required, voters)
+    if voters == 1:
+        return "its one approver"
     if rule == ApprovalRule.ANY:
         return f"any one of {voters} approver{'s' if voters != 1 else ''}"
     if rule == ApprovalRule.ALL:
-        return f"all {voters} approver{'s' if voters != 1 else ''}" if voters != 1 else "its one approver"
+        return f"all {voters} approvers"
     if rule == ApprovalRule.MAJORITY:
         return f"a majority ({need} of {voters})"
     return f"{need} of {voters} approvers"
@@ -101,14 +104,25 @@ def request(ticket: Ticket, group: ApproverGroup, rule: str, required: int, acto
     problems = check_rule(group, rule, required)
     if problems:
         raise ValidationError({"approval": problems})
-    at = at or clock.now()
-    approval = Approval.objects.create(ticket=ticket, group=group, rule=rule, required=required, requested_at=at,
-                                       requested_by=actor if getattr(actor, "pk", None) else None)
     members = list(group.members.filter(is_active=True).order_by("pk"))
-    for member in members:  # one by one: each save tells the access rule's kept inputs (core.signals)
-        ApprovalVote.objects.create(approval=approval, approver=member)
+    return ask(ticket, members, rule, required, actor, group=group, at=at)
+
+
+def ask(ticket: Ticket, people: list[Any], rule: str, required: int, actor: Any, *,
+        group: ApproverGroup | None = None, label: str = "", at: datetime | None = None) -> Approval:
+    """Ask `people` (a group's active members, or people named one by one: "Uma User's manager") to approve
+    `ticket` under `rule`. Journaled; each is mailed after commit."""
+    if not people:
+        raise ValidationError({"approval": ["Nobody can be asked to approve this."]})
+    at = at or clock.now()
+    approval = Approval.objects.create(ticket=ticket, group=group, label=label, rule=rule, required=required,
+                                       requested_at=at,
+                                       requested_by=actor if getattr(actor, "pk", None) else None)
+    for person in people:  # one by one: each save tells the access rule's kept inputs (core.signals)
+        ApprovalVote.objects.create(approval=approval, approver=person)
     core.record_changes(ticket, actor, [FieldChange(
-        "approval", "", f"asked of {group.name} ({describe(rule, required, len(members))})", internal=True)], at=at)
+        "approval", "", f"asked of {approval.name} ({describe(rule, required, len(people))})", internal=True)],
+        at=at)
     mail(approval, "requested", actor)
     return approval
 
@@ -140,7 +154,7 @@ def decide(vote: ApprovalVote | int, actor: Any, *, approve: bool, comment: str 
         raise ValidationError({"approval": ["No such approval."]})
     kind = kinds.of(found.approval.ticket)
     ticket = writes.lock(kind, found.approval.ticket_id)  # the ticket first, as every write does: no deadlock
-    approval = Approval.objects.select_for_update().select_related("group").get(pk=found.approval_id)
+    approval = Approval.objects.select_for_update(of=("self",)).select_related("group").get(pk=found.approval_id)
     voting = ApprovalVote.objects.select_for_update().get(pk=vote_id)
     approval.ticket = ticket
     voting.approval = approval
@@ -163,12 +177,12 @@ def decide(vote: ApprovalVote | int, actor: Any, *, approve: bool, comment: str 
     votes = list(approval.votes.all())
     state = outcome(approval.rule, approval.required, [vote.decision for vote in votes])
     changes = [FieldChange("approval", "", f"{voting.get_decision_display().lower()} by {actor.display_name} "
-                                           f"({approval.group.name}: {progress(approval, votes)})", internal=True)]
+                                           f"({approval.name}: {progress(approval, votes)})", internal=True)]
     if state != ApprovalState.PENDING:
         approval.state, approval.decided_at = state, now
         approval.save(update_fields=["state", "decided_at"])
         changes.append(FieldChange("approval", ApprovalState.PENDING.label,
-                                   f"{approval.get_state_display().lower()} by {approval.group.name}", internal=True))
+                                   f"{approval.get_state_display().lower()} by {approval.name}", internal=True))
     core.commit(ticket, actor, changes, at=now)
     if comment:
         core.add_comment(ticket, actor, f"{'Approved' if approve else 'Rejected'}: {comment}", internal=True)
@@ -181,14 +195,14 @@ def withdraw(ticket: Ticket, actor: Any, *, at: datetime | None = None) -> int:
     """Withdraw the ticket's pending approval (inside the caller's transaction): the votes not cast are no longer
     asked for. Journaled; returns how many were withdrawn (0 or 1)."""
     at = at or clock.now()
-    pending = list(Approval.objects.select_for_update().filter(ticket=ticket, state=ApprovalState.PENDING)
+    pending = list(Approval.objects.select_for_update(of=("self",)).filter(ticket=ticket, state=ApprovalState.PENDING)
                    .select_related("group"))
     for approval in pending:
         approval.state, approval.decided_at = ApprovalState.CANCELLED, at
         approval.save(update_fields=["state", "decided_at"])
     if pending:
         core.record_changes(ticket, actor, [FieldChange(
-            "approval", ApprovalState.PENDING.label, f"withdrawn from {approval.group.name}", internal=True)
+            "approval", ApprovalState.PENDING.label, f"withdrawn from {approval.name}", internal=True)
             for approval in pending], at=at)
     return len(pending)
 
@@ -247,7 +261,7 @@ def send(approval_id: int, event: str, key: str, actor_id: int | None = None,
     ticket = approval.ticket
     kind = kinds.find(ticket.kind)
     label = kind.label if kind else "Ticket"
-    context = {"ticket": ticket, "label": label, "group": approval.group.name,
+    context = {"ticket": ticket, "label": label, "group": approval.name,
                "rule": describe(approval.rule, approval.required, approval.votes.count()), "event": event,
                "link": site_link(kind.agent_url(ticket.number) if kind else "/"),
                "approvals_link": site_link(reverse("agent-approvals"))}

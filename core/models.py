@@ -628,7 +628,10 @@ class Approval(models.Model):
     one; the earlier ones stay as its history."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="approvals")
-    group = models.ForeignKey(ApproverGroup, on_delete=models.PROTECT, related_name="approvals")
+    group = models.ForeignKey(ApproverGroup, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="approvals", help_text="Empty: people named one by one (a manager).")
+    label = models.CharField(max_length=160, blank=True, help_text="Who is asked, when not a group: "
+                                                                   "“Uma User's manager”.")
     rule = models.CharField(max_length=16, choices=ApprovalRule.choices)
     required = models.PositiveSmallIntegerField(default=1, help_text="How many approve (the N of N of M).")
     state = models.CharField(max_length=16, choices=ApprovalState.choices, default=ApprovalState.PENDING)
@@ -644,7 +647,12 @@ class Approval(models.Model):
                                                name="approval_one_pending_per_ticket")]
 
     def __str__(self) -> str:
-        return f"approval of ticket {self.ticket_id} by {self.group}"
+        return f"approval of ticket {self.ticket_id} by {self.name}"
+
+    @property
+    def name(self) -> str:
+        """Who is asked, as people read it: the group's name, or the label of the people asked."""
+        return self.group.name if self.group_id and self.group else self.label
 
 
 class ApprovalVote(models.Model):

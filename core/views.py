@@ -34,6 +34,7 @@ def portal_home(request: HttpRequest) -> HttpResponse:
     recent = sorted(recent, key=lambda t: (t.updated_at, t.pk), reverse=True)[:5]
     return render(request, "portal/home.html", {
         "organization": user.organization, "service_desk": service_desk, "recent_incidents": recent,
+        "approvals_waiting": approvals.waiting_for(user).count(),
     })
 
 

@@ -77,6 +77,8 @@ def test_the_desk_endpoints_of_change_enablement_for_every_role(role, expected, 
     from rest_framework.test import APIClient
 
     client = APIClient() if role == "anonymous" else token_client(request.getfixturevalue(role))
-    for url in ("/api/v1/approvals/", "/api/v1/change-risk-questions/",
+    for url in ("/api/v1/change-risk-questions/",
                 "/api/v1/change-calendar/?from=2027-01-01T00:00:00Z&to=2027-02-01T00:00:00Z"):
         assert client.get(url).status_code == expected, url
+    # everyone signed in has their own approvals (an end user may approve as someone's manager)
+    assert client.get("/api/v1/approvals/").status_code == (401 if role == "anonymous" else 200)

@@ -22,7 +22,7 @@ def demo(settings) -> None:
 
 def test_an_end_user_orders_a_desktop_and_follows_the_request(page, demo):
     sign_in(page, "user1")
-    page.get_by_role("link", name="Order something").click()
+    page.get_by_role("navigation", name="Portal").get_by_role("link", name="Order something").click()
     page.get_by_test_id("catalog-category").filter(has_text="Hardware").click()
     page.get_by_test_id("catalog-item").filter(has_text="New computer").click()
     page.wait_for_function("() => document.readyState === 'complete'")

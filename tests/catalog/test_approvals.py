@@ -1,0 +1,114 @@
+"""Catalog approvals (core.approvals, shared with changes): an item's steps in order (the requester's manager,
+an approver group), the item prepared once all approved, a rejection ending the item with its reason told to the
+requester, a missing manager or a requester alone in the group skipping the step (journaled), and an end-user
+manager deciding from My approvals and the API."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from accounts.roles import Role
+from catalog import services
+from catalog.choices import ItemState, RequestState
+from catalog.models import CatalogCategory, CatalogItem
+from core.models import ApprovalRule, ApprovalState, ApprovalVote, ApproverGroup, JournalEntry
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def boss(org_acme):
+    return UserFactory(username="boss", role=Role.END_USER, organization=org_acme)
+
+
+@pytest.fixture
+def licences(agent_a, agent_b):
+    group = ApproverGroup.objects.create(name="Licence owners")
+    group.members.set([agent_a, agent_b])
+    return group
+
+
+@pytest.fixture
+def software(service_email, licences):
+    category = CatalogCategory.objects.create(name="Software", slug="software")
+    item = CatalogItem.objects.create(name="Visio", slug="visio", category=category, short_description="Drawing.",
+                                      service=service_email)
+    item.approval_steps.create(order=1, approver="manager")
+    item.approval_steps.create(order=2, approver="group", group=licences, rule=ApprovalRule.ANY)
+    item.plan.create(stage=1, title="Install Visio")
+    return item
+
+
+def vote(item, user):
+    return ApprovalVote.objects.filter(approval__ticket_id=item.pk, approver=user).latest("pk")
+
+
+def test_the_manager_then_the_group_approve_and_the_item_is_prepared(software, requester_a, boss, agent_a):
+    requester_a.manager = boss
+    requester_a.save()
+    order = services.order(software, requester_a, {})
+    item = order.items.get()
+    assert item.state == ItemState.APPROVAL and not item.tasks.exists()
+    from core import approvals
+
+    approvals.decide(vote(item, boss), boss, approve=True, comment="Fine.")
+    item.refresh_from_db()
+    assert item.state == ItemState.APPROVAL  # the licence owners now
+    assert [a.name for a in item.approvals.order_by("pk")] == [f"{requester_a.display_name}'s manager",
+                                                               "Licence owners"]
+    approvals.decide(vote(item, agent_a), agent_a, approve=True)
+    item.refresh_from_db()
+    order.refresh_from_db()
+    assert (item.state, order.state) == (ItemState.FULFILMENT, RequestState.IN_PROGRESS)
+    assert [t.title for t in item.tasks.all()] == ["Install Visio"]
+
+
+def test_a_rejection_ends_the_item_and_the_requester_reads_why(client, software, requester_a, boss):
+    requester_a.manager = boss
+    requester_a.save()
+    order = services.order(software, requester_a, {})
+    item = order.items.get()
+    from core import approvals
+
+    approvals.decide(vote(item, boss), boss, approve=False, comment="Use the free viewer.")
+    item.refresh_from_db()
+    order.refresh_from_db()
+    assert (item.state, order.state) == (ItemState.REJECTED, RequestState.CANCELLED)
+    assert not item.tasks.exists() and not item.approvals.filter(state=ApprovalState.PENDING).exists()
+    client.force_login(requester_a)
+    page = client.get(reverse("portal-request", args=[order.number])).content.decode()
+    assert "was not approved by" in page and "Use the free viewer." in page and "Not approved" in page
+
+
+def test_no_manager_skips_the_step_and_nobody_approves_their_own_order(software, requester_a, agent_a, licences):
+    order = services.order(software, requester_a, {})  # requester_a has no manager
+    item = order.items.get()
+    assert JournalEntry.objects.filter(ticket_id=item.pk, internal=True,
+                                       body__startswith="Approval step 1 skipped").exists()
+    assert item.approvals.get().name == "Licence owners"
+    # an agent of the licence owners ordering for themselves: only the other owner is asked
+    own = services.order(software, agent_a, {})
+    asked = ApprovalVote.objects.filter(approval__ticket__requesteditem__parent_request=own)
+    assert [v.approver.username for v in asked] == ["agent_b"]
+
+
+def test_an_end_user_manager_decides_from_my_approvals_and_the_api(client, token_client, software, requester_a,
+                                                                   boss):
+    requester_a.manager = boss
+    requester_a.save()
+    order = services.order(software, requester_a, {})
+    item = order.items.get()
+    client.force_login(boss)
+    assert "1</strong> request waits for your approval" in client.get(reverse("portal-home")).content.decode()
+    page = client.get(reverse("agent-approvals")).content.decode()
+    assert item.number in page and f"{requester_a.display_name}&#x27;s manager" in page
+    assert f'href="/agent/requested-items/{item.number}/"' not in page  # no desk page for an end user
+    listed = token_client(boss).get("/api/v1/approvals/?decision=pending").json()["results"]
+    assert [row["ticket"]["number"] for row in listed] == [item.number]
+    decided = token_client(boss).post(f"/api/v1/approvals/{listed[0]['id']}/decision/",
+                                      {"decision": "approve", "comment": "OK"}, format="json")
+    assert decided.status_code == 200 and decided.json()["approval_state"] == "approved"
+    # the manager reads the item they approve, not the desk's work on it
+    assert token_client(boss).get(f"/api/v1/requested-items/{item.number}/").status_code == 200
