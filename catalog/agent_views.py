@@ -14,8 +14,9 @@ from catalog.kinds import CATALOG_TASK, REQUEST, REQUESTED_ITEM
 from catalog.models import CatalogTask, Request, RequestedItem
 from core import queue_page
 from core.queue_page import QueuePage
+from core.task_states import TASK_ACTION_LABELS
 from core.ticket_filters import TicketFilter
-from core.ticket_forms import TriageFieldsForm, long_text
+from core.ticket_forms import TaskTransitionForm, TriageFieldsForm, long_text
 from core.ticket_page import TicketPage
 from sla.filters import SlaFilters
 
@@ -124,11 +125,6 @@ class TaskFieldsForm(TriageFieldsForm):
               ("assignee", "col-sm-6"), ("service", "col-sm-6"), ("impact", "col-sm-6"), ("urgency", "col-sm-6")]
 
 
-class TaskTransitionForm(forms.Form):
-    state = forms.ChoiceField(choices=TaskState.choices)
-    close_notes = long_text("Close notes (what was done)", rows=2)
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
 
 class TaskQueue(QueuePage):
     kind = CATALOG_TASK
@@ -149,8 +145,7 @@ class TaskPage(TicketPage):
     transition_form = TaskTransitionForm
     related = ("requester", "assignee", "requested_item")
     side_templates = ("catalog/agent/_task_item.html",)
-    action_labels = {TaskState.IN_PROGRESS: "Start", TaskState.DONE: "Done", TaskState.CANCELLED: "Cancel task",
-                     TaskState.OPEN: "Back to open"}
+    action_labels = TASK_ACTION_LABELS
 
 
 REQUEST_QUEUE, ITEM_QUEUE, TASK_QUEUE = RequestQueue(), RequestedItemQueue(), TaskQueue()

@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from catalog.choices import ITEM_WORKFLOW, REQUEST_WORKFLOW, TASK_WORKFLOW, ItemState, RequestState, TaskState
+from catalog.choices import ITEM_WORKFLOW, REQUEST_WORKFLOW, ItemState, RequestState, TaskState
 from core.kinds import Kind
 from core.models import TicketKind
+from core.task_kind import TaskKind
 
 
 class RequestKind(Kind):
@@ -76,7 +77,7 @@ class RequestedItemKind(Kind):
                                                        f"{approval.name}{reason}")
 
 
-class CatalogTaskKind(Kind):
+class CatalogTaskKind(TaskKind):
     """A fulfilment task (TASK...): the desk's work on a requested item, raised from its item's plan."""
 
     key = TicketKind.TASK
@@ -84,28 +85,11 @@ class CatalogTaskKind(Kind):
     model_label = "catalog.CatalogTask"
     label = "Task"
     label_plural = "Tasks"
-    workflow = TASK_WORKFLOW
     agent_url_name = "agent-task"
     queue_url_name = "agent-tasks"
-    choice_fields = {"state": TaskState.choices}
-    end_users_see = False  # the requester reads the item's progress, not the desk's tasks
-    end_user_create_fields = frozenset()
-    end_user_update_fields = frozenset()
     agent_fields = frozenset({"title", "description", "impact", "urgency", "service", "team", "assignee", "state",
                               "instructions", "requester"})
-    transition_fields = frozenset({"close_notes"})
     internal_fields = agent_fields | {"priority", "close_notes"}
-
-    def may(self, user: Any, action: str, ticket: Any) -> bool | None:
-        from accounts.roles import Role, has_role
-
-        if user is not None and not has_role(user, Role.AGENT):
-            return False
-        return None
-
-    def on_move(self, ticket: Any, current: str, target: str, fields: Mapping[str, Any]) -> dict[str, Any]:
-        notes = str(fields.get("close_notes") or "").strip()
-        return {"close_notes": notes} if notes and target in (TaskState.DONE, TaskState.CANCELLED) else {}
 
     def after_transition(self, ticket: Any, actor: Any, current: str, target: str,
                          fields: Mapping[str, Any]) -> None:

@@ -26,7 +26,12 @@ from catalog.models import CatalogCategory, CatalogItem, CatalogTask, Request, R
 from core.api.children import child_routes
 from core.api.permissions import role_permission
 from core.api.serializers import StrictInputMixin
-from core.api.ticket_serializers import TicketDetailMixin, TicketSerializer, TicketTransitionSerializer
+from core.api.ticket_serializers import (
+    TaskTransitionSerializer,
+    TicketDetailMixin,
+    TicketSerializer,
+    TicketTransitionSerializer,
+)
 from core.api.tickets import MAX_ID
 from core.api.viewsets import TicketViewSet
 from sla.api.serializers import TicketSlaMixin
@@ -214,11 +219,6 @@ class CatalogTaskDetailSerializer(TicketDetailMixin, TicketSlaMixin, CatalogTask
     class Meta(CatalogTaskSerializer.Meta):
         fields = [*CatalogTaskSerializer.Meta.fields, "watchers", "links", "sla"]
         read_only_fields = fields
-
-
-class TaskTransitionSerializer(TicketTransitionSerializer):
-    state = serializers.ChoiceField(choices=TaskState.choices)
-    close_notes = serializers.CharField(allow_blank=True, default="", trim_whitespace=False, max_length=20_000)
 
 
 @extend_schema_view(list=extend_schema(summary="Fulfilment tasks (the service desk only)"),

@@ -23,13 +23,12 @@ from core.api.permissions import role_permission
 from core.api.serializers import inline_choice_field
 from core.api.ticket_serializers import (
     READ_ONLY_NAMES,
+    TaskTransitionSerializer,
     TicketDetailMixin,
     TicketSerializer,
-    TicketTransitionSerializer,
     TicketWriteSerializer,
 )
 from core.api.viewsets import TicketViewSet, VersionSerializer
-from core.limits import TEXT_MAX_LENGTH
 from sla.api.serializers import TicketSlaMixin
 
 FIELDS = ["id", "number", "change", "order", "title", "description", "state", "task_type", "impact", "urgency",
@@ -74,12 +73,6 @@ class ChangeTaskCreateSerializer(ChangeTaskWriteSerializer):
         super().__init__(*args, creating=True, **kwargs)
 
 
-class ChangeTaskTransitionSerializer(TicketTransitionSerializer):
-    state = serializers.ChoiceField(choices=TaskState.choices)
-    close_notes = serializers.CharField(allow_blank=True, default="", trim_whitespace=False,
-                                        max_length=TEXT_MAX_LENGTH, help_text="What was done (done or cancelled).")
-
-
 @extend_schema_view(
     list=extend_schema(summary="Change tasks (the service desk only)", responses=ChangeTaskSerializer),
     retrieve=extend_schema(summary="One change task", responses=ChangeTaskDetailSerializer),
@@ -87,7 +80,7 @@ class ChangeTaskTransitionSerializer(TicketTransitionSerializer):
                          parameters=[IDEMPOTENCY_KEY], responses={201: ChangeTaskDetailSerializer}),
     partial_update=extend_schema(summary="Change fields of a change task", request=ChangeTaskWriteSerializer,
                                  responses={200: ChangeTaskDetailSerializer}),
-    transition=extend_schema(summary="Change the state", request=ChangeTaskTransitionSerializer,
+    transition=extend_schema(summary="Change the state", request=TaskTransitionSerializer,
                              responses={200: ChangeTaskDetailSerializer}),
     take=extend_schema(summary="Take the task", request=VersionSerializer,
                        responses={200: ChangeTaskDetailSerializer}),
@@ -103,7 +96,7 @@ class ChangeTaskViewSet(TicketViewSet):
     detail_serializer = ChangeTaskDetailSerializer
     create_serializer = ChangeTaskCreateSerializer
     write_serializer = ChangeTaskWriteSerializer
-    transition_serializer = ChangeTaskTransitionSerializer
+    transition_serializer = TaskTransitionSerializer
 
     def perform_create_ticket(self, data: dict[str, Any]) -> ChangeTask:
         """The task's change, by number, one the caller can see (else it does not exist for them)."""

@@ -11,35 +11,23 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from accounts.roles import Role, has_role
-from changes.choices import TASK_WORKFLOW, TaskState, TaskType
-from core.kinds import Kind
-from core.models import Ticket, TicketKind
+from changes.choices import TaskState, TaskType
+from core.models import TicketKind
+from core.task_kind import TaskKind
 
 
-class ChangeTaskKind(Kind):
+class ChangeTaskKind(TaskKind):
     key = TicketKind.CHANGE_TASK
     prefix = "CTASK"
     model_label = "changes.ChangeTask"
     label = "Change task"
     label_plural = "Change tasks"
-    workflow = TASK_WORKFLOW
     agent_url_name = "agent-change-task"
     queue_url_name = "agent-change-tasks"
     choice_fields = {"state": TaskState.choices, "task_type": TaskType.choices}
-    end_users_see = False
-    end_user_create_fields = frozenset()
-    end_user_update_fields = frozenset()
     agent_fields = frozenset({"title", "description", "team", "assignee", "state", "task_type", "order",
                               "impact", "urgency", "service", "parent_change"})
-    transition_fields = frozenset({"close_notes"})
     internal_fields = agent_fields | {"priority", "close_notes"}
-
-    def may(self, user: Any, action: str, ticket: Ticket) -> bool | None:
-        """Only the service desk works on change tasks."""
-        if user is not None and not has_role(user, Role.AGENT):
-            return False
-        return None
 
     def clean(self, ticket: Any, actor: Any, data: dict[str, Any]) -> None:
         """A task belongs to an open change, for good."""
@@ -67,11 +55,6 @@ class ChangeTaskKind(Kind):
             last = change.tasks.order_by("-order").values_list("order", flat=True).first()
             defaults["order"] = (last or 0) + 1
         return defaults
-
-    def on_move(self, ticket: Any, current: str, target: str, fields: Mapping[str, Any]) -> dict[str, Any]:
-        if target in (TaskState.DONE, TaskState.CANCELLED) and str(fields.get("close_notes") or "").strip():
-            return {"close_notes": fields["close_notes"]}
-        return {}
 
 
 CHANGE_TASK = ChangeTaskKind()

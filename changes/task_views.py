@@ -22,8 +22,9 @@ from core import queue_page, writes
 from core.html import escape
 from core.permissions import permission_required
 from core.queue_page import QueuePage
+from core.task_states import TASK_ACTION_LABELS
 from core.ticket_filters import TicketFilter
-from core.ticket_forms import TriageFieldsForm, long_text
+from core.ticket_forms import TaskTransitionForm, TriageFieldsForm
 from core.ticket_page import TicketPage
 from core.widgets import FastSelect
 from sla.filters import SlaFilters
@@ -53,11 +54,6 @@ class TaskFieldsForm(TriageFieldsForm):
               ("team", "col-sm-6"), ("assignee", "col-sm-6"), ("service", "col-sm-6"), ("impact", "col-sm-6"),
               ("urgency", "col-sm-6")]
 
-
-class TaskTransitionForm(forms.Form):
-    state = forms.ChoiceField(choices=TaskState.choices)
-    close_notes = long_text("Close notes (what was done)", rows=2)
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 class NewTaskForm(forms.Form):
@@ -112,8 +108,7 @@ class ChangeTaskPage(TicketPage):
     transition_form = TaskTransitionForm
     related = ("requester", "assignee", "parent_change")
     side_templates = ("changes/agent/_task_change.html",)
-    action_labels = {TaskState.IN_PROGRESS: "Start", TaskState.DONE: "Done", TaskState.CANCELLED: "Cancel task",
-                     TaskState.OPEN: "Back to open"}
+    action_labels = TASK_ACTION_LABELS
     confirm = {TaskState.CANCELLED: "Cancel {number}?"}
 
 

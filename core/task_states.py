@@ -28,3 +28,7 @@ TASK_WORKFLOW = Workflow(
     cancelled_states=frozenset({TaskState.CANCELLED}),
     start=TaskState.IN_PROGRESS,  # taking a task starts it
 )
+
+# What the buttons of a task's page say, per target state.
+TASK_ACTION_LABELS: dict[str, str] = {TaskState.IN_PROGRESS: "Start", TaskState.DONE: "Done",
+                                      TaskState.CANCELLED: "Cancel task", TaskState.OPEN: "Back to open"}

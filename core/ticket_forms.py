@@ -31,6 +31,7 @@ from core.form_fields import PersonField, TicketNumberField
 from core.limits import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
 from core.models import Impact, LinkKind, Ticket, Urgency
 from core.people import assignee_choices, pickable_people, search_people, team_ids
+from core.task_states import TaskState
 from core.widgets import FastSelect
 from core.workflow import TransitionError
 
@@ -451,3 +452,11 @@ class LinkForm(forms.Form):
         if ticket is None:
             raise ValidationError(f"No ticket {number} that you can see.")
         return ticket
+
+
+class TaskTransitionForm(forms.Form):
+    """A task's quick action: its state, and what was done when it is finished."""
+
+    state = forms.ChoiceField(choices=TaskState.choices)
+    close_notes = long_text("Close notes (what was done)", rows=2)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)

@@ -24,6 +24,7 @@ from core.api.serializers import (
 from core.api.tickets import MAX_ID, LinkSerializer
 from core.limits import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
 from core.models import Impact, Ticket, Urgency
+from core.task_states import TaskState
 
 # Shown by the API but never accepted in a write, whatever the kind.
 READ_ONLY_NAMES = frozenset({"id", "number", "priority", "opened_at", "updated_at", "resolved_at", "closed_at",
@@ -110,3 +111,11 @@ class TicketTransitionSerializer(StrictInputMixin, serializers.Serializer):
     comment = serializers.CharField(allow_blank=True, default="", trim_whitespace=False, max_length=TEXT_MAX_LENGTH,
                                     help_text="An optional comment added with the change.")
     version = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+
+
+class TaskTransitionSerializer(TicketTransitionSerializer):
+    """A task's state change (core.task_states), with what was done when it is finished."""
+
+    state = serializers.ChoiceField(choices=TaskState.choices)
+    close_notes = serializers.CharField(allow_blank=True, default="", trim_whitespace=False,
+                                        max_length=TEXT_MAX_LENGTH, help_text="What was done (done or cancelled).")
