@@ -266,9 +266,16 @@ def send(approval_id: int, event: str, key: str, actor_id: int | None = None,
                "link": site_link(kind.agent_url(ticket.number) if kind else "/"),
                "approvals_link": site_link(reverse("agent-approvals"))}
 
+    from accounts.roles import Role, has_role
+    from core.approval_links import context_for
+
+    by_person = {vote.approver_id: vote for vote in votes}
+
     def compose(recipient: Any) -> tuple[str, str]:
-        body = render_for(recipient, "tickets/email/approval.txt", {**context, "greeting": recipient.user.display_name})
+        own = {**context_for(by_person[recipient.user.pk]), "desk": has_role(recipient.user, Role.AGENT)}
+        body = render_for(recipient, "tickets/email/approval.txt",
+                          {**context, **own, "greeting": recipient.user.display_name})
         return f"[{ticket.number}] {MAIL_SUBJECTS[event]}: {ticket.title}", body
 
     actor = approval.requested_by if actor_id and approval.requested_by_id == actor_id else None
-    return send_once(key, recipients([vote.approver for vote in votes], actor=actor), compose)
+    return send_once(key, recipients([vote.approver for vote in by_person.values()], actor=actor), compose)

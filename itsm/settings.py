@@ -371,6 +371,8 @@ CELERY_BEAT_SCHEDULE: dict = {
 }
 # Approvers who have not decided are reminded this many hours after they were asked (then again as long).
 APPROVAL_REMINDER_HOURS = envint("APPROVAL_REMINDER_HOURS", 24)
+# An approval e-mail's approve / reject link works this many days (and once: core.approval_links).
+APPROVAL_LINK_DAYS = envint("APPROVAL_LINK_DAYS", 14)
 # /healthz reports the worker down when no heartbeat arrived within this many seconds.
 WORKER_HEARTBEAT_MAX_AGE = envint("WORKER_HEARTBEAT_MAX_AGE", 60)
 

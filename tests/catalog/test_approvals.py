@@ -112,3 +112,44 @@ def test_an_end_user_manager_decides_from_my_approvals_and_the_api(client, token
     assert decided.status_code == 200 and decided.json()["approval_state"] == "approved"
     # the manager reads the item they approve, not the desk's work on it
     assert token_client(boss).get(f"/api/v1/requested-items/{item.number}/").status_code == 200
+
+
+@pytest.fixture
+def eager():
+    from itsm.celery import app as celery_app
+
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = False
+
+
+def test_a_manager_approves_by_the_link_of_the_mail_once_and_only_with_a_genuine_link(
+        client, software, requester_a, boss, eager, django_capture_on_commit_callbacks, settings):
+    import re
+
+    from django.core import mail
+
+    requester_a.manager = boss
+    requester_a.save()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        order = services.order(software, requester_a, {})
+    item = order.items.get()
+    [message] = [m for m in mail.outbox if boss.email in m.to]
+    link = re.search(r"https?://\S+/approvals/(\S+)/", message.body)
+    assert link and "Read the" not in message.body  # no desk page for an end user
+    path = f"/approvals/{link.group(1)}/"
+    assert client.get(path.replace(link.group(1), link.group(1)[:-3] + "abc")).status_code == 404  # altered
+    page = client.get(path)  # nobody signed in
+    assert page.status_code == 200 and "Visio" in page.content.decode()
+    refused = client.post(path, {"decision": "reject", "comment": " "})
+    assert refused.status_code == 400 and "Say why you reject it" in refused.content.decode()
+    done = client.post(path, {"decision": "approve", "comment": "Go ahead."}, follow=True)
+    assert f"you approved {item.number}" in done.content.decode()
+    item.refresh_from_db()
+    assert vote(item, boss).decision == "approved" and vote(item, boss).comment == "Go ahead."
+    again = client.post(path, {"decision": "reject", "comment": "Changed my mind."})
+    assert again.status_code == 200 and "this link has been used" in again.content.decode()
+    assert vote(item, boss).decision == "approved"
+    settings.APPROVAL_LINK_DAYS = -1  # expired
+    assert client.get(path).status_code == 404
