@@ -126,6 +126,10 @@ def main() -> None:
     if fresh:
         create_database(name)
     setup_django(url)
+    if not fresh:  # a database kept from an earlier run: bring its schema up to date
+        from django.core.management import call_command as migrate_command
+
+        migrate_command("migrate", verbosity=0)
     if fresh:
         began = time.perf_counter()
         populate()

@@ -37,7 +37,7 @@ from core.api.approvals import ApprovalSummarySerializer
 from core.api.children import child_routes
 from core.api.idempotency import IDEMPOTENCY_KEY
 from core.api.permissions import role_permission
-from core.api.serializers import StrictInputMixin, UserRefSerializer, inline_choice_field
+from core.api.serializers import NamedRefSerializer, StrictInputMixin, UserRefSerializer, inline_choice_field
 from core.api.ticket_serializers import (
     READ_ONLY_NAMES,
     TicketDetailMixin,
@@ -147,13 +147,18 @@ class ChangeDetailSerializer(TicketDetailMixin, TicketSlaMixin, ChangeSerializer
     its planned window collides with (while it is open)."""
 
     conflicts = serializers.SerializerMethodField()
+    other_services = serializers.SerializerMethodField(help_text="The services it also affects, besides `service`.")
     risk_answers = serializers.SerializerMethodField()
     approval = serializers.SerializerMethodField(help_text="The latest approval asked of an approver group (null "
                                                            "when none was).")
 
     class Meta(ChangeSerializer.Meta):
-        fields = [*FIELDS, "watchers", "links", "sla", "conflicts", "risk_answers", "approval"]
+        fields = [*FIELDS, "other_services", "watchers", "links", "sla", "conflicts", "risk_answers", "approval"]
         read_only_fields = fields
+
+    @extend_schema_field(NamedRefSerializer(many=True))
+    def get_other_services(self, change: Change) -> list[dict[str, Any]]:
+        return [{"id": service.pk, "name": service.name} for service in change.other_services.order_by("name")]
 
     @extend_schema_field(RiskAnswerSerializer(many=True))
     def get_risk_answers(self, change: Change) -> list[dict[str, Any]]:
@@ -185,6 +190,9 @@ class ChangeWriteSerializer(TicketWriteSerializer):
     test_plan = long_text_field()
     planned_start = serializers.DateTimeField(required=False, allow_null=True)
     planned_end = serializers.DateTimeField(required=False, allow_null=True)
+    other_services = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+                                           required=False, max_length=100,
+                                           help_text="Ids of the services it also affects (replaces the list).")
     actual_start = serializers.DateTimeField(required=False, allow_null=True)
     actual_end = serializers.DateTimeField(required=False, allow_null=True)
     state = serializers.ChoiceField(required=False, choices=State.choices,
@@ -251,11 +259,34 @@ class ChangeViewSet(TicketViewSet):
             if template is None:
                 raise ValidationError({"template": [f"No active standard change template {template_id}."]})
             data = {**template.change_data(), **data}
-        with transaction.atomic():  # the change and its template's tasks, or nothing
+        others = self.services_of(data.pop("other_services", None))
+        with transaction.atomic():  # the change, its template's tasks and the services it also affects, or nothing
             change = cast(Change, super().perform_create_ticket(data))
             if template_id is not None:
                 services.add_template_tasks(change, template, self.request.user)
+            if others is not None:
+                services.set_other_services(change, self.request.user, others)
         return change
+
+    def services_of(self, ids: list[int] | None) -> list[Any] | None:
+        if ids is None:
+            return None
+        from catalog.models import Service
+
+        found = list(Service.objects.filter(pk__in=ids))
+        missing = sorted(set(ids) - {service.pk for service in found})
+        if missing:
+            raise ValidationError({"other_services": [f"No such service: {', '.join(map(str, missing))}."]})
+        return found
+
+    def perform_update_ticket(self, ticket: Any, data: dict[str, Any], version: int | None) -> Any:
+        """The fields through the core's write path, then the services it also affects."""
+        others = self.services_of(data.pop("other_services", None))
+        with transaction.atomic():
+            updated = cast(Change, super().perform_update_ticket(ticket, data, version))
+            if others is not None:
+                services.set_other_services(updated, self.request.user, others)
+        return updated
 
     def with_related(self, queryset: Any, *, visible: Any = None, detail: bool = False) -> Any:
         return super().with_related(queryset, visible=visible, detail=detail).defer("search")

@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Team
@@ -48,6 +49,7 @@ class CalendarChange:
     assignee_id: int | None
     service: Any = None
     team: Any = None
+    affected_ids: set[int] | None = None
 
     def get_state_display(self) -> str:
         return WORKFLOW.label(self.state)
@@ -94,9 +96,11 @@ def events(user: Any, start: datetime, end: datetime, filters: Mapping[str, Any]
     """The scheduled and implementing changes whose window meets [start, end), in start order, with their
     conflicts; `linked` says which the user may open."""
     filters = filters or {}
-    rows = (Change.objects.filter(state__in=CALENDAR_STATES, planned_start__lt=end, planned_end__gt=start)
-            .filter(**{f"{name}_id" if name in ("service", "team") else name: value for name, value in filters.items()})
-            .order_by("planned_start", "ticket_ptr_id").values_list(*COLUMNS))
+    rows = Change.objects.filter(state__in=CALENDAR_STATES, planned_start__lt=end, planned_end__gt=start).filter(
+        **{f"{name}_id" if name == "team" else name: value for name, value in filters.items() if name != "service"})
+    if "service" in filters:  # its own service or one it also affects
+        rows = rows.filter(Q(service_id=filters["service"]) | Q(other_services=filters["service"])).distinct()
+    rows = rows.order_by("planned_start", "ticket_ptr_id").values_list(*COLUMNS)
     services, teams = reference_cache.rows(Service), reference_cache.rows(Team)
     changes = [CalendarChange(*row) for row in rows]
     for change in changes:

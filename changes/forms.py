@@ -136,3 +136,11 @@ class RiskOverrideForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["reason"].required = True
         self.fields["reason"].error_messages["required"] = "Say why the risk differs from the questionnaire's."
+
+
+class OtherServicesForm(forms.Form):
+    """The services a change affects besides its own."""
+
+    other_services = forms.ModelMultipleChoiceField(queryset=SERVICE._default_manager.filter(active=True).order_by(
+        "name"), required=False, label="Also affects", widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text="Hold Ctrl (or ⌘) to choose several.")

@@ -53,7 +53,7 @@ class ChangeKind(Kind):
     transition_fields = frozenset({"outcome", "close_notes", "review_notes"})
     state_needs = {State.REVIEW: ("outcome",), State.CLOSED: ("close_notes", "review_notes")}
     internal_fields = FIELDS | {"priority", "outcome", "close_notes", "review_notes", "authorization", "approval",
-                                "risk_score"}
+                                "risk_score", "other_services"}
     raised_from = {TicketKind.PROBLEM: LinkKind.FIXED_BY, TicketKind.INCIDENT: LinkKind.CAUSED_BY}
     desk_events = {
         **DESK_EVENTS,

@@ -38,6 +38,9 @@ class Change(Ticket):
     outcome = models.CharField(max_length=32, choices=Outcome.choices, blank=True)
     close_notes = models.TextField(**long_text(blank=True))
     review_notes = models.TextField("post-implementation review", **long_text(blank=True))
+    other_services = models.ManyToManyField("catalog.Service", blank=True, related_name="+",
+                                            verbose_name="also affects",
+                                            help_text="Services the change affects besides its own (`service`).")
     # the risk questionnaire's result (changes.risk); `risk` differs from it only by a journaled override
     risk_score = models.PositiveSmallIntegerField(null=True, blank=True)
     risk_computed = models.CharField("risk from the questionnaire", max_length=16, choices=Risk.choices, blank=True)

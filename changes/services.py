@@ -19,7 +19,7 @@ from accounts.roles import Role, has_role
 from changes.choices import ChangeType, Risk, State
 from changes.kind import CHANGE
 from changes.models import ApprovalPolicy, Change
-from core import approvals, clock, limits, writes
+from core import access, approvals, clock, limits, writes
 from core import services as core
 from core.models import ApprovalState
 from core.services import FieldChange
@@ -175,3 +175,35 @@ def remove_from_release(release: Any, change: Change, actor: Any) -> None:
                                             internal=True)])
     core.commit(locked_release, actor, [FieldChange("changes", locked.number, "", old_ticket=locked,
                                                     internal=True)])
+
+
+@transaction.atomic
+def set_other_services(change: Change, actor: Any, services: Any) -> Change:
+    """The services the change also affects (besides its own), journaled; its impact rises to what the most
+    critical of them says (changes.kind.IMPACT_OF_CRITICALITY)."""
+    from changes.kind import IMPACT_OF_CRITICALITY
+
+    locked: Change = writes.lock(CHANGE, change)
+    access.require(actor, "edit", locked, "You may not change this change.")
+    wanted = {service.pk: service for service in services if service.pk != locked.service_id}
+    retired = [service.name for service in wanted.values() if not service.active]
+    if retired:
+        raise ValidationError({"other_services": [f"Retired: {', '.join(retired)}."]})
+    before = {service.pk: service for service in locked.other_services.all()}
+    if set(before) == set(wanted):
+        return locked
+    locked.other_services.set(list(wanted.values()))
+    names = lambda rows: ", ".join(sorted(service.name for service in rows.values()))  # noqa: E731
+    changes = [FieldChange("other_services", names(before), names(wanted), internal=True)]
+    floor = min((IMPACT_OF_CRITICALITY.get(service.criticality, 3) for service in wanted.values()), default=3)
+    if floor < locked.impact:
+        from core.models import compute_priority
+
+        changes.append(writes.field_change(CHANGE, "impact", locked.impact, floor))
+        locked.impact = floor
+        priority = compute_priority(locked.impact, locked.urgency)
+        if priority != locked.priority:
+            changes.append(writes.field_change(CHANGE, "priority", locked.priority, priority))
+            locked.priority = priority
+    core.commit(locked, actor, changes)
+    return locked

@@ -27,5 +27,6 @@ urlpatterns = [
     *views.PAGE.urls("agent/changes/"),
     path("agent/changes/<str:number>/decision/", views.decide, name="agent-change-decision"),
     path("agent/changes/<str:number>/risk/", views.assess_risk, name="agent-change-risk"),
+    path("agent/changes/<str:number>/services/", views.set_services, name="agent-change-services"),
     path("agent/changes/<str:number>/risk-override/", views.override_risk, name="agent-change-risk-override"),
 ]

@@ -19,7 +19,15 @@ from changes import risk, services
 from changes.choices import ChangeType, Risk, State
 from changes.conflicts import conflicts
 from changes.filters import ChangeFilter
-from changes.forms import ChangeForm, DecisionForm, NewChangeForm, RiskForm, RiskOverrideForm, TransitionForm
+from changes.forms import (
+    ChangeForm,
+    DecisionForm,
+    NewChangeForm,
+    OtherServicesForm,
+    RiskForm,
+    RiskOverrideForm,
+    TransitionForm,
+)
 from changes.kind import CHANGE
 from changes.models import StandardChangeTemplate
 from changes.task_views import NewTaskForm
@@ -117,8 +125,8 @@ class ChangePage(TicketPage):
     transition_form = TransitionForm
     related = ("requester", "assignee", "change_manager", "authorized_by", "shipped_in")
     badges_template = "changes/agent/_badges.html"
-    side_templates = ("changes/agent/_conflicts.html", "changes/agent/_risk.html", "changes/agent/_authorization.html",
-                      "changes/agent/_tasks.html")
+    side_templates = ("changes/agent/_conflicts.html", "changes/agent/_services.html", "changes/agent/_risk.html",
+                      "changes/agent/_authorization.html", "changes/agent/_tasks.html")
     action_labels = {State.ASSESS: "Assess", State.AUTHORIZE: "Request authorisation", State.SCHEDULED: "Schedule",
                      State.IMPLEMENT: "Start implementation", State.REVIEW: "Implementation done",
                      State.CLOSED: "Close", State.CANCELLED: "Cancel change"}
@@ -149,6 +157,9 @@ class ChangePage(TicketPage):
                 "risk_answers": answers,
                 "tasks": list(change.tasks.select_related("assignee", "team").order_by("order", "ticket_ptr_id")),
                 "task_form": overrides.pop("task_form", None) or NewTaskForm(),
+                "other_services": list(change.other_services.order_by("name")),
+                "services_form": overrides.pop("services_form", None) or OtherServicesForm(
+                    initial={"other_services": list(change.other_services.values_list("pk", flat=True))}),
                 "risk_open": bool(overrides.pop("risk_open", False)),
                 "may_override": change.active and services.may_decide(request.user, change),
                 "may_decide": change.state == State.AUTHORIZE and services.may_decide(request.user, change),
@@ -214,6 +225,15 @@ def change_write(request: HttpRequest, number: str, form: forms.Form, write: Any
             messages.success(request, success)
         return redirect("agent-change", number)
     return PAGE.render_page(request, change, status=400, **{form_name: form, "risk_open": True})
+
+
+@require_POST
+@permission_required("tickets.work")
+def set_services(request: HttpRequest, number: str) -> HttpResponse:
+    """The services the change also affects."""
+    form = OtherServicesForm(request.POST)
+    return change_write(request, number, form, lambda change, data: services.set_other_services(
+        change, request.user, data["other_services"]), f"{number}: services affected saved.", "services_form")
 
 
 @require_POST

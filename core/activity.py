@@ -32,7 +32,7 @@ FIELD_NAMES = {
     "major": "the major-incident flag", "parent": "the parent incident", "root_cause": "the root cause",
     "fix": "the permanent fix", "related_change": "the related change", "known_error": "the known-error flag",
     "workaround_published": "who reads the workaround", "watchers": "watcher", "link": "link",
-    "shipped_in": "the release", "changes": "change",
+    "shipped_in": "the release", "changes": "change", "other_services": "the other services affected",
 }
 
 # Decisions recorded as sentences (core.approvals, a change's authorisation): read as "Approval: <what happened>".
