@@ -204,15 +204,15 @@ def _kept_input(user: Any, name: str, load: Any) -> list[Any]:
 
 
 def watched_numbers(user: Any) -> list[str]:
-    """The numbers of the tickets shared with `user` in person: those they watch and those whose approval they
-    are asked for (core.approvals), at most MAX_WATCHED, in one query. Read once per user object, and kept by the
+    """The numbers of the tickets shared with `user` in person: those they watch and those whose pending approval
+    they are asked for (core.approvals), at most MAX_WATCHED, in one query. Read once per user object, and kept by the
     process until a watcher or a vote (or anything else that changes the ticket data's generation) changes.
     Adding or removing a watcher also makes its user object forget them (core.signals)."""
 
     def load() -> list[str]:
         watched = Watcher.objects.filter(user_id=user.pk).values_list("ticket_id", "ticket__number").order_by()
-        approving = ApprovalVote.objects.filter(approver_id=user.pk).values_list(
-            "approval__ticket_id", "approval__ticket__number").order_by()
+        approving = ApprovalVote.objects.filter(approver_id=user.pk, approval__state="pending").values_list(
+            "approval__ticket_id", "approval__ticket__number").order_by()  # what they must decide, not history
         # in a stable order: the rule's SQL (and so the key of its kept counts, core.count_cache) is then the
         # same from one request to the next
         return [number for _, number in watched.union(approving).order_by("ticket_id")[:MAX_WATCHED]]

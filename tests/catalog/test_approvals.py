@@ -19,8 +19,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def boss(org_acme):
-    return UserFactory(username="boss", role=Role.END_USER, organization=org_acme)
+def boss(org_globex):
+    """An end user of another organization (which shares nothing): they see the order only as its approver."""
+    return UserFactory(username="boss", role=Role.END_USER, organization=org_globex)
 
 
 @pytest.fixture
@@ -107,11 +108,13 @@ def test_an_end_user_manager_decides_from_my_approvals_and_the_api(client, token
     assert f'href="/agent/requested-items/{item.number}/"' not in page  # no desk page for an end user
     listed = token_client(boss).get("/api/v1/approvals/?decision=pending").json()["results"]
     assert [row["ticket"]["number"] for row in listed] == [item.number]
+    # while asked, the manager reads the item they approve (the access rule: asked to approve)
+    assert token_client(boss).get(f"/api/v1/requested-items/{item.number}/").status_code == 200
     decided = token_client(boss).post(f"/api/v1/approvals/{listed[0]['id']}/decision/",
                                       {"decision": "approve", "comment": "OK"}, format="json")
     assert decided.status_code == 200 and decided.json()["approval_state"] == "approved"
-    # the manager reads the item they approve, not the desk's work on it
-    assert token_client(boss).get(f"/api/v1/requested-items/{item.number}/").status_code == 200
+    # decided: it is no longer theirs to see (another organization's order)
+    assert token_client(boss).get(f"/api/v1/requested-items/{item.number}/").status_code == 404
 
 
 @pytest.fixture
