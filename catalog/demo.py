@@ -43,8 +43,9 @@ CATEGORIES = [("hardware", "Hardware", "laptop", "Computers, screens and phones.
 
 
 def seed_catalog(demo: Any) -> None:
-    """A small catalog a newcomer recognises: a new laptop or desktop (the monitor size only for a desktop; its
-    plan: prepare it, then deliver it and check the network port in parallel), a software installation (approved
+    """A small catalog a newcomer recognises: a new laptop or desktop (the monitor size only for a desktop;
+    approved by the requester's manager; its plan: prepare it, then deliver it and check the network port in
+    parallel), a software installation (approved
     by the requester's manager: Uma's is Maya), and a password reset that raises an incident."""
     users = getattr(demo, "users", {})
     if "user1" in users and "manager" in users and users["user1"].manager_id is None:
@@ -70,6 +71,7 @@ def seed_catalog(demo: Any) -> None:
                                 help_text="When the new joiner starts, for example.")
         laptop.variables.create(name="notes", label="Anything else", var_type=VariableType.TEXTAREA, order=5,
                                 max_value=1000)
+        laptop.approval_steps.create(order=1, approver=Approver.MANAGER)
         laptop.plan.create(stage=1, title="Prepare the computer", instructions="Image it, enrol it, label it.")
         laptop.plan.create(stage=2, order=1, title="Deliver and set it up at the desk")
         laptop.plan.create(stage=2, order=2, title="Check the network port at the desk",
