@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from changes import services
 from changes.choices import ReleaseState
+from changes.forms import instant
 from changes.kind import CHANGE
 from changes.models import Release
 from changes.release_kind import RELEASE
@@ -36,11 +37,6 @@ class ReleaseFilter(SlaFilters, TicketFilter):
     class Meta:
         model = Release
         fields = ["state", "priority", "team", "assignee", "unassigned", "service", "active", "q"]
-
-
-def instant(label: str) -> forms.DateTimeField:
-    return forms.DateTimeField(label=label, required=False, widget=forms.DateTimeInput(
-        attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
 
 
 class ReleaseFieldsForm(TriageFieldsForm):

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.models import Team
@@ -72,8 +73,6 @@ def change_link(task: Any) -> str:
 
 
 def change_url(number: str) -> str:
-    from django.urls import reverse
-
     return reverse("agent-change", args=[number])
 
 

@@ -146,6 +146,7 @@ class ChangePage(TicketPage):
         my_vote = next((vote for vote in votes if asking and vote.approver_id == request.user.pk
                         and vote.decision == VoteDecision.PENDING), None)
         asked = risk.questions()
+        others = list(change.other_services.order_by("name"))
         answers = list(change.risk_answers.select_related("question", "answer")) if change.risk_computed else []
         return {"decision_form": overrides.pop("decision_form", None) or DecisionForm(
                     initial={"version": change.version}),
@@ -157,10 +158,9 @@ class ChangePage(TicketPage):
                 "risk_answers": answers,
                 "tasks": list(change.tasks.select_related("assignee", "team").order_by("order", "ticket_ptr_id")),
                 "task_form": overrides.pop("task_form", None) or NewTaskForm(),
-                "other_services": list(change.other_services.order_by("name")),
+                "other_services": others,
                 "services_form": overrides.pop("services_form", None) or OtherServicesForm(
-                    initial={"other_services": list(change.other_services.values_list("pk", flat=True))}),
-                "risk_open": bool(overrides.pop("risk_open", False)),
+                    initial={"other_services": [service.pk for service in others]}),
                 "may_override": change.active and services.may_decide(request.user, change),
                 "may_decide": change.state == State.AUTHORIZE and services.may_decide(request.user, change),
                 "approval": approval, "votes": votes,
@@ -185,31 +185,20 @@ PAGE = ChangePage()
 @permission_required("tickets.work")
 def decide(request: HttpRequest, number: str) -> HttpResponse:
     """Approve a change waiting for authorisation, or reject it with a reason (back to assessment)."""
-    change = PAGE.load(request, number)
     form = DecisionForm(request.POST)
-    if form.is_valid():
-        approve = form.cleaned_data["decision"] == "approve"
-        try:
-            services.decide(change, request.user, approve=approve, comment=form.cleaned_data["comment"],
-                            expected_version=form.cleaned_data["version"])
-        except PermissionDenied as exc:
-            messages.error(request, str(exc))
-        except ConflictError:
-            messages.error(request, PAGE.stale_text())
-        except (ValidationError, TransitionError) as exc:
-            form.add_error(None, writes.error_text(exc))
-            return PAGE.render_page(request, change, status=400, decision_form=form)
-        else:
-            messages.success(request, f"{number} is authorised: it can be scheduled." if approve
-                             else f"{number} was rejected and is back in assessment.")
-        return redirect("agent-change", number)
-    return PAGE.render_page(request, change, status=400, decision_form=form)
+    return change_write(request, number, form, lambda change, data: services.decide(
+        change, request.user, approve=data["decision"] == "approve", comment=data["comment"],
+        expected_version=data["version"]),
+        lambda data: f"{number} is authorised: it can be scheduled." if data["decision"] == "approve"
+        else f"{number} was rejected and is back in assessment.", "decision_form")
 
 
-def change_write(request: HttpRequest, number: str, form: forms.Form, write: Any, success: str,
+def change_write(request: HttpRequest, number: str, form: forms.Form, write: Any, success: str | Any,
                  form_name: str) -> HttpResponse:
-    """Run one of the change's own writes from its page: success back to the page with `success`; a refusal as a
-    message; bad input re-renders the page with the form and its errors (nothing typed is lost)."""
+    """Run one of the change's own writes from its page (the authorisation decision, the risk, the services it also
+    affects): success back to the page with `success` (a text, or made from the form's data); a refusal or a
+    stale version as a message; bad input re-renders the page with the form and its errors (nothing typed is
+    lost)."""
     change = PAGE.load(request, number)
     if form.is_valid():
         try:
@@ -220,11 +209,11 @@ def change_write(request: HttpRequest, number: str, form: forms.Form, write: Any
             messages.error(request, PAGE.stale_text())
         except (ValidationError, TransitionError) as exc:
             form.add_error(None, writes.error_text(exc))
-            return PAGE.render_page(request, change, status=400, **{form_name: form, "risk_open": True})
+            return PAGE.render_page(request, change, status=400, **{form_name: form})
         else:
-            messages.success(request, success)
+            messages.success(request, success(form.cleaned_data) if callable(success) else success)
         return redirect("agent-change", number)
-    return PAGE.render_page(request, change, status=400, **{form_name: form, "risk_open": True})
+    return PAGE.render_page(request, change, status=400, **{form_name: form})
 
 
 @require_POST

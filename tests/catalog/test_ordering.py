@@ -143,3 +143,17 @@ def test_the_catalog_api_describes_each_form(token_client, catalog, requester_a)
     assert monitor["choices"] == ['24"', '27"'] and monitor["type"] == "choice"
     categories = token_client(requester_a).get("/api/v1/catalog/categories/").json()["results"]
     assert {c["slug"] for c in categories} == {"hardware", "software", "help"}
+
+
+def test_an_end_user_orders_for_themselves_and_a_retired_item_cannot_be_ordered(client, token_client, catalog,
+                                                                               requester_a, requester_b):
+    software = catalog["software-install"]
+    client.force_login(requester_a)
+    portal_post(client, software, {"application": "Visio", "reason": "Drawing the network plans."},
+                requested_for=requester_b.pk)  # not theirs to choose: ignored
+    assert Request.objects.get().requester == requester_a
+    software.active = False
+    software.save()
+    assert client.get(reverse("portal-catalog-item", args=[software.slug])).status_code == 404
+    assert token_client(requester_a).post(f"/api/v1/catalog/items/{software.pk}/order/", {"answers": {}},
+                                          format="json").status_code == 404

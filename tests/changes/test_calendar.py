@@ -173,3 +173,19 @@ def test_a_long_title_with_commas_and_accents_survives_the_feed(month, agent_a):
     summaries = [str(e["SUMMARY"]) for e in parsed.walk("VEVENT")]
     assert f"{month['first'].number} {title[:200]}" in summaries
     assert str(parsed["X-WR-CALNAME"]) == "Changes – all"
+
+
+def test_bad_input_on_the_calendar_and_its_feeds_is_named_and_creates_nothing(client, agent_a):
+    client.force_login(agent_a)
+    assert client.get(reverse("agent-change-calendar"), {"date": "31/12/2027"}).status_code == 200  # today instead
+    refused = client.post(reverse("agent-change-calendar-feed-new"), {"risk": "huge", "name": "Mine"}, follow=True)
+    assert "Choose one of: low, moderate, high, very_high." in refused.content.decode()
+    assert not CalendarFeed.objects.exists()
+    other = CalendarFeed.objects.create(user=agent_a, name="x", token_hash="0" * 64)
+    client.logout()
+    from accounts.models import User
+
+    someone = User.objects.create(username="someone", role="agent")
+    client.force_login(someone)  # another member of the desk cannot revoke it
+    client.post(reverse("agent-change-calendar-feed-revoke", args=[other.pk]))
+    assert CalendarFeed.objects.filter(pk=other.pk).exists()

@@ -123,3 +123,14 @@ def test_a_change_that_caused_incidents_is_flagged(client, token_client, agent_a
     assert [row["number"] for row in listed] == [change.number]
     others = token_client(agent_a).get("/api/v1/changes/?caused_incidents=false").json()["results"]
     assert change.number not in {row["number"] for row in others}
+
+
+def test_a_change_not_in_the_release_cannot_be_taken_out(client, token_client, agent_a):
+    release = writes.create(RELEASE, agent_a, {"title": "Spring release"})
+    change = standard_change(agent_a, "Upgrade the portal")
+    client.force_login(agent_a)
+    page = client.post(reverse("agent-release-change-remove", args=[release.number]), {"change": change.number})
+    assert page.status_code == 400 and f"{change.number} is not in {release.number}." in page.content.decode()
+    api = token_client(agent_a).post(f"/api/v1/releases/{release.number}/remove-change/", {"change": change.number},
+                                     format="json")
+    assert api.status_code == 400 and "change" in api.json()

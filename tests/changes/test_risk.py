@@ -161,3 +161,11 @@ def test_the_risk_api(token_client, questionnaire, agent_a, manager):
     assert overridden.status_code == 200 and overridden.json()["risk_override_reason"] == "Rehearsed."
     assert token_client(manager).post(f"{url}risk-override/", {"risk": "moderate"},
                                       format="json").json().keys() >= {"reason"}
+
+
+def test_the_risk_of_a_closed_change_is_history(questionnaire, agent_a, manager):
+    change = writes.create(CHANGE, agent_a, {"title": "Move the ERP", "change_manager": manager})
+    writes.transition(CHANGE, change, agent_a, State.CANCELLED)
+    with pytest.raises(ValidationError) as history:
+        risk.override(change, manager, Risk.HIGH, "Too late.")
+    assert "its risk is history" in str(history.value)
