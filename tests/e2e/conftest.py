@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM refuses to run in a thread with a
 # running loop unless told it is safe (it is here: one test thread, the live server runs in its own).
@@ -59,5 +60,11 @@ def page(browser, live_server):
 def screenshot(page, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    try:
+        page.screenshot(path=str(path), full_page=True)
+    except PlaywrightError:
+        # Headless Chromium now and then answers "Unable to capture screenshot" when its compositor is busy (a
+        # 2-core CI machine running two workers); the next frame is drawn a moment later.
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(path), full_page=True)
     return path
