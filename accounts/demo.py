@@ -14,11 +14,13 @@ ORGANIZATIONS = [
 TEAMS = [
     {"slug": "service-desk", "name": "Service Desk", "email": "servicedesk@example.com", "lead": "agent1"},
     {"slug": "network", "name": "Network", "email": "network@example.com", "lead": "agent2"},
+    {"slug": "facilities", "name": "Facilities", "email": "facilities@example.com", "lead": "agent1"},
 ]
 USERS = [
     {"username": "admin", "first_name": "Ada", "last_name": "Admin", "role": Role.ADMIN},
     {"username": "manager", "first_name": "Maya", "last_name": "Manager", "role": Role.MANAGER},
-    {"username": "agent1", "first_name": "Alex", "last_name": "Agent", "role": Role.AGENT, "team": "service-desk"},
+    {"username": "agent1", "first_name": "Alex", "last_name": "Agent", "role": Role.AGENT, "team": "service-desk",
+     "also": ["facilities"]},
     {"username": "agent2", "first_name": "Noor", "last_name": "Network", "role": Role.AGENT, "team": "network"},
     {"username": "user1", "first_name": "Uma", "last_name": "User", "role": Role.END_USER, "org": "acme"},
     {"username": "user2", "first_name": "Gus", "last_name": "Globex", "role": Role.END_USER, "org": "globex"},
@@ -52,6 +54,8 @@ def seed(demo: Any) -> None:
         user.save()
         if spec.get("team"):
             demo.teams[spec["team"]].members.add(user)
+        for slug in spec.get("also", []):
+            demo.teams[slug].members.add(user)
         demo.users[spec["username"]] = user
     for t in TEAMS:
         Team.objects.filter(slug=t["slug"]).update(lead=demo.users[t["lead"]])

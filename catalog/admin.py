@@ -7,7 +7,17 @@ from django import forms
 from django.contrib import admin
 
 from accounts.roles import Role
-from catalog.models import CatalogCategory, CatalogItem, FulfilmentStep, Service, Variable
+from catalog.models import (
+    AccessGrant,
+    AccessSystem,
+    ApprovalStep,
+    CatalogCategory,
+    CatalogItem,
+    FulfilmentStep,
+    ItemType,
+    Service,
+    Variable,
+)
 
 
 @admin.register(Service)
@@ -51,8 +61,8 @@ class CatalogItemForm(forms.ModelForm):
 
     class Meta:
         model = CatalogItem
-        fields = ["name", "slug", "category", "item_type", "short_description", "description", "audience",
-                  "organizations", "roles", "delivery_days", "price", "service", "order", "active"]
+        fields = ["name", "slug", "category", "item_type", "access_system", "short_description", "description",
+                  "audience", "organizations", "roles", "delivery_days", "price", "service", "order", "active"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -60,6 +70,21 @@ class CatalogItemForm(forms.ModelForm):
 
     def clean_roles(self) -> str:
         return ",".join(self.cleaned_data["roles"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("item_type") == ItemType.ACCESS and not data.get("access_system"):
+            self.add_error("access_system", "An access item grants access to a system: choose it.")
+        return data
+
+
+class ApprovalStepInline(admin.TabularInline):
+    """The approvals the item asks before it is prepared, in order (an access item ends with its system's owner
+    even when not listed)."""
+
+    model = ApprovalStep
+    extra = 0
+    fields = ["order", "approver", "group", "rule"]
 
 
 @admin.register(CatalogItem)
@@ -70,4 +95,29 @@ class CatalogItemAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name", "short_description"]
     filter_horizontal = ["organizations"]
-    inlines = [VariableInline, FulfilmentStepInline]
+    inlines = [VariableInline, ApprovalStepInline, FulfilmentStepInline]
+
+
+@admin.register(AccessSystem)
+class AccessSystemAdmin(admin.ModelAdmin):
+    list_display = ["name", "owner", "owner_group", "team", "max_days", "active"]
+    list_filter = ["active", "team"]
+    search_fields = ["name", "description"]
+    autocomplete_fields = ["owner"]
+
+
+@admin.register(AccessGrant)
+class AccessGrantAdmin(admin.ModelAdmin):
+    """The register is written by requests; an admin records access given before the register existed (active),
+    and corrects an end date (a new end date is swept again when it passes)."""
+
+    list_display = ["person", "system", "level", "state", "until", "granted_at", "requested_item"]
+    list_filter = ["state", "system"]
+    search_fields = ["person__username", "person__email", "person__last_name", "system__name"]
+    autocomplete_fields = ["person"]
+    fields = ["person", "system", "level", "until", "state"]
+
+    def save_model(self, request: Any, obj: AccessGrant, form: Any, change: bool) -> None:
+        if "until" in form.changed_data:
+            obj.expiry_raised_at = None
+        super().save_model(request, obj, form, change)

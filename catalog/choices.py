@@ -22,6 +22,7 @@ class ItemState(models.TextChoices):
 class Approver(models.TextChoices):
     MANAGER = "manager", "The requester's manager"
     GROUP = "group", "An approver group"
+    SYSTEM_OWNER = "system_owner", "The system's owner (access items)"
 
 
 class RequestState(models.TextChoices):

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from django.utils import timezone
+
 from catalog.choices import Approver
-from catalog.models import CatalogCategory, CatalogItem, ItemType, Service, VariableType
+from catalog.models import (
+    AccessGrant,
+    AccessSystem,
+    CatalogCategory,
+    CatalogItem,
+    GrantState,
+    ItemType,
+    Service,
+    VariableType,
+)
 
 SEED_AFTER = ("accounts",)
 
@@ -39,6 +51,8 @@ def seed(demo: Any) -> None:
 
 CATEGORIES = [("hardware", "Hardware", "laptop", "Computers, screens and phones."),
               ("software", "Software", "app-indicator", "Installations and licences."),
+              ("access", "Access", "key", "Access to shared folders, applications and groups."),
+              ("people", "People", "person-plus", "New joiners, movers and leavers."),
               ("help", "Get help", "tools", "When something does not work.")]
 
 
@@ -96,3 +110,62 @@ def seed_catalog(demo: Any) -> None:
         reset.variables.create(name="phone", label="A phone number to call you back", var_type=VariableType.TEXT,
                                required=True, pattern=r"\+?[0-9 ()-]{6,20}",
                                pattern_message="A phone number, like +33 1 23 45 67 89.", order=2)
+    seed_access(demo, categories)
+    seed_onboarding(demo, categories)
+
+
+def seed_access(demo: Any, categories: dict[str, CatalogCategory]) -> None:
+    """Access management: the Finance shared folder (owned by Maya, at most 180 days, always with an end date) and
+    the payroll application, their items, the "Revoke access" item, and Uma's read access to the folder that
+    ends in three weeks (so My access and the register show something, and its expiry is swept one day)."""
+    users = getattr(demo, "users", {})
+    desk = demo.teams.get("service-desk") if hasattr(demo, "teams") else None
+    folder, _ = AccessSystem.objects.update_or_create(name="Finance shared folder", defaults={
+        "description": "\\\\files\\finance: budgets, invoices and forecasts.", "levels": "Read\nRead and write",
+        "owner": users.get("manager"), "team": desk, "end_date_required": True, "max_days": 180,
+        "service": demo.services.get("email")})
+    payroll, _ = AccessSystem.objects.update_or_create(name="Payroll application", defaults={
+        "description": "Payslips and payroll runs.", "levels": "Payslips only\nPayroll officer",
+        "owner": users.get("manager"), "team": desk, "service": demo.services.get("payroll")})
+    for system, slug, text in [(folder, "finance-folder-access", "Read or change the finance team's files."),
+                               (payroll, "payroll-access", "Payslips, or the payroll officer's screens.")]:
+        item, created = CatalogItem.objects.get_or_create(slug=slug, defaults={
+            "name": f"Access to the {system.name[0].lower()}{system.name[1:]}", "category": categories["access"],
+            "item_type": ItemType.ACCESS, "access_system": system, "short_description": text, "delivery_days": 1,
+            "service": system.service})
+        if created:
+            item.variables.create(name="reason", label="What you need it for", var_type=VariableType.TEXT,
+                                  required=True, min_value=5, max_value=300, order=1)
+    CatalogItem.objects.get_or_create(slug="revoke-access", defaults={
+        "name": "Revoke access", "category": categories["access"], "item_type": ItemType.REVOKE_ACCESS,
+        "short_description": "Give up access you no longer need: the team that runs it removes it."})
+    uma = users.get("user1")
+    if uma is not None and not AccessGrant.objects.filter(person=uma, system=folder).exists():
+        AccessGrant.objects.create(person=uma, system=folder, level="Read", state=GrantState.ACTIVE,
+                                   granted_at=timezone.now() - timedelta(days=60), granted_by=users.get("agent1"),
+                                   until=timezone.localdate() + timedelta(days=21))
+
+
+def seed_onboarding(demo: Any, categories: dict[str, CatalogCategory]) -> None:
+    """New-joiner onboarding: approved by the requester's manager; IT (accounts, a laptop) and facilities (a desk
+    and a badge) prepare in parallel, then a welcome session on the first day."""
+    item, created = CatalogItem.objects.get_or_create(slug="new-joiner", defaults={
+        "name": "New joiner onboarding", "category": categories["people"], "delivery_days": 5,
+        "short_description": "Everything a new colleague needs on day one: accounts, a laptop, a desk and a badge.",
+        "service": demo.services["laptops"]})
+    if not created:
+        return
+    item.variables.create(name="joiner_name", label="The new joiner's full name", var_type=VariableType.TEXT,
+                          required=True, min_value=3, max_value=150, order=1)
+    item.variables.create(name="start_date", label="First day", var_type=VariableType.DATE, required=True, order=2)
+    desk = item.variables.create(name="needs_desk", label="Needs a desk in the office", var_type=VariableType.BOOLEAN,
+                                 default="yes", order=3)
+    item.variables.create(name="office", label="Office", var_type=VariableType.CHOICE, required=True,
+                          choices="Paris\nLyon\nLondon", order=4, show_when=desk, show_when_value="yes")
+    item.approval_steps.create(order=1, approver=Approver.MANAGER)
+    desk_team, facilities = demo.teams.get("service-desk"), demo.teams.get("facilities")
+    item.plan.create(stage=1, order=1, title="Create the accounts and the mailbox", team=desk_team)
+    item.plan.create(stage=1, order=2, title="Prepare a laptop", team=desk_team)
+    item.plan.create(stage=1, order=3, title="Prepare the desk and the badge", team=facilities,
+                     instructions="A desk near the team, a badge for the office, a welcome pack.")
+    item.plan.create(stage=2, order=1, title="Welcome session on the first day", team=desk_team)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from catalog import grants
 from catalog.choices import Approver, ItemState
 from catalog.kinds import CATALOG_TASK, REQUESTED_ITEM
 from catalog.models import ApprovalStep, CatalogTask, RequestedItem
@@ -28,39 +29,41 @@ def raise_stage(item: RequestedItem, stage: int, actor: Any = None) -> list[Cata
 
 def start(item: RequestedItem, actor: Any) -> None:
     """With its order: the item's first approval step, else its fulfilment."""
-    if item.catalog_item.approval_steps.exists():
+    if grants.approval_steps(item):
         writes.move(REQUESTED_ITEM, writes.lock(REQUESTED_ITEM, item), None, ItemState.APPROVAL)
         next_approval(item.pk, actor)
     else:
         prepare(item, actor)
 
 
-def approvers_of(item: RequestedItem, step: ApprovalStep) -> tuple[list[Any], str]:
-    """Who a step asks, and how they are called; never the requester (nobody approves their own order)."""
+def approvers_of(item: RequestedItem, step: ApprovalStep) -> tuple[list[Any], Any, str]:
+    """Who a step asks, the approver group they are, and how they are called; never the requester (nobody approves
+    their own order)."""
+    if step.approver == Approver.SYSTEM_OWNER:
+        return grants.owners(item)
     requester = item.requester
     if step.approver == Approver.MANAGER:
         manager = requester.manager if requester.manager_id and requester.manager.is_active else None
         people = [manager] if manager is not None and manager.pk != requester.pk else []
-        return people, f"{requester.display_name}'s manager"
+        return people, None, f"{requester.display_name}'s manager"
     group = step.group
     people = [] if group is None else list(group.members.filter(is_active=True).exclude(pk=requester.pk)
                                            .order_by("pk"))
-    return people, group.name if group is not None else "an approver group"
+    return people, group, group.name if group is not None else "an approver group"
 
 
 def next_approval(item_id: int, actor: Any) -> None:
     """Ask the item's next approval step (skipping, journaled, a step with nobody to ask), or prepare it once
     every step has approved."""
     item: RequestedItem = writes.lock(REQUESTED_ITEM, item_id)
-    steps = list(item.catalog_item.approval_steps.select_related("group"))
+    steps = grants.approval_steps(item)
     while item.approval_step < len(steps):
         step = steps[item.approval_step]
         item.approval_step += 1
         RequestedItem.objects.filter(pk=item.pk).update(approval_step=item.approval_step)
-        people, name = approvers_of(item, step)
+        people, group, name = approvers_of(item, step)
         if people:
-            approvals.ask(item, people, step.rule, 1, actor, group=step.group if step.approver == Approver.GROUP
-                          else None, label=name if step.approver == Approver.MANAGER else "")
+            approvals.ask(item, people, step.rule, 1, actor, group=group, label="" if group is not None else name)
             return
         core.add_comment(item, None, f"Approval step {step.order} skipped: nobody but the requester can approve "
                                      f"it ({name}).", internal=True)
@@ -70,6 +73,13 @@ def next_approval(item_id: int, actor: Any) -> None:
 def prepare(item: RequestedItem, actor: Any) -> list[CatalogTask]:
     """Start an item's fulfilment: its first stage's tasks; the item is being prepared."""
     first = item.catalog_item.plan.order_by("stage").values_list("stage", flat=True).first()
+    if first is None and (task := grants.task_for(item)) is not None:  # access without a plan: its own task
+        created = [writes.create(CATALOG_TASK, None, {
+            "title": task["title"], "description": f"For {item.number} ({item.title}).", "team": task["team"] or
+            item.team, "service": item.service, "instructions": task["instructions"], "requester": item.requester},
+            preset={"requested_item": item, "stage": 1})]
+        writes.move(REQUESTED_ITEM, writes.lock(REQUESTED_ITEM, item), None, ItemState.FULFILMENT)
+        return created
     if first is None:  # no plan: worked by hand; once approved, it is being prepared
         locked = writes.lock(REQUESTED_ITEM, item)
         if locked.state == ItemState.APPROVAL:
@@ -94,3 +104,5 @@ def advance(item_id: int, actor: Any) -> None:
         return
     done = item.tasks.filter(state="done").exists()
     writes.move(REQUESTED_ITEM, item, None, ItemState.COMPLETE if done else ItemState.CANCELLED)
+    if done:
+        grants.credit(item, actor)  # the register names who did the last task, not "the system"

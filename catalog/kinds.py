@@ -50,12 +50,18 @@ class RequestedItemKind(Kind):
 
     def after_transition(self, ticket: Any, actor: Any, current: str, target: str,
                          fields: Mapping[str, Any]) -> None:
-        """The request follows its items; an item leaving its approval withdraws what was not decided."""
+        """The request follows its items; an item leaving its approval withdraws what was not decided; the access
+        register follows access and revoke items."""
+        from catalog import grants
         from catalog.services import follow_items
         from core import approvals
 
         if current == ItemState.APPROVAL and target != ItemState.FULFILMENT:
             approvals.withdraw(ticket, actor)
+        if target == ItemState.COMPLETE:
+            grants.delivered(ticket, actor)
+        elif target in (ItemState.REJECTED, ItemState.CANCELLED):
+            grants.dropped(ticket)
         follow_items(ticket.parent_request_id, actor)
 
     def approval_decided(self, ticket: Any, approval: Any, actor: Any, comment: str) -> None:

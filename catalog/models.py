@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from catalog.choices import Approver
 from core.limits import long_text
 from core.models import ApprovalRule, Ticket
 
@@ -69,6 +70,8 @@ class CatalogCategory(models.Model):
 class ItemType(models.TextChoices):
     REQUEST = "request", "Request (fulfilled by the desk)"
     RECORD_PRODUCER = "record_producer", "Record producer (raises an incident)"
+    ACCESS = "access", "Access to a system or group"
+    REVOKE_ACCESS = "revoke_access", "Revoke access"
 
 
 class Audience(models.TextChoices):
@@ -96,6 +99,8 @@ class CatalogItem(models.Model):
     delivery_days = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Usual delivery time, in days.")
     price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     service = models.ForeignKey(Service, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    access_system = models.ForeignKey("AccessSystem", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="items", help_text="With “Access to a system or group”.")
     order = models.PositiveSmallIntegerField(default=0)
     active = models.BooleanField(default=True, help_text="Retired items can no longer be ordered.")
 
@@ -151,6 +156,12 @@ class Variable(models.Model):
     def choice_list(self) -> list[str]:
         return [line.strip() for line in self.choices.splitlines() if line.strip()]
 
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.name in ("access_level", "access_until", "access_to_revoke"):
+            raise ValidationError({"name": ["This name belongs to the built-in fields of access items."]})
+
 
 class Request(Ticket):
     """An order from the catalog (number REQ...): who ordered it for whom, and its requested items. Its state
@@ -192,8 +203,7 @@ class ApprovalStep(models.Model):
 
     item = models.ForeignKey(CatalogItem, on_delete=models.CASCADE, related_name="approval_steps")
     order = models.PositiveSmallIntegerField(default=1)
-    approver = models.CharField(max_length=16, choices=[("manager", "The requester's manager"),
-                                                         ("group", "An approver group")], default="manager")
+    approver = models.CharField(max_length=16, choices=Approver.choices, default=Approver.MANAGER)
     group = models.ForeignKey("core.ApproverGroup", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                               help_text="With “An approver group”.")
     rule = models.CharField(max_length=16, choices=ApprovalRule.choices, default=ApprovalRule.ANY)
@@ -239,3 +249,77 @@ class CatalogTask(Ticket):
         from catalog.choices import TASK_WORKFLOW
 
         return TASK_WORKFLOW.label(self.state)
+
+
+class AccessSystem(models.Model):
+    """A system or group people are given access to (a shared folder, an application, a mailing list): the levels
+    it grants, who owns it (they approve each access), which team grants and revokes it, and how long access may
+    last."""
+
+    name = models.CharField(max_length=150, unique=True)
+    description = models.CharField(max_length=300, blank=True)
+    levels = models.TextField(default="Read\nRead and write", help_text="The access levels it grants, one per line.")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+", help_text="Approves each access to it.")
+    owner_group = models.ForeignKey("core.ApproverGroup", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", help_text="Or: an approver group owns it (any member decides).")
+    team = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                             help_text="The team that grants and revokes access (empty: the requested item's).")
+    service = models.ForeignKey(Service, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    end_date_required = models.BooleanField(default=False, help_text="Access to it always has an end date.")
+    max_days = models.PositiveSmallIntegerField(null=True, blank=True,
+                                                help_text="The longest access it grants, in days (empty: no limit).")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def level_list(self) -> list[str]:
+        return [line.strip() for line in self.levels.splitlines() if line.strip()]
+
+
+class GrantState(models.TextChoices):
+    REQUESTED = "requested", "Requested"
+    ACTIVE = "active", "Active"
+    REVOKED = "revoked", "Revoked"
+    CANCELLED = "cancelled", "Not granted"
+
+
+class AccessGrant(models.Model):
+    """The access register: who has (had, asked for) which access to which system, since and until when, granted by
+    which requested item and revoked by which. Access with an end date is revoked by a request raised when it
+    expires (catalog.grants.revoke_expired)."""
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="access_grants")
+    system = models.ForeignKey(AccessSystem, on_delete=models.PROTECT, related_name="grants")
+    level = models.CharField(max_length=100)
+    until = models.DateField(null=True, blank=True, help_text="The last day of access (empty: no end).")
+    state = models.CharField(max_length=16, choices=GrantState.choices, default=GrantState.REQUESTED)
+    requested_item = models.ForeignKey(RequestedItem, null=True, blank=True, on_delete=models.SET_NULL,
+                                       related_name="access_grants", help_text="The requested item that granted it.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    granted_at = models.DateTimeField(null=True, blank=True)
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    revoke_item = models.ForeignKey(RequestedItem, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="revoked_grants", help_text="The requested item revoking it.")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    expiry_raised_at = models.DateTimeField(null=True, blank=True,
+                                            help_text="When its expiry raised the request revoking it (once).")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # the beat's expiry sweep: active grants by end date
+            models.Index(fields=["until"], name="catalog_grant_expiry",
+                         condition=models.Q(state="active", expiry_raised_at__isnull=True)),
+            models.Index(fields=["person", "state"], name="catalog_grant_person"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.system.name}: {self.level}"

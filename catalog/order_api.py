@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import URLPattern
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import MethodNotAllowed
@@ -18,7 +18,7 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from accounts.roles import Role, has_role
-from catalog import services
+from catalog import grants, services
 from catalog.agent_views import RequestedItemFilter, RequestFilter, TaskFilter
 from catalog.choices import ItemState, RequestState, TaskState
 from catalog.kinds import CATALOG_TASK, REQUEST, REQUESTED_ITEM
@@ -68,13 +68,21 @@ class CatalogVariableSerializer(serializers.ModelSerializer):
 
 class CatalogItemSerializer(serializers.ModelSerializer):
     category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    form = CatalogVariableSerializer(source="variables", many=True, read_only=True)
+    access_system = serializers.StringRelatedField(read_only=True, help_text="An access item's system.")
+    form = serializers.SerializerMethodField()
 
     class Meta:
         model = CatalogItem
         fields = ["id", "name", "slug", "category", "item_type", "short_description", "description",
-                  "delivery_days", "price", "service", "form"]
+                  "delivery_days", "price", "service", "access_system", "form"]
         read_only_fields = fields
+
+    @extend_schema_field(CatalogVariableSerializer(many=True))
+    def get_form(self, item: CatalogItem) -> Any:
+        """The built-in fields of an access or revoke item (the caller's own access to revoke), then the item's."""
+        request = self.context.get("request")
+        fields = grants.built_in(item, getattr(request, "user", None)) + list(item.variables.all())
+        return CatalogVariableSerializer(fields, many=True).data
 
 
 class OrderSerializer(StrictInputMixin, serializers.Serializer):
@@ -104,7 +112,7 @@ class ItemViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [IsAuthenticated]
 
     def get_queryset(self) -> Any:
-        return (services.orderable(self.request.user).select_related("category")
+        return (services.orderable(self.request.user).select_related("category", "access_system")
                 .prefetch_related("variables__show_when").order_by("category__order", "order", "name"))
 
     @extend_schema(summary="Order the item with the answers to its form", request=OrderSerializer,

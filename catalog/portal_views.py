@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from accounts.roles import Role, has_role
-from catalog import services
+from catalog import grants, services
 from catalog.choices import ItemState, RequestState
 from catalog.models import CatalogCategory, Request, Variable, VariableType
 from catalog.variables import shown
@@ -90,8 +90,9 @@ def raw_answers(variables: list[Variable], post: QueryDict) -> dict[str, Any]:
 @permission_required("portal.use")
 def item_page(request: HttpRequest, slug: str) -> HttpResponse:
     """An item and its form; ordering it (for oneself, or for someone else by the desk)."""
-    item = get_object_or_404(services.orderable(request.user).select_related("category", "service"), slug=slug)
-    variables = list(item.variables.select_related("show_when"))
+    item = get_object_or_404(services.orderable(request.user).select_related("category", "service",
+                                                                              "access_system"), slug=slug)
+    variables = grants.form_variables(item, request.user)
     raw: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
     for_someone = has_role(request.user, Role.AGENT)

@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 
 from accounts.models import User
 from accounts.roles import Role, has_role, role_of
-from catalog import fulfilment
+from catalog import fulfilment, grants
 from catalog.choices import ItemState, RequestState
 from catalog.kinds import REQUEST, REQUESTED_ITEM
 from catalog.models import Audience, CatalogItem, ItemType, Request, RequestedItem, Variable, VariableType
@@ -76,8 +76,9 @@ def order(item: CatalogItem, actor: Any, answers: dict[str, Any], *, requested_f
             raise ValidationError({"requested_for": ["You order for yourself; the service desk orders for others."]})
         if not person.is_active:
             raise ValidationError({"requested_for": [f"{person.display_name} is no longer active."]})
-    variables = list(item.variables.select_related("show_when"))
+    variables = grants.form_variables(item, person)
     cleaned = validate(variables, answers, people=people_for(actor))
+    grant = grants.check(item, person, cleaned)
     text = describe_answers(variables, cleaned)
     if item.item_type == ItemType.RECORD_PRODUCER:
         incident = kinds.get(TicketKind.INCIDENT)
@@ -92,6 +93,7 @@ def order(item: CatalogItem, actor: Any, answers: dict[str, Any], *, requested_f
     requested = writes.create(REQUESTED_ITEM, actor, {"title": item.name, "description": text,
                                                       "service": item.service, **for_someone},
                               preset={"parent_request": request, "catalog_item": item, "answers": cleaned})
+    grants.opened(requested, person, cleaned, grant)
     fulfilment.start(requested, actor)
     return request
 

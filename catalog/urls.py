@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from catalog import agent_views, portal_views
+from catalog import access_views, agent_views, portal_views
 
 urlpatterns = [
     path("portal/catalog/", portal_views.browse, name="portal-catalog"),
@@ -10,6 +10,10 @@ urlpatterns = [
     path("portal/requests/", portal_views.my_requests, name="portal-requests"),
     path("portal/requests/<str:number>/", portal_views.request_page, name="portal-request"),
     path("portal/requests/<str:number>/reply/", portal_views.reply, name="portal-request-reply"),
+    path("portal/access/", access_views.my_access, name="portal-access"),
+    path("portal/access/<int:pk>/give-up/", access_views.give_up, name="portal-access-give-up"),
+    path("agent/access/", access_views.register, name="agent-access-register"),
+    path("agent/access/<int:pk>/revoke/", access_views.revoke, name="agent-access-revoke"),
     *agent_views.REQUEST_QUEUE.urls("agent/requests/"),
     *agent_views.REQUEST_PAGE.urls("agent/requests/"),
     *agent_views.ITEM_QUEUE.urls("agent/requested-items/"),

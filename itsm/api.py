@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.api import MeView, TeamViewSet, TokenExchangeView
 from accounts.api_users import UserViewSet
+from catalog.access_api import AccessGrantViewSet, AccessSystemViewSet
 from catalog.api import ServiceViewSet
 from catalog.order_api import (
     CatalogCategoryViewSet,
@@ -47,6 +48,8 @@ router.register("releases", ReleaseViewSet, basename="release")
 router.register("change-tasks", ChangeTaskViewSet, basename="change-task")
 router.register("change-risk-questions", RiskQuestionViewSet, basename="change-risk-question")
 router.register("approvals", ApprovalViewSet, basename="approval")
+router.register("access-systems", AccessSystemViewSet, basename="access-system")
+router.register("access-grants", AccessGrantViewSet, basename="access-grant")
 router.register("sla/schedules", ScheduleViewSet, basename="sla-schedule")
 router.register("sla/definitions", SlaDefinitionViewSet, basename="sla-definition")
 router.register("sla/timers", TimerViewSet, basename="sla-timer")
