@@ -55,6 +55,7 @@ PERMISSIONS: dict[str, Role] = {
     "tickets.work": Role.AGENT,
     "users.list": Role.AGENT,
     "dashboards.view": Role.MANAGER,
+    "catalog.manage": Role.MANAGER,  # service owners build the catalog (catalog.builder_views)
     "incidents.flag_major": Role.MANAGER,
     "admin.access": Role.ADMIN,
 }

@@ -27,9 +27,9 @@ from core.api.tickets import MAX_ID
 
 class AccessSystemSerializer(serializers.ModelSerializer):
     levels = serializers.ListField(source="level_list", child=serializers.CharField(), read_only=True)
-    owner = UserRefSerializer(read_only=True)
-    owner_group = serializers.StringRelatedField(read_only=True)
-    team = serializers.StringRelatedField(read_only=True)
+    owner = UserRefSerializer(read_only=True, allow_null=True)
+    owner_group = serializers.CharField(source="owner_group.name", read_only=True, allow_null=True, default=None)
+    team = serializers.CharField(source="team.name", read_only=True, allow_null=True, default=None)
 
     class Meta:
         model = AccessSystem
@@ -44,12 +44,12 @@ class AccessGrantSerializer(serializers.ModelSerializer):
     system_id = serializers.IntegerField(read_only=True)
     state = inline_choice_field(GrantState.choices, read_only=True)
     state_label = serializers.CharField(source="get_state_display", read_only=True)
-    requested_item = serializers.SlugRelatedField(slug_field="number", read_only=True,
+    requested_item = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True,
                                                   help_text="RITM... that granted it.")
-    revoke_item = serializers.SlugRelatedField(slug_field="number", read_only=True,
+    revoke_item = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True,
                                                help_text="RITM... revoking (or that revoked) it.")
-    granted_by = UserRefSerializer(read_only=True)
-    revoked_by = UserRefSerializer(read_only=True)
+    granted_by = UserRefSerializer(read_only=True, allow_null=True)
+    revoked_by = UserRefSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = AccessGrant

@@ -3,10 +3,9 @@ conditions) and fulfilment plans."""
 
 from typing import Any
 
-from django import forms
 from django.contrib import admin
 
-from accounts.roles import Role
+from catalog.forms import CatalogItemForm
 from catalog.models import (
     AccessGrant,
     AccessSystem,
@@ -14,7 +13,6 @@ from catalog.models import (
     CatalogCategory,
     CatalogItem,
     FulfilmentStep,
-    ItemType,
     Service,
     Variable,
 )
@@ -51,31 +49,6 @@ class FulfilmentStepInline(admin.TabularInline):
     model = FulfilmentStep
     extra = 0
     fields = ["stage", "order", "title", "team", "instructions"]
-
-
-class CatalogItemForm(forms.ModelForm):
-    """The roles who may order an item, as ticks of the roles' names (stored as their codes)."""
-
-    roles = forms.MultipleChoiceField(choices=Role.choices, required=False, widget=forms.CheckboxSelectMultiple,
-                                      help_text="With “People with some roles”: the roles that may order it.")
-
-    class Meta:
-        model = CatalogItem
-        fields = ["name", "slug", "category", "item_type", "access_system", "short_description", "description",
-                  "audience", "organizations", "roles", "delivery_days", "price", "service", "order", "active"]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.initial["roles"] = [role for role in (self.instance.roles or "").split(",") if role]
-
-    def clean_roles(self) -> str:
-        return ",".join(self.cleaned_data["roles"])
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("item_type") == ItemType.ACCESS and not data.get("access_system"):
-            self.add_error("access_system", "An access item grants access to a system: choose it.")
-        return data
 
 
 class ApprovalStepInline(admin.TabularInline):

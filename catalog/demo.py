@@ -119,7 +119,7 @@ def seed_access(demo: Any, categories: dict[str, CatalogCategory]) -> None:
     the payroll application, their items, the "Revoke access" item, and Uma's read access to the folder that
     ends in three weeks (so My access and the register show something, and its expiry is swept one day)."""
     users = getattr(demo, "users", {})
-    desk = demo.teams.get("service-desk") if hasattr(demo, "teams") else None
+    desk = getattr(demo, "teams", {}).get("service-desk")
     folder, _ = AccessSystem.objects.update_or_create(name="Finance shared folder", defaults={
         "description": "\\\\files\\finance: budgets, invoices and forecasts.", "levels": "Read\nRead and write",
         "owner": users.get("manager"), "team": desk, "end_date_required": True, "max_days": 180,
@@ -163,7 +163,8 @@ def seed_onboarding(demo: Any, categories: dict[str, CatalogCategory]) -> None:
     item.variables.create(name="office", label="Office", var_type=VariableType.CHOICE, required=True,
                           choices="Paris\nLyon\nLondon", order=4, show_when=desk, show_when_value="yes")
     item.approval_steps.create(order=1, approver=Approver.MANAGER)
-    desk_team, facilities = demo.teams.get("service-desk"), demo.teams.get("facilities")
+    teams = getattr(demo, "teams", {})
+    desk_team, facilities = teams.get("service-desk"), teams.get("facilities")
     item.plan.create(stage=1, order=1, title="Create the accounts and the mailbox", team=desk_team)
     item.plan.create(stage=1, order=2, title="Prepare a laptop", team=desk_team)
     item.plan.create(stage=1, order=3, title="Prepare the desk and the badge", team=facilities,

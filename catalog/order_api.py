@@ -68,7 +68,8 @@ class CatalogVariableSerializer(serializers.ModelSerializer):
 
 class CatalogItemSerializer(serializers.ModelSerializer):
     category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    access_system = serializers.StringRelatedField(read_only=True, help_text="An access item's system.")
+    access_system = serializers.CharField(source="access_system.name", read_only=True, allow_null=True, default=None,
+                                          help_text="An access item's system.")
     form = serializers.SerializerMethodField()
 
     class Meta:

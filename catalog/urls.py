@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from catalog import access_views, agent_views, portal_views
+from catalog import access_views, agent_views, builder_views, portal_views
 
 urlpatterns = [
     path("portal/catalog/", portal_views.browse, name="portal-catalog"),
@@ -12,6 +12,10 @@ urlpatterns = [
     path("portal/requests/<str:number>/reply/", portal_views.reply, name="portal-request-reply"),
     path("portal/access/", access_views.my_access, name="portal-access"),
     path("portal/access/<int:pk>/give-up/", access_views.give_up, name="portal-access-give-up"),
+    path("manage/catalog/", builder_views.home, name="catalog-builder"),
+    path("manage/catalog/new/", builder_views.new_item, name="catalog-builder-new"),
+    path("manage/catalog/<int:pk>/", builder_views.item_page, name="catalog-builder-item"),
+    path("manage/catalog/<int:pk>/preview/", builder_views.preview, name="catalog-builder-preview"),
     path("agent/access/", access_views.register, name="agent-access-register"),
     path("agent/access/<int:pk>/revoke/", access_views.revoke, name="agent-access-revoke"),
     *agent_views.REQUEST_QUEUE.urls("agent/requests/"),

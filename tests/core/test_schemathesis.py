@@ -37,7 +37,7 @@ from schemathesis.specs.openapi.checks import (
 
 from accounts.services import issue_token
 from catalog.demo import seed_catalog
-from catalog.models import CatalogCategory, CatalogItem
+from catalog.models import AccessGrant, AccessSystem, CatalogCategory, CatalogItem, GrantState
 from changes.models import RiskQuestion
 from core import approvals, clock
 from core import services as core_services
@@ -130,6 +130,9 @@ def world(settings, tmp_path, users, service_email, service_vpn, category_hardwa
     board.members.set([agent_a, manager])
     approval = approvals.request(inc_a, board, ApprovalRule.ANY, 1, manager)  # any kind can be approved
     seed_catalog(SimpleNamespace(services={"laptops": service_email}))  # the laptop form has a condition
+    folder = AccessSystem.objects.get(name="Finance shared folder")  # the demo's; and access to revoke
+    grant = AccessGrant.objects.create(person=requester_a, system=folder, level="Read", state=GrantState.ACTIVE,
+                                       until=T0.date() + timedelta(days=30))
     question = RiskQuestion.objects.create(text="How many users would an outage affect?")
     question.answers.create(text="A few", weight=0)
     tokens = {role: issue_token(users[name], "schemathesis")[1] for role, name in ROLES.items() if name}
@@ -148,6 +151,8 @@ def world(settings, tmp_path, users, service_email, service_vpn, category_hardwa
         "change-risk-questions": [question.pk],
         "catalog/categories": list(CatalogCategory.objects.values_list("pk", flat=True)),
         "catalog/items": list(CatalogItem.objects.values_list("pk", flat=True)),
+        "access-systems": [folder.pk],
+        "access-grants": [grant.pk],
     })
 
 
