@@ -36,7 +36,7 @@ class CatalogItemForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.initial["roles"] = [role for role in (self.instance.roles or "").split(",") if role]
-        for name, empty in (("access_system", "None"), ("service", "None")):
+        for name, empty in (("access_system", "No system"), ("service", "No service")):
             field = self.fields[name]
             assert isinstance(field, forms.ModelChoiceField)
             field.empty_label = empty
@@ -157,7 +157,7 @@ class ApprovalStepForm(forms.ModelForm):
         self.fields["rule"].initial = ApprovalRule.ANY
         group = self.fields["group"]
         assert isinstance(group, forms.ModelChoiceField)
-        group.empty_label = "None"
+        group.empty_label = "No group"
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -142,7 +142,7 @@ def test_the_catalog_api_describes_each_form(token_client, catalog, requester_a)
     assert monitor["show_when"] == {"field": "type", "value": "Desktop"} and monitor["required"] is True
     assert monitor["choices"] == ['24"', '27"'] and monitor["type"] == "choice"
     categories = token_client(requester_a).get("/api/v1/catalog/categories/").json()["results"]
-    assert {c["slug"] for c in categories} == {"hardware", "software", "help"}
+    assert {c["slug"] for c in categories} == {"hardware", "software", "access", "people", "help"}
 
 
 def test_an_end_user_orders_for_themselves_and_a_retired_item_cannot_be_ordered(client, token_client, catalog,
