@@ -45,7 +45,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @permission_required("catalog.manage")
 def new_item(request: HttpRequest) -> HttpResponse:
-    form = CatalogItemForm(request.POST or None, prefix="item")
+    form = CatalogItemForm(request.POST or None, request.FILES or None, prefix="item")
     if request.method == "POST" and form.is_valid():
         item = form.save()
         messages.success(request, f"{item.name} created. Now give it the fields of its form.")
@@ -108,7 +108,7 @@ def save_section(request: HttpRequest, item: CatalogItem, section: str) -> tuple
     """Save one part of the item: a message when done, else the bound form with its errors."""
     post = request.POST
     if section == "item":
-        item_form = CatalogItemForm(post, instance=item, prefix="item")
+        item_form = CatalogItemForm(post, request.FILES, instance=item, prefix="item")
         if not item_form.is_valid():
             return "", {"item": item_form}
         item_form.save()

@@ -162,6 +162,8 @@ def seed_onboarding(demo: Any, categories: dict[str, CatalogCategory]) -> None:
                                  default="yes", order=3)
     item.variables.create(name="office", label="Office", var_type=VariableType.CHOICE, required=True,
                           choices="Paris\nLyon\nLondon", order=4, show_when=desk, show_when_value="yes")
+    item.variables.create(name="contract", label="The signed contract", var_type=VariableType.ATTACHMENT, order=5,
+                          help_text="A PDF or a scan: HR keeps it with the file.")
     item.approval_steps.create(order=1, approver=Approver.MANAGER)
     teams = getattr(demo, "teams", {})
     desk_team, facilities = teams.get("service-desk"), teams.get("facilities")

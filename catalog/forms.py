@@ -17,6 +17,8 @@ from catalog.models import ApprovalStep, CatalogItem, FulfilmentStep, ItemType, 
 from core.models import ApprovalRule
 
 CHOICE_TYPES = (VariableType.CHOICE, VariableType.MULTI_CHOICE)
+PICTURE_MAX_BYTES = 2 * 1024 * 1024
+PICTURE_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "GIF": "image/gif"}
 
 
 class CatalogItemForm(forms.ModelForm):
@@ -29,7 +31,8 @@ class CatalogItemForm(forms.ModelForm):
     class Meta:
         model = CatalogItem
         fields = ["name", "slug", "category", "item_type", "access_system", "short_description", "description",
-                  "audience", "organizations", "roles", "delivery_days", "price", "service", "order", "active"]
+                  "picture", "audience", "organizations", "roles", "delivery_days", "price", "service", "order",
+                  "active"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
         labels = {"slug": "Address", "order": "Place in its category", "item_type": "Kind of item"}
 
@@ -45,6 +48,18 @@ class CatalogItemForm(forms.ModelForm):
 
     def clean_roles(self) -> str:
         return ",".join(self.cleaned_data["roles"])
+
+    def clean_picture(self) -> Any:
+        picture = self.cleaned_data.get("picture")
+        image = getattr(picture, "image", None)  # set by ImageField on a new upload: Pillow read it
+        if image is None:
+            return picture
+        if picture.size > PICTURE_MAX_BYTES:
+            raise forms.ValidationError("A picture may be at most 2 MB.")
+        if image.format not in PICTURE_FORMATS:
+            raise forms.ValidationError("Use a PNG, JPEG, WebP or GIF picture.")
+        picture.name = f"picture.{image.format.lower()}"  # served with the type Pillow found, not the name's
+        return picture
 
     def clean_slug(self) -> str:
         slug = self.cleaned_data.get("slug") or slugify(self.data.get(self.add_prefix("name"), ""))[:120]

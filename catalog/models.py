@@ -99,6 +99,8 @@ class CatalogItem(models.Model):
     delivery_days = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Usual delivery time, in days.")
     price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     service = models.ForeignKey(Service, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    picture = models.ImageField(upload_to="catalog/items/", blank=True,
+                                help_text="A photo or drawing of it (PNG, JPEG, WebP or GIF, at most 2 MB).")
     access_system = models.ForeignKey("AccessSystem", null=True, blank=True, on_delete=models.PROTECT,
                                       related_name="items", help_text="With “Access to a system or group”.")
     order = models.PositiveSmallIntegerField(default=0)
@@ -121,6 +123,7 @@ class VariableType(models.TextChoices):
     CHOICE = "choice", "Single choice"
     MULTI_CHOICE = "multi_choice", "Multiple choice"
     USER = "user", "A person"
+    ATTACHMENT = "attachment", "A file"
 
 
 class Variable(models.Model):

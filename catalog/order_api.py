@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import URLPattern
+from django.urls import URLPattern, reverse
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -71,12 +71,20 @@ class CatalogItemSerializer(serializers.ModelSerializer):
     access_system = serializers.CharField(source="access_system.name", read_only=True, allow_null=True, default=None,
                                           help_text="An access item's system.")
     form = serializers.SerializerMethodField()
+    picture = serializers.SerializerMethodField(help_text="Where its picture is (a signed-in GET), or null.")
 
     class Meta:
         model = CatalogItem
-        fields = ["id", "name", "slug", "category", "item_type", "short_description", "description",
+        fields = ["id", "name", "slug", "category", "item_type", "short_description", "description", "picture",
                   "delivery_days", "price", "service", "access_system", "form"]
         read_only_fields = fields
+
+    def get_picture(self, item: CatalogItem) -> str | None:
+        if not item.picture:
+            return None
+        path = reverse("portal-catalog-picture", args=[item.slug])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
 
     @extend_schema_field(CatalogVariableSerializer(many=True))
     def get_form(self, item: CatalogItem) -> Any:
@@ -87,7 +95,8 @@ class CatalogItemSerializer(serializers.ModelSerializer):
 
 
 class OrderSerializer(StrictInputMixin, serializers.Serializer):
-    answers = serializers.DictField(required=False, default=dict, help_text="The form's answers, by field name.")
+    answers = serializers.DictField(required=False, default=dict, help_text=(
+        "The form's answers, by field name; a file (type attachment) as {\"name\": ..., \"content_base64\": ...}."))
     requested_for = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID,
                                              help_text="Id of the person it is for (the service desk only).")
 

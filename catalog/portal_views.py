@@ -8,23 +8,25 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from accounts.roles import Role, has_role
+from accounts.roles import Role, can, has_role
 from catalog import grants, services
 from catalog.choices import ItemState, RequestState
-from catalog.models import CatalogCategory, Request, Variable, VariableType
+from catalog.models import CatalogCategory, CatalogItem, Request, Variable, VariableType
 from catalog.variables import shown
-from core import access
+from core import access, kept_uploads
 from core import services as core
 from core.limits import TEXT_MAX_LENGTH
 from core.models import JournalEntry, JournalKind
 from core.pagination import CappedPaginator, page_numbers
 from core.permissions import permission_required
+from core.views_attachments import visible_attachments
 
 PAGE_SIZE = 20
 STATUS_TEXT = {RequestState.OPEN: "Received", RequestState.IN_PROGRESS: "Being prepared",
@@ -58,11 +60,19 @@ def browse(request: HttpRequest) -> HttpResponse:
 
 
 def field_rows(variables: list[Variable], raw: dict[str, Any], errors: dict[str, list[str]]) -> list[dict[str, Any]]:
-    """What the form template draws for each variable: its input's value and its errors; conditions as data."""
+    """What the form template draws for each variable: its input's value and its errors; conditions as data. A
+    file accepted in a form sent back with other errors is kept (core.kept_uploads): not chosen again."""
     visible = {v.pk for v in shown(variables, raw)}
     rows = []
     for variable in variables:
         value = raw.get(variable.name, variable.default if not raw else None)
+        if variable.var_type == VariableType.ATTACHMENT:
+            upload = value if isinstance(value, UploadedFile) and variable.name not in errors else None
+            rows.append({"v": variable, "value": None, "values": [], "errors": errors.get(variable.name, []),
+                         "hidden": variable.pk not in visible, "choices": [],
+                         "kept": (kept_uploads.keep(upload), upload.name) if upload is not None else None,
+                         "parent": variable.show_when.name if variable.show_when_id and variable.show_when else ""})
+            continue
         rows.append({"v": variable, "value": value, "values": value if isinstance(value, list) else [value],
                      "errors": errors.get(variable.name, []), "hidden": variable.pk not in visible,
                      "choices": variable.choice_list(),
@@ -70,13 +80,20 @@ def field_rows(variables: list[Variable], raw: dict[str, Any], errors: dict[str,
     return rows
 
 
-def raw_answers(variables: list[Variable], post: QueryDict) -> dict[str, Any]:
-    """The answers a browser sent: lists for multiple choices, a checkbox's absence as "no"; fields the page hid
-    (disabled) are not sent, so they are not answers."""
+def raw_answers(variables: list[Variable], post: QueryDict, files: Any = None) -> dict[str, Any]:
+    """The answers a browser sent: lists for multiple choices, a checkbox's absence as "no", a file chosen (or
+    kept from the last attempt); fields the page hid (disabled) are not sent, so they are not answers."""
     answers: dict[str, Any] = {}
     for variable in variables:
         key = f"v-{variable.name}"
-        if variable.var_type == VariableType.MULTI_CHOICE:
+        if variable.var_type == VariableType.ATTACHMENT:
+            chosen = files.get(key) if files is not None else None
+            if chosen is None and post.get(f"{key}-kept"):
+                kept = kept_uploads.restore(post[f"{key}-kept"])
+                chosen = kept if isinstance(kept, UploadedFile) else None
+            if chosen is not None:
+                answers[variable.name] = chosen
+        elif variable.var_type == VariableType.MULTI_CHOICE:
             if post.getlist(key):
                 answers[variable.name] = post.getlist(key)
         elif variable.var_type == VariableType.BOOLEAN:
@@ -98,7 +115,7 @@ def item_page(request: HttpRequest, slug: str) -> HttpResponse:
     for_someone = has_role(request.user, Role.AGENT)
     status = 200
     if request.method == "POST":
-        raw = raw_answers(variables, request.POST)
+        raw = raw_answers(variables, request.POST, request.FILES)
         person = None
         if for_someone and request.POST.get("requested_for", "").isdigit():
             person = User.objects.filter(pk=int(request.POST["requested_for"]), is_active=True).first()
@@ -120,6 +137,28 @@ def item_page(request: HttpRequest, slug: str) -> HttpResponse:
         "item": item, "rows": field_rows(variables, raw, errors), "errors": errors, "for_someone": for_someone,
         "people": User.objects.filter(is_active=True).order_by("first_name", "last_name")[:500] if for_someone
         else []}, status=status)
+
+
+PICTURE_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp", "gif": "image/gif"}
+
+
+def item_picture(request: HttpRequest, slug: str) -> HttpResponse:
+    """An item's picture, for whoever may order it (and the catalog's builders); any other is 404."""
+    if not request.user.is_authenticated:
+        raise Http404("No such picture.")
+    items = CatalogItem.objects.all() if can(request.user, "catalog.manage") else services.orderable(request.user)
+    item = get_object_or_404(items, slug=slug)
+    extension = item.picture.name.rsplit(".", 1)[-1].lower() if item.picture else ""
+    if extension not in PICTURE_TYPES:
+        raise Http404("No such picture.")
+    try:
+        handle = item.picture.open("rb")
+    except FileNotFoundError:
+        raise Http404("No such picture.") from None
+    response = FileResponse(handle, content_type=PICTURE_TYPES[extension])
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def my_requests_queryset(user: Any) -> Any:
@@ -144,6 +183,11 @@ def request_page(request: HttpRequest, number: str) -> HttpResponse:
     order = get_object_or_404(Request.objects.visible_to(request.user).select_related("requester", "opened_by"),
                               number=number)
     items = list(order.items.select_related("catalog_item", "assignee"))
+    files: dict[int, list[Any]] = {}
+    for attachment in visible_attachments(request.user).filter(ticket_id__in=[i.pk for i in items]).order_by("pk"):
+        files.setdefault(attachment.ticket_id, []).append(attachment)
+    for item in items:
+        item.files = files.get(item.pk, [])
     comments = (JournalEntry.objects.filter(ticket_id=order.pk, kind=JournalKind.COMMENT, internal=False)
                 .select_related("actor").order_by("created_at", "id"))
     return render(request, "portal/request_detail.html", {

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
@@ -20,6 +21,7 @@ from catalog.kinds import REQUEST, REQUESTED_ITEM
 from catalog.models import Audience, CatalogItem, ItemType, Request, RequestedItem, Variable, VariableType
 from catalog.variables import validate
 from core import kinds, writes
+from core import services as core_services
 from core.models import TicketKind
 
 
@@ -79,13 +81,17 @@ def order(item: CatalogItem, actor: Any, answers: dict[str, Any], *, requested_f
     variables = grants.form_variables(item, person)
     cleaned = validate(variables, answers, people=people_for(actor))
     grant = grants.check(item, person, cleaned)
+    files = {name: value for name, value in cleaned.items() if isinstance(value, UploadedFile)}
+    cleaned.update({name: upload.name for name, upload in files.items()})  # the answer is the file's name
     text = describe_answers(variables, cleaned)
     if item.item_type == ItemType.RECORD_PRODUCER:
         incident = kinds.get(TicketKind.INCIDENT)
         title = str(cleaned.get("title") or cleaned.get("summary") or item.name)[:200]
-        return writes.create(incident, actor, {"title": title, "description": text, "service": item.service,
-                                               **({"requester": person} if person.pk != actor.pk else {})},
-                             preset={"channel": "portal"} if not has_role(actor, Role.AGENT) else None)
+        raised = writes.create(incident, actor, {"title": title, "description": text, "service": item.service,
+                                                 **({"requester": person} if person.pk != actor.pk else {})},
+                               preset={"channel": "portal"} if not has_role(actor, Role.AGENT) else None)
+        attach(raised, actor, files)
+        return raised
     for_someone = {"requester": person} if person.pk != actor.pk else {}
     request: Request = writes.create(REQUEST, actor, {
         "title": item.name if not for_someone else f"{item.name} for {person.display_name}",
@@ -94,8 +100,15 @@ def order(item: CatalogItem, actor: Any, answers: dict[str, Any], *, requested_f
                                                       "service": item.service, **for_someone},
                               preset={"parent_request": request, "catalog_item": item, "answers": cleaned})
     grants.opened(requested, person, cleaned, grant)
+    attach(requested, actor, files)
     fulfilment.start(requested, actor)
     return request
+
+
+def attach(ticket: Any, actor: Any, files: dict[str, UploadedFile]) -> None:
+    """The files of an order's answers, attached to what it raised (the requester and the desk read them)."""
+    for upload in files.values():
+        core_services.add_attachment(ticket, actor, upload)
 
 
 def follow_items(request_id: int, actor: Any) -> None:

@@ -7,6 +7,7 @@ from catalog import access_views, agent_views, builder_views, portal_views
 urlpatterns = [
     path("portal/catalog/", portal_views.browse, name="portal-catalog"),
     path("portal/catalog/<slug:slug>/", portal_views.item_page, name="portal-catalog-item"),
+    path("portal/catalog/<slug:slug>/picture/", portal_views.item_picture, name="portal-catalog-picture"),
     path("portal/requests/", portal_views.my_requests, name="portal-requests"),
     path("portal/requests/<str:number>/", portal_views.request_page, name="portal-request"),
     path("portal/requests/<str:number>/reply/", portal_views.reply, name="portal-request-reply"),

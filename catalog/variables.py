@@ -4,18 +4,25 @@ the API use, so an order is accepted or refused identically, with the same error
 A variable with a condition ("show Monitor size when Type is desktop") shows when the variable it depends on
 shows and has that value (or, for a multiple choice, contains it). A hidden variable is neither required nor
 stored. Answers are stored as JSON: text as given (trimmed), numbers as text of the decimal, dates and instants in
-ISO 8601, yes/no as a boolean, choices as their values, a person as their id.
+ISO 8601, yes/no as a boolean, choices as their values, a person as their id. A file is checked like any
+attachment (its size) and comes back as the uploaded file; the order stores its name and attaches the file.
+Through the API a file is {"name": ..., "content_base64": ...} (the request body stays under
+DATA_UPLOAD_MAX_MEMORY_SIZE).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -129,7 +136,41 @@ def clean_value(variable: Variable, raw: Any, *, people: Any = None) -> Any:
         if person is None:
             raise ValidationError("Choose a person.")
         return person.pk
+    if kind == VariableType.ATTACHMENT:
+        return as_upload(raw)
     raise ValidationError("This field cannot be answered.")
+
+
+def as_upload(raw: Any) -> UploadedFile:
+    """A file answer: an upload from the portal, or {"name", "content_base64"[, "content_type"]} from the API;
+    refused in words when it is not a file, empty or too large."""
+    from core import limits
+    from core.services import validate_upload
+
+    if isinstance(raw, UploadedFile):
+        upload = raw
+    elif isinstance(raw, Mapping) and isinstance(raw.get("name"), str) and isinstance(raw.get("content_base64"), str):
+        encoded = raw["content_base64"]
+        name = raw["name"].replace("\\", "/").rsplit("/", 1)[-1].strip()[:255] or "attachment"
+        size = len(encoded) * 3 // 4 - encoded[-2:].count("=")
+        if size > limits.attachment_max_bytes():  # refused before decoding, in the words of any upload
+            try:
+                validate_upload(cast(UploadedFile, SimpleNamespace(name=name, size=size)))
+            except ValidationError as exc:
+                raise ValidationError(exc.messages) from None
+        try:
+            content = base64.b64decode(encoded, validate=True)
+        except (binascii.Error, ValueError):
+            raise ValidationError("The file's content_base64 is not base 64.") from None
+        content_type = raw.get("content_type") if isinstance(raw.get("content_type"), str) else ""
+        upload = SimpleUploadedFile(name, content, content_type=content_type or "application/octet-stream")
+    else:
+        raise ValidationError('Choose a file (through the API: {"name": ..., "content_base64": ...}).')
+    try:
+        validate_upload(upload)
+    except ValidationError as exc:
+        raise ValidationError(exc.messages) from None
+    return upload
 
 
 def parse_iso(parse: Any, raw: Any) -> Any:
