@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from catalog import grants
-from catalog.forms import ApprovalStepForm, CatalogItemForm, FulfilmentStepForm, VariableForm
+from catalog.forms import ApprovalStepForm, CatalogItemForm, CategoryForm, FulfilmentStepForm, VariableForm
 from catalog.models import CatalogCategory, CatalogItem, Variable
 from catalog.portal_views import field_rows
 from core.permissions import permission_required
@@ -32,7 +32,16 @@ def describe_condition(variable: Variable) -> str:
 
 @permission_required("catalog.manage")
 def home(request: HttpRequest) -> HttpResponse:
-    """Every item by category (retired ones too), with how many fields, approvals and tasks it has."""
+    """Every item by category (retired ones too), with how many fields, approvals and tasks it has; a category
+    added or changed (`?category=<id>` opens one to change)."""
+    editing = None
+    if (request.POST.get("category") or request.GET.get("category") or "").isdigit():
+        editing = get_object_or_404(CatalogCategory, pk=int(request.POST.get("category") or request.GET["category"]))
+    category_form = CategoryForm(request.POST or None, instance=editing, prefix="category")
+    if request.method == "POST" and category_form.is_valid():
+        saved = category_form.save()
+        messages.success(request, f"Category “{saved.name}” saved.")
+        return redirect("catalog-builder")
     items = (CatalogItem.objects.select_related("category")
              .annotate(fields=Count("variables", distinct=True), approvals=Count("approval_steps", distinct=True),
                        tasks=Count("plan", distinct=True))
@@ -40,7 +49,10 @@ def home(request: HttpRequest) -> HttpResponse:
     by_category: dict[CatalogCategory, list[CatalogItem]] = {}
     for item in items:
         by_category.setdefault(item.category, []).append(item)
-    return render(request, "catalog/builder/home.html", {"by_category": by_category})
+    empty = CatalogCategory.objects.exclude(pk__in=[c.pk for c in by_category]).order_by("order", "name")
+    return render(request, "catalog/builder/home.html", {
+        "by_category": by_category, "empty_categories": empty, "category_form": category_form, "editing": editing},
+        status=400 if request.method == "POST" else 200)
 
 
 @permission_required("catalog.manage")

@@ -13,7 +13,15 @@ from django.utils.text import slugify
 from accounts.roles import Role
 from catalog.choices import Approver
 from catalog.grants import RESERVED_NAMES
-from catalog.models import ApprovalStep, CatalogItem, FulfilmentStep, ItemType, Variable, VariableType
+from catalog.models import (
+    ApprovalStep,
+    CatalogCategory,
+    CatalogItem,
+    FulfilmentStep,
+    ItemType,
+    Variable,
+    VariableType,
+)
 from core.models import ApprovalRule
 
 CHOICE_TYPES = (VariableType.CHOICE, VariableType.MULTI_CHOICE)
@@ -76,6 +84,35 @@ class CatalogItemForm(forms.ModelForm):
         if data.get("item_type") != ItemType.ACCESS and data.get("access_system"):
             self.add_error("access_system", "Only an item of type “Access to a system or group” names a system.")
         return data
+
+
+class CategoryForm(forms.ModelForm):
+    """A category of the catalog: its name, its place (under another), its icon."""
+
+    class Meta:
+        model = CatalogCategory
+        fields = ["name", "parent", "icon", "description", "order", "active"]
+        labels = {"parent": "Inside", "order": "Place"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        parent = self.fields["parent"]
+        assert isinstance(parent, forms.ModelChoiceField)
+        parent.empty_label = "At the top"
+        parent.queryset = CatalogCategory.objects.filter(parent__isnull=True).exclude(pk=self.instance.pk)
+
+    def save(self, commit: bool = True) -> CatalogCategory:
+        category = super().save(commit=False)
+        if not category.slug:
+            base = slugify(category.name)[:100] or "category"
+            slug, n = base, 1
+            while CatalogCategory.objects.filter(slug=slug).exclude(pk=category.pk).exists():
+                n += 1
+                slug = f"{base}-{n}"
+            category.slug = slug
+        if commit:
+            category.save()
+        return category
 
 
 class VariableForm(forms.ModelForm):

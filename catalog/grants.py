@@ -15,7 +15,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -190,7 +191,8 @@ def delivered(requested: RequestedItem, actor: Any) -> None:
     now = timezone.now()
     for grant in requested.access_grants.filter(state=GrantState.REQUESTED):
         (AccessGrant.objects.filter(person_id=grant.person_id, system_id=grant.system_id, state=GrantState.ACTIVE)
-         .update(state=GrantState.REVOKED, revoked_at=now, revoked_by=actor, revoke_item=requested))
+         .update(state=GrantState.REVOKED, revoked_at=now, revoked_by=actor,
+                 revoke_item_id=Coalesce("revoke_item_id", Value(requested.pk))))  # a revoke under way stays named
         AccessGrant.objects.filter(pk=grant.pk).update(state=GrantState.ACTIVE, granted_at=now, granted_by=actor)
     requested.revoked_grants.filter(state=GrantState.ACTIVE).update(state=GrantState.REVOKED, revoked_at=now,
                                                                    revoked_by=actor)

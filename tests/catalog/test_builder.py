@@ -178,3 +178,23 @@ def test_the_builder_page_costs_the_same_queries_for_3_or_12_fields(owner_client
     for n in range(3, 12):
         add_field(owner_client, phone, label=f"Field {n}", show_when=first.pk, show_when_value="x")
     assert count() == few
+
+
+def test_a_category_is_added_inside_another_and_changed(owner_client, hardware):
+    url = reverse("catalog-builder")
+    assert owner_client.post(url, {"category-name": "", "category-icon": "key", "category-order": 0}).status_code \
+        == 400
+    answer = owner_client.post(url, {"category-name": "Phones", "category-parent": hardware.pk,
+                                     "category-icon": "phone", "category-order": 1, "category-active": "on"})
+    assert answer.status_code == 302
+    phones = CatalogCategory.objects.get(name="Phones")
+    assert (phones.slug, phones.parent, phones.icon) == ("phones", hardware, "phone")
+    page = owner_client.get(url, {"category": phones.pk}).content.decode()
+    assert "Change the category “Phones”" in page
+    owner_client.post(url, {"category": phones.pk, "category-name": "Mobile phones", "category-icon": "phone",
+                            "category-order": 1})
+    phones.refresh_from_db()
+    assert (phones.name, phones.slug, phones.parent, phones.active) == ("Mobile phones", "phones", None, False)
+    nested = owner_client.post(url, {"category": hardware.pk, "category-name": "Hardware", "category-parent":
+                                     hardware.pk, "category-icon": "laptop", "category-order": 0})
+    assert nested.status_code == 400  # not inside itself
