@@ -10,11 +10,12 @@ delivery revokes the grant. Access with an end date is revoked by a request rais
 
 from __future__ import annotations
 
+import logging
 from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -34,6 +35,7 @@ from catalog.models import (
     VariableType,
 )
 
+log = logging.getLogger(__name__)
 LEVEL, UNTIL, WHICH = "access_level", "access_until", "access_to_revoke"
 RESERVED_NAMES = frozenset({LEVEL, UNTIL, WHICH})
 
@@ -263,14 +265,24 @@ def revoke_expired(today: date | None = None, limit: int = 500) -> int:
                .order_by("until", "pk").values_list("pk", flat=True)[:limit])
     raised = 0
     for pk in ids:
-        with transaction.atomic():
-            grant = (AccessGrant.objects.select_for_update(skip_locked=True)
-                     .filter(pk=pk, state=GrantState.ACTIVE, expiry_raised_at__isnull=True).first())
-            if grant is None:
-                continue
-            AccessGrant.objects.filter(pk=pk).update(expiry_raised_at=timezone.now())
-            if grant.revoke_item_id is None:
-                assert grant.until is not None
-                request_revoke(grant, None, f"it expired: the last day was {grant.until:%-d %b %Y}.")
-                raised += 1
+        try:
+            raised += expire(pk)
+        except (ValidationError, DatabaseError):  # one grant's trouble never stops the others' revocation
+            log.exception("The expiry of access %s could not raise its revoke request; retried next sweep.", pk)
     return raised
+
+
+@transaction.atomic
+def expire(pk: int) -> int:
+    """Raise the revoke request of one expired grant, unless a concurrent sweep holds it or it was raised; 1 if
+    raised."""
+    grant = (AccessGrant.objects.select_for_update(skip_locked=True)
+             .filter(pk=pk, state=GrantState.ACTIVE, expiry_raised_at__isnull=True).first())
+    if grant is None:
+        return 0
+    AccessGrant.objects.filter(pk=pk).update(expiry_raised_at=timezone.now())
+    if grant.revoke_item_id is not None:  # the holder (or the desk) is already revoking it
+        return 0
+    assert grant.until is not None
+    request_revoke(grant, None, f"it expired: the last day was {grant.until:%-d %b %Y}.")
+    return 1

@@ -210,7 +210,8 @@ def create(kind: Kind, actor: Any, data: Mapping[str, Any], *, preset: Mapping[s
         raise ValidationError({"service": ["This service is retired."]})
     team = data.get("team") or kind.route_team(data)
     data["team"] = team
-    validate_people(team, data.get("assignee"), data["requester"])
+    # the system (no actor) may raise a ticket for someone who left: revoking a leaver's access is such a ticket
+    validate_people(team, data.get("assignee"), data["requester"] if actor is not None else None)
     impact, urgency = int(data.pop("impact", None) or 3), int(data.pop("urgency", None) or 3)
     now = clock.now()
     fields = {**kind.create_defaults(actor, data), **data, **(preset or {})}

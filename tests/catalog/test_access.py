@@ -178,3 +178,36 @@ def test_two_concurrent_sweeps_raise_one_revoke_request(team_network, org_acme):
     grant.refresh_from_db()
     assert sorted(counts) == [0, 1]
     assert grant.revoke_item is not None and grant.revoke_item.tasks.count() == 1
+
+
+def test_a_leaver_s_expired_access_is_revoked_and_one_failure_stops_no_other(folder_item, requester_a, owner,
+                                                                             agent_b, monkeypatch):
+    leaver = granted(folder_item, requester_a, owner, agent_b, days=1)
+    other = granted(folder_item, UserFactory(role=Role.END_USER, organization=requester_a.organization), owner,
+                    agent_b, days=1)
+    requester_a.is_active = False  # left the company
+    requester_a.save()
+    real = grants.request_revoke
+
+    def failing(grant, actor, reason):
+        if grant.pk == other.pk:
+            raise ValidationError({"access": ["The team is gone."]})
+        return real(grant, actor, reason)
+
+    monkeypatch.setattr(grants, "request_revoke", failing)
+    later = timezone.localdate() + timedelta(days=2)
+    assert grants.revoke_expired(today=later) == 1
+    leaver.refresh_from_db()
+    other.refresh_from_db()
+    assert leaver.revoke_item.requester == requester_a and leaver.revoke_item.tasks.count() == 1
+    assert other.revoke_item is None and other.expiry_raised_at is None  # tried again at the next sweep
+    monkeypatch.setattr(grants, "request_revoke", real)
+    assert grants.revoke_expired(today=later) == 1
+
+
+def test_the_desk_revokes_a_leaver_s_access(folder_item, requester_a, owner, agent_b):
+    grant = granted(folder_item, requester_a, owner, agent_b)
+    requester_a.is_active = False
+    requester_a.save()
+    order = grants.request_revoke(grant, agent_b, "Left on Friday.")
+    assert order.requester == requester_a and order.opened_by == agent_b
