@@ -58,6 +58,8 @@ class Kind:
     # The labels of the kind's own choice fields that the journal keeps as codes (state, hold reason...).
     choice_fields: ClassVar[Mapping[str, Iterable[tuple[Any, str]]]] = {}
     end_users_see: ClassVar[bool] = True
+    # every agent reads every ticket of the kind (knowledge articles), not only their teams' and their own
+    desk_reads_all: ClassVar[bool] = False
     end_user_create_fields: ClassVar[frozenset[str]] = frozenset({"title", "description", "urgency", "service"})
     end_user_update_fields: ClassVar[frozenset[str]] = frozenset({"title", "description", "urgency"})
     agent_fields: ClassVar[frozenset[str]] = frozenset({

@@ -35,6 +35,7 @@ class TicketKind(models.TextChoices):
     TASK = "task", "Task"
     CHANGE_TASK = "ctask", "Change task"
     RELEASE = "release", "Release"
+    ARTICLE = "article", "Knowledge article"
 
 
 # Number prefix per kind; each has its own PostgreSQL sequence (see migration 0001).
@@ -47,6 +48,7 @@ NUMBER_PREFIX = {
     TicketKind.TASK: "TASK",
     TicketKind.CHANGE_TASK: "CTASK",
     TicketKind.RELEASE: "RLS",
+    TicketKind.ARTICLE: "KB",
 }
 NUMBER_DIGITS = 7
 
@@ -283,8 +285,11 @@ class TicketQuerySet(models.QuerySet):
         """THE access rule. Every view, API, export, search, count and dashboard starts from it.
 
         - end user: tickets they requested, tickets they watch, and their organization's if it shares tickets,
-          never of a kind end users do not see (core.kinds.Kind.end_users_see: problems);
-        - agent: tickets of their teams, assigned to them, or requested by them (and those they watch);
+          never of a kind end users do not see (core.kinds.Kind.end_users_see: problems, knowledge articles);
+          and what is published to them (`public`: a public knowledge article's last published version, for
+          every end user or those of its organization);
+        - agent: tickets of their teams, assigned to them, or requested by them (and those they watch), and
+          every ticket of a kind the whole desk reads (core.kinds.Kind.desk_reads_all: knowledge articles);
         - manager and admin: everything;
         - anonymous or inactive: nothing.
 
@@ -297,11 +302,9 @@ class TicketQuerySet(models.QuerySet):
             return self.none()
         if role in (Role.MANAGER, Role.ADMIN):
             return self
-        tickets = self
-        if role == Role.END_USER:
+        hidden: list[str] = []
+        if role == Role.END_USER:  # problems: end users read only their incidents' conversations about them
             hidden = [kind.key for kind in kinds.registered() if not kind.end_users_see]
-            if hidden:  # problems: end users read only their incidents' conversations about them
-                tickets = self.exclude(kind__in=hidden)
         # Every branch is an indexed column, so PostgreSQL can combine them (BitmapOr) instead of scanning the
         # table: the watched tickets are fetched first (a user watches few tickets).
         watched = (Watcher.objects.filter(user_id=user.pk).values_list("ticket__number", flat=True)[:MAX_WATCHED]
@@ -317,6 +320,9 @@ class TicketQuerySet(models.QuerySet):
             rule |= Q(assignee_id=user.pk)
             if subqueries or teams:
                 rule |= Q(team_id__in=teams)
+            everyone = [kind.key for kind in kinds.registered() if kind.desk_reads_all]
+            if everyone:  # knowledge articles: the whole desk reads them
+                rule |= Q(kind__in=everyone)
         elif user.organization_id:
             organizations = user._meta.get_field("organization").related_model.objects  # no query for the row
             sharing = organizations.filter(pk=user.organization_id, share_tickets=True)
@@ -324,7 +330,11 @@ class TicketQuerySet(models.QuerySet):
                 rule |= Q(organization_id__in=sharing.values("pk"))
             elif sharing.exists():
                 rule |= Q(organization_id=user.organization_id)
-        return tickets.filter(rule)
+        if hidden:
+            rule &= ~Q(kind__in=hidden)
+        if role == Role.END_USER:  # what is published to every end user (of their organization, if it says one)
+            rule |= Q(public=True) & (Q(organization__isnull=True) | Q(organization_id=user.organization_id))
+        return self.filter(rule)
 
     def active(self) -> TicketQuerySet:
         return self.filter(active=True)
@@ -376,6 +386,10 @@ class Ticket(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
+    public = models.BooleanField(
+        default=False, editable=False,
+        help_text="Published to every end user (of its organization, when it has one): a public knowledge article.",
+    )
     sla_due_at = models.DateTimeField(
         null=True, blank=True, editable=False,
         help_text="The nearest due time of the ticket's running SLA timers (kept by sla.services).",
@@ -405,6 +419,8 @@ class Ticket(models.Model):
             models.Index(fields=["priority", "-updated_at"], name="ticket_open_by_priority",
                          condition=Q(active=True)),
             models.Index(fields=["-updated_at"], name="ticket_updated"),
+            # the end users' branch of the access rule: what is published to them
+            models.Index(fields=["organization"], name="ticket_public", condition=Q(public=True)),
             models.Index(fields=["-opened_at"], name="ticket_opened"),
             models.Index(fields=["requester", "-updated_at"], name="ticket_requester"),
             models.Index(fields=["organization", "-updated_at"], name="ticket_organization"),

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "problems",
     "changes",
     "catalog",
+    "knowledge",
     "sla",
 ]
 
@@ -332,7 +333,8 @@ SPECTACULAR_SETTINGS = {
                             "TaskStateEnum": "core.task_states.TaskState",
                             "ReleaseStateEnum": "changes.choices.ReleaseState",
                             "RequestStateEnum": "catalog.choices.RequestState",
-                            "RequestedItemStateEnum": "catalog.choices.ItemState"},
+                            "RequestedItemStateEnum": "catalog.choices.ItemState",
+                            "ArticleStateEnum": "knowledge.choices.ArticleState"},
 }
 
 # --- Celery --------------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("problems.urls")),
     path("", include("changes.urls")),
     path("", include("catalog.urls")),
+    path("", include("knowledge.urls")),
     path("", include("sla.urls")),
     path("accounts/", include("accounts.urls")),
     path("api/v1/", include("itsm.api")),

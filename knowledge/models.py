@@ -1,0 +1,71 @@
+"""Knowledge: knowledge bases (each with its reviewers) and articles (number KB...), whose published versions are
+what readers get. An article is a kind of the shared ticket core (journal, attachments, access rule, API); its
+working copy is the ticket row, each publication a new ArticleVersion."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from core.limits import long_text
+from core.models import Ticket
+from knowledge.choices import Audience
+
+
+class KnowledgeBase(models.Model):
+    """A collection of articles with its reviewers (a team: any member may approve a new version)."""
+
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=120, unique=True)
+    description = models.CharField(max_length=300, blank=True)
+    reviewers = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+", help_text="Approve each new version (empty: any manager).")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Article(Ticket):
+    """A knowledge article (KB...): its working copy (title, summary in `description`, Markdown body, keywords),
+    who reads it, and its last published version, served to readers even while a new draft is in review."""
+
+    knowledge_base = models.ForeignKey(KnowledgeBase, on_delete=models.PROTECT, related_name="articles")
+    body = models.TextField(**long_text(blank=True), help_text="Markdown.")
+    keywords = models.CharField(max_length=300, blank=True, help_text="Words people search with, comma-separated.")
+    audience = models.CharField(max_length=16, choices=Audience.choices, default=Audience.INTERNAL)
+    valid_until = models.DateField(null=True, blank=True, help_text="Reviewed again by then.")
+    published_version = models.ForeignKey("ArticleVersion", null=True, blank=True, on_delete=models.SET_NULL,
+                                          related_name="+", editable=False)
+
+    class Meta:
+        ordering = ["-opened_at"]
+
+    def get_state_display(self) -> str:
+        from knowledge.choices import ARTICLE_WORKFLOW
+
+        return ARTICLE_WORKFLOW.label(self.state)
+
+
+class ArticleVersion(models.Model):
+    """One published version of an article, as readers got it: a publication, or a rollback to an earlier one."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    summary = models.TextField(**long_text(blank=True))
+    body = models.TextField(**long_text(blank=True))
+    keywords = models.CharField(max_length=300, blank=True)
+    audience = models.CharField(max_length=16, choices=Audience.choices)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    published_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["article", "-number"]
+        constraints = [models.UniqueConstraint(fields=["article", "number"], name="knowledge_version_number")]
+
+    def __str__(self) -> str:
+        return f"Version {self.number}"

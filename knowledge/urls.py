@@ -1,0 +1,13 @@
+"""URLs of knowledge: the desk's articles (/agent/knowledge/) and the portal's knowledge base (/portal/knowledge/)."""
+
+from django.urls import path
+
+from knowledge import views
+
+urlpatterns = [
+    path("agent/knowledge/new/", views.new_article, name="agent-article-new"),
+    *views.QUEUE.urls("agent/knowledge/"),
+    *views.PAGE.urls("agent/knowledge/"),
+    path("portal/knowledge/", views.portal_list, name="portal-knowledge"),
+    path("portal/knowledge/<str:number>/", views.portal_article, name="portal-article"),
+]

@@ -1,0 +1,156 @@
+"""Knowledge in the browser: the desk's article queue, the article page (the generic ticket page: its working
+copy, a preview of it, the published version and the versions before) and writing a new article; the portal's
+knowledge list and article page (the last published version of a public article, never a draft)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from accounts.models import Team
+from core import queue_page, writes
+from core.models import Ticket
+from core.pagination import CappedPaginator, page_numbers
+from core.permissions import permission_required
+from core.queue_page import QueuePage
+from core.ticket_filters import TicketFilter
+from core.ticket_forms import TriageFieldsForm, long_text
+from core.ticket_page import TicketPage
+from knowledge.choices import ArticleState, Audience
+from knowledge.kind import ARTICLE
+from knowledge.markdown import render as markdown
+from knowledge.models import Article, KnowledgeBase
+
+PORTAL_PAGE_SIZE = 20
+
+
+class ArticleFilter(TicketFilter):
+    number_prefix = "KB"
+    state = django_filters.MultipleChoiceFilter(choices=ArticleState.choices, distinct=False)
+
+    class Meta:
+        model = Article
+        fields = ["state", "team", "assignee", "unassigned", "service", "active", "q"]
+
+
+class ArticleFieldsForm(TriageFieldsForm):
+    impact = None  # type: ignore[assignment]  # an article has no impact nor urgency
+    urgency = None  # type: ignore[assignment]
+    description = long_text("Summary", rows=2)
+    body = long_text("Article (Markdown)", rows=14)
+    keywords = forms.CharField(max_length=300, required=False, help_text="Words people search with.")
+    audience = forms.ChoiceField(choices=Audience.choices, label="Who reads it")
+    knowledge_base = forms.ModelChoiceField(KnowledgeBase.objects.all(), label="Knowledge base")
+    valid_until = forms.DateField(required=False, label="Review by", widget=forms.DateInput(attrs={"type": "date"}))
+
+    LAYOUT = [("title", "col-12"), ("description", "col-12"), ("body", "col-12"), ("keywords", "col-sm-6"),
+              ("audience", "col-sm-6"), ("knowledge_base", "col-sm-6"), ("valid_until", "col-sm-6"),
+              ("service", "col-sm-6"), ("team", "col-sm-6"), ("assignee", "col-sm-6")]
+
+
+class NewArticleForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    knowledge_base = forms.ModelChoiceField(KnowledgeBase.objects.all(), label="Knowledge base")
+    audience = forms.ChoiceField(choices=Audience.choices, label="Who reads it")
+    description = long_text("Summary", rows=2)
+    body = long_text("Article (Markdown)", rows=10)
+
+
+class ArticleTransitionForm(forms.Form):
+    state = forms.ChoiceField(choices=ArticleState.choices)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class ArticleQueue(QueuePage):
+    kind = ARTICLE
+    filterset = ArticleFilter
+    transition_form = ArticleTransitionForm
+    queues = [queue_page.standard_queues(ARTICLE)[slug] for slug in ("open", "mine", "recent")]
+    default_queue = "open"
+    filter_layout = [("q", "col-md-6 col-xl-4", False), ("state", "col-md-6 col-xl-8", True),
+                     ("team", "col-sm-6 col-lg-3", False), ("assignee", "col-sm-6 col-lg-3", False)]
+    show_caller = False
+    placeholder = "e.g. VPN, KB0001001"
+    new_url_name = "agent-article-new"
+
+
+QUEUE = ArticleQueue()
+
+
+class ArticlePage(TicketPage):
+    kind = ARTICLE
+    name = "agent-article"
+    fields_form = ArticleFieldsForm
+    transition_form = ArticleTransitionForm
+    side_templates = ("knowledge/_versions.html",)
+    action_labels = {ArticleState.REVIEW: "Send to review", ArticleState.DRAFT: "Back to draft",
+                     ArticleState.RETIRED: "Retire"}
+    confirm = {ArticleState.RETIRED: "Retire {number}? Readers no longer find it."}
+
+    def extra_context(self, request: HttpRequest, article: Any, overrides: dict[str, Any]) -> dict[str, Any]:
+        versions = list(article.versions.select_related("author", "approved_by")[:20])
+        return {"article_preview": markdown(article.body), "article_versions": versions,
+                "published": next((v for v in versions if v.pk == article.published_version_id), None)}
+
+
+PAGE = ArticlePage()
+
+
+@permission_required("tickets.work")
+def new_article(request: HttpRequest) -> HttpResponse:
+    """Write a new article (a draft: the author is its requester and owner)."""
+    form = NewArticleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        # the author's team owns it; the author keeps it
+        team = Team.objects.filter(members=request.user.pk).order_by("name").first()
+        owner = {"team": team, "assignee": request.user} if team is not None else {}
+        try:
+            article = ARTICLE.action(writes.create)(ARTICLE, request.user, {**form.cleaned_data, **owner})
+        except ValidationError as exc:
+            form.add_error(None, writes.error_text(exc))
+        else:
+            messages.success(request, f"{article.number} saved as a draft: send it to review when it is ready.")
+            return redirect("agent-article", article.number)
+    return render(request, "knowledge/new.html", {"form": form, "kind": ARTICLE},
+                  status=400 if form.is_bound else 200)
+
+
+def readable(user: Any) -> Any:
+    """The articles `user` reads in the portal: published to them (the access rule), with a published version."""
+    return (Article.objects.filter(ticket_ptr__in=Ticket.objects.visible_to(user).filter(kind="article")
+                                   .values("pk"))
+            .filter(published_version__isnull=False).exclude(state=ArticleState.RETIRED)
+            .select_related("published_version", "knowledge_base"))
+
+
+@permission_required("portal.use")
+def portal_list(request: HttpRequest) -> HttpResponse:
+    """The knowledge base in the portal: articles published to the user, newest first, or those matching words."""
+    query = request.GET.get("q", "").strip()[:100]
+    articles = readable(request.user)
+    if query:
+        articles = articles.filter(Q(published_version__title__icontains=query)
+                                   | Q(published_version__keywords__icontains=query)
+                                   | Q(published_version__summary__icontains=query))
+    page = CappedPaginator(articles.order_by("-published_version__published_at", "-pk"),
+                           PORTAL_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "knowledge/portal_list.html", {"page": page, "page_numbers": page_numbers(page),
+                                                          "query": query})
+
+
+@permission_required("portal.use")
+def portal_article(request: HttpRequest, number: str) -> HttpResponse:
+    """One article as readers get it: its last published version (anything else is 404)."""
+    article = readable(request.user).filter(number=number).first()
+    if article is None or article.published_version is None:
+        raise Http404("No such article.")
+    version = article.published_version
+    return render(request, "knowledge/portal_article.html", {"article": article, "version": version,
+                                                             "html": markdown(version.body)})

@@ -1,0 +1,78 @@
+"""Knowledge pages and API: an agent writes a draft (its preview sanitised), reviewers publish it, end users read
+the published version in the portal (never the draft being rewritten, never an internal or unpublished article);
+the desk's API shows the working copy with its published version; end users have no desk API."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from core import writes
+from knowledge.choices import ArticleState, Audience
+from knowledge.kind import ARTICLE
+from knowledge.models import Article, KnowledgeBase
+from tests.knowledge.test_articles import review
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def kb(team_network):
+    return KnowledgeBase.objects.create(name="IT help", slug="it-help", reviewers=team_network)
+
+
+def test_an_agent_writes_a_draft_whose_preview_is_sanitised(client, kb, agent_a):
+    client.force_login(agent_a)
+    answer = client.post(reverse("agent-article-new"), {
+        "title": "Reset your password", "knowledge_base": kb.pk, "audience": Audience.PUBLIC,
+        "description": "Three steps.", "body": "Go to **Settings**. <script>alert(1)</script>"})
+    assert answer.status_code == 302, answer.context["form"].errors
+    article = Article.objects.get()
+    assert answer.status_code == 302 and answer.url == reverse("agent-article", args=[article.number])
+    assert (article.state, article.assignee, article.requester) == (ArticleState.DRAFT, agent_a, agent_a)
+    page = client.get(answer.url).content.decode()
+    assert "<strong>Settings</strong>" in page and "<script>alert(1)</script>" not in page
+    assert "Not published yet" in page
+    assert client.get(reverse("agent-articles")).status_code == 200
+
+
+def test_end_users_read_the_published_version_only(client, kb, agent_a, agent_b, requester_a):
+    article = writes.create(ARTICLE, agent_a, {"title": "VPN from home", "description": "Step by step.",
+                                               "body": "Open the client.", "audience": Audience.PUBLIC,
+                                               "knowledge_base": kb, "keywords": "vpn"})
+    client.force_login(requester_a)
+    assert client.get(reverse("portal-article", args=[article.number])).status_code == 404  # a draft
+    published = review(article, agent_b)
+    writes.transition(ARTICLE, published, agent_b, ArticleState.DRAFT)
+    writes.update(ARTICLE, Article.objects.get(pk=article.pk), agent_b, {"title": "SECRET DRAFT TITLE",
+                                                                         "body": "Secret draft body."})
+    page = client.get(reverse("portal-article", args=[article.number])).content.decode()
+    assert "Open the client." in page and "VPN from home" in page
+    assert "SECRET" not in page and "Secret draft" not in page
+    listing = client.get(reverse("portal-knowledge"), {"q": "vpn"}).content.decode()
+    assert article.number in listing and "SECRET" not in listing
+    assert "SECRET" not in client.get(reverse("portal-knowledge"), {"q": "secret"}).content.decode()
+
+    internal = writes.create(ARTICLE, agent_a, {"title": "Firewall rules", "body": "Internal.", "knowledge_base": kb,
+                                                "audience": Audience.INTERNAL})
+    review(internal, agent_b)
+    assert client.get(reverse("portal-article", args=[internal.number])).status_code == 404
+    assert internal.number not in client.get(reverse("portal-knowledge")).content.decode()
+
+
+def test_the_desk_api_shows_the_working_copy_and_its_published_version(token_client, kb, agent_a, agent_b,
+                                                                       requester_a):
+    desk = token_client(agent_a)
+    made = desk.post("/api/v1/knowledge/articles/", {"title": "Printer jams", "knowledge_base": "it-help",
+                                                     "body": "Open tray 2.", "audience": "public"}, format="json")
+    assert made.status_code == 201, made.json()
+    number = made.json()["number"]
+    refused = desk.post(f"/api/v1/knowledge/articles/{number}/transition/", {"state": "published"}, format="json")
+    assert refused.status_code == 400
+    article = Article.objects.get(number=number)
+    review(article, agent_b)
+    body = token_client(agent_b).get(f"/api/v1/knowledge/articles/{number}/").json()
+    assert body["state"] == "published" and body["published_version"]["number"] == 1
+    assert body["published_version"]["body"] == "Open tray 2." and len(body["versions"]) == 1
+    assert token_client(requester_a).get("/api/v1/knowledge/articles/").status_code == 403
+    assert token_client(requester_a).get(f"/api/v1/knowledge/articles/{number}/").status_code == 403
