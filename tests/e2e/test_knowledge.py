@@ -1,0 +1,44 @@
+"""Knowledge in the browser: an end user finds the VPN answer in the portal's knowledge base and reads its
+published version (not the new version being written); an agent opens the article with its preview and versions."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import screenshot
+from tests.e2e.test_incident_journey import sign_in
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def demo(settings) -> None:
+    settings.ALLOW_DEMO_DATA = True
+    call_command("seed_demo", verbosity=0)
+
+
+def test_an_end_user_finds_an_answer_and_an_agent_sees_its_versions(page, demo):
+    from knowledge.models import Article
+
+    sign_in(page, "user1")
+    page.get_by_role("navigation", name="Portal").get_by_role("link", name="Knowledge base").click()
+    page.get_by_label("Search the knowledge base").fill("vpn")
+    page.get_by_role("button", name="Search").click()
+    results = page.get_by_test_id("kb-article")
+    expect(results).to_have_count(1)  # the internal VPN article is the desk's only
+    results.first.click()
+    body = page.get_by_test_id("kb-article-body")
+    expect(body).to_contain_text("Open AnyConnect")
+    expect(body).not_to_contain_text("hotel")  # the next version is still a draft
+    screenshot(page, "portal-knowledge-article")
+
+    vpn = Article.objects.get(title="Connect to the VPN from home")
+    page.context.clear_cookies()
+    sign_in(page, "agent2")
+    page.goto(f"/agent/knowledge/{vpn.number}/")
+    expect(page.get_by_test_id("article-preview")).to_contain_text("On a hotel Wi-Fi")
+    expect(page.get_by_test_id("article-versions")).to_contain_text("Readers get version 1")
+    screenshot(page, "agent-knowledge-article")
+    assert page.console_errors == []
