@@ -5,11 +5,14 @@ working copy is the ticket row, each publication a new ArticleVersion."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 
 from core.limits import long_text
 from core.models import Ticket
 from knowledge.choices import Audience
+from knowledge.search import LANGUAGES
 
 
 class KnowledgeBase(models.Model):
@@ -20,6 +23,8 @@ class KnowledgeBase(models.Model):
     description = models.CharField(max_length=300, blank=True)
     reviewers = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="+", help_text="Approve each new version (empty: any manager).")
+    language = models.CharField(max_length=20, choices=LANGUAGES, default="english",
+                                help_text="How its articles' words are stemmed for search.")
 
     class Meta:
         ordering = ["name"]
@@ -62,10 +67,13 @@ class ArticleVersion(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     published_at = models.DateTimeField()
+    # weighted words (title, keywords, summary, body) in its knowledge base's language, written when published
+    search = SearchVectorField(null=True, editable=False)
 
     class Meta:
         ordering = ["article", "-number"]
         constraints = [models.UniqueConstraint(fields=["article", "number"], name="knowledge_version_number")]
+        indexes = [GinIndex(fields=["search"], name="knowledge_version_search")]
 
     def __str__(self) -> str:
         return f"Version {self.number}"

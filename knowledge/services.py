@@ -10,6 +10,7 @@ from accounts.models import User
 from accounts.roles import Role
 from core import clock
 from core.models import Ticket
+from knowledge import search
 from knowledge.choices import Audience
 from knowledge.models import Article, ArticleVersion
 
@@ -31,6 +32,7 @@ def publish(article: Article, actor: Any) -> ArticleVersion:
         article=article, number=number, title=article.title, summary=article.description, body=article.body,
         keywords=article.keywords, audience=article.audience, author=article.assignee or article.requester,
         approved_by=actor if getattr(actor, "pk", None) else None, published_at=clock.now())
+    search.index_version(version.pk, article.knowledge_base.language)
     Article.objects.filter(pk=article.pk).update(published_version=version)
     Ticket.objects.filter(pk=article.pk).update(public=article.audience == Audience.PUBLIC)
     return version

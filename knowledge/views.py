@@ -10,7 +10,6 @@ import django_filters
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -23,12 +22,14 @@ from core.queue_page import QueuePage
 from core.ticket_filters import TicketFilter
 from core.ticket_forms import TriageFieldsForm, long_text
 from core.ticket_page import TicketPage
+from knowledge import search
 from knowledge.choices import ArticleState, Audience
 from knowledge.kind import ARTICLE
 from knowledge.markdown import render as markdown
 from knowledge.models import Article, KnowledgeBase
 
 PORTAL_PAGE_SIZE = 20
+SEARCH_RESULTS = 30
 
 
 class ArticleFilter(TicketFilter):
@@ -135,10 +136,12 @@ def portal_list(request: HttpRequest) -> HttpResponse:
     """The knowledge base in the portal: articles published to the user, newest first, or those matching words."""
     query = request.GET.get("q", "").strip()[:100]
     articles = readable(request.user)
-    if query:
-        articles = articles.filter(Q(published_version__title__icontains=query)
-                                   | Q(published_version__keywords__icontains=query)
-                                   | Q(published_version__summary__icontains=query))
+    if query:  # the best matches, ranked, each with its snippet
+        languages = list(KnowledgeBase.objects.values_list("language", flat=True).distinct())
+        found = list(search.search(articles, query, languages)[:SEARCH_RESULTS])
+        for article in found:
+            article.snippet_html = search.snippet(article.snippet_text)
+        return render(request, "knowledge/portal_list.html", {"found": found, "query": query})
     page = CappedPaginator(articles.order_by("-published_version__published_at", "-pk"),
                            PORTAL_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "knowledge/portal_list.html", {"page": page, "page_numbers": page_numbers(page),

@@ -154,3 +154,36 @@ def test_markdown_keeps_what_writers_use():
     assert "<h1>Title</h1>" in html and "<strong>Bold</strong>" in html and "<code>code</code>" in html
     assert '<a href="https://example.com" rel="noopener noreferrer nofollow">a link</a>' in html
     assert "<table>" in html and "<li>one</li>" in html
+
+
+def published_article(kb, author, reviewer, **fields):
+    article = writes.create(ARTICLE, author, {"knowledge_base": kb, "audience": Audience.PUBLIC, **fields})
+    return review(article, reviewer)
+
+
+def test_search_ranks_a_title_above_a_body_stems_and_matches_as_one_types(kb, agent_a, agent_b, requester_a):
+    from knowledge import search
+    from knowledge.views import readable
+
+    in_body = published_article(kb, agent_a, agent_b, title="Printer jams", body="Unlike the VPN, printers jam.")
+    in_title = published_article(kb, agent_a, agent_b, title="Connecting to the VPN", body="Open the client.")
+    hidden = writes.create(ARTICLE, agent_a, {"knowledge_base": kb, "audience": Audience.INTERNAL,
+                                              "title": "VPN concentrator", "body": "Restart."})
+    review(hidden, agent_b)
+
+    def found(text: str) -> list[str]:
+        return [a.number for a in search.search(readable(requester_a), text, ["english"])]
+
+    assert found("vpn") == [in_title.number, in_body.number]  # title before body; the internal one never
+    assert found("connects") == [in_title.number]  # stemmed: connect, connecting, connects
+    assert found("conn") == [in_title.number]  # the last word as a prefix, while typing
+    assert found("vpn printers") == [in_body.number]  # every word required
+    assert found("   ") == [] and found("zzz") == []
+    row = search.search(readable(requester_a), "jam", ["english"]).get()
+    assert search.snippet(row.snippet_text) == "Unlike the VPN, printers <mark>jam</mark>"
+
+
+def test_a_snippet_escapes_the_article_s_text():
+    from knowledge.search import START, STOP, snippet
+
+    assert snippet(f"<b>x</b> {START}vpn{STOP}") == "&lt;b&gt;x&lt;/b&gt; <mark>vpn</mark>"
