@@ -27,7 +27,7 @@ from core.api.approvals import ApprovalViewSet
 from core.api.errors import api_not_found
 from incidents.api import urlpatterns as incident_urls
 from incidents.api.views import CategoryViewSet, IncidentViewSet
-from knowledge.api import ArticleViewSet
+from knowledge.api import ArticleViewSet, PublishedArticleViewSet
 from knowledge.api import urlpatterns as knowledge_urls
 from problems.api import ProblemViewSet
 from problems.api import urlpatterns as problem_urls
@@ -50,7 +50,8 @@ router.register("releases", ReleaseViewSet, basename="release")
 router.register("change-tasks", ChangeTaskViewSet, basename="change-task")
 router.register("change-risk-questions", RiskQuestionViewSet, basename="change-risk-question")
 router.register("approvals", ApprovalViewSet, basename="approval")
-router.register("knowledge/articles", ArticleViewSet, basename="article")
+router.register("knowledge/articles", PublishedArticleViewSet, basename="published-article")
+router.register("knowledge/drafts", ArticleViewSet, basename="article")
 router.register("access-systems", AccessSystemViewSet, basename="access-system")
 router.register("access-grants", AccessGrantViewSet, basename="access-grant")
 router.register("sla/schedules", ScheduleViewSet, basename="sla-schedule")

@@ -1,16 +1,27 @@
-"""The knowledge API for the desk under /api/v1/knowledge/articles/ (core.api.viewsets): list, create, detail (the
-working copy with its published version and the versions before), PATCH, transition (to review: the reviewers are
-asked; published only by their approval, from /api/v1/approvals/), take, and the child endpoints every kind has.
-End users read published articles in the portal (their API is the next slice of issue 11)."""
+"""The knowledge API.
+
+- /api/v1/knowledge/articles/: what readers get, for everyone signed in: the published version of each article
+  the caller may read (end users: public ones only; never a draft, never a retired article), newest first or,
+  with `?q=`, ranked by the full-text search with a snippet; filters `knowledge_base`, `service`; the detail by
+  number; `GET {number}/versions/` (the desk): every published version.
+- /api/v1/knowledge/drafts/: the desk's working copies (core.api.viewsets): list, create, detail (with its
+  published version and versions), PATCH, transition (to review: the reviewers are asked; published only by their
+  approval, from /api/v1/approvals/), take, and the child endpoints every kind has.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.urls import URLPattern
+from django_filters import rest_framework as filters
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
-from rest_framework import serializers
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from core.api.children import child_routes
 from core.api.idempotency import IDEMPOTENCY_KEY
@@ -24,9 +35,12 @@ from core.api.ticket_serializers import (
     TicketWriteSerializer,
     long_text_field,
 )
+from core.api.tickets import MAX_ID
 from core.api.viewsets import TicketViewSet, VersionSerializer
+from knowledge import search
 from knowledge.choices import ArticleState, Audience
 from knowledge.kind import ARTICLE
+from knowledge.markdown import render as markdown
 from knowledge.models import Article, ArticleVersion, KnowledgeBase
 from knowledge.views import ArticleFilter
 
@@ -134,4 +148,78 @@ class ArticleViewSet(TicketViewSet):
             else related
 
 
-urlpatterns: list[URLPattern] = child_routes(ARTICLE, "knowledge/articles")
+urlpatterns: list[URLPattern] = child_routes(ARTICLE, "knowledge/drafts")
+
+
+class PublishedArticleSerializer(serializers.ModelSerializer):
+    """An article as readers get it: its last published version, its Markdown and the sanitised HTML."""
+
+    title = serializers.CharField(source="published_version.title", read_only=True)
+    summary = serializers.CharField(source="published_version.summary", read_only=True)
+    body = serializers.CharField(source="published_version.body", read_only=True, help_text="Markdown.")
+    body_html = serializers.SerializerMethodField(help_text="The body as sanitised HTML.")
+    keywords = serializers.CharField(source="published_version.keywords", read_only=True)
+    audience = inline_choice_field(Audience.choices, source="published_version.audience", read_only=True)
+    knowledge_base: serializers.SlugRelatedField[KnowledgeBase] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True)
+    service = serializers.CharField(source="service.name", read_only=True, allow_null=True, default=None)
+    version = serializers.IntegerField(source="published_version.number", read_only=True)
+    published_at = serializers.DateTimeField(source="published_version.published_at", read_only=True)
+    snippet = serializers.SerializerMethodField(help_text="With ?q=: where the words matched (HTML, in <mark>).")
+
+    class Meta:
+        model = Article
+        fields = ["number", "title", "summary", "body", "body_html", "keywords", "audience", "knowledge_base",
+                  "service", "version", "published_at", "snippet"]
+        read_only_fields = fields
+
+    def get_body_html(self, article: Article) -> str:
+        return markdown(article.published_version.body if article.published_version else "")
+
+    def get_snippet(self, article: Article) -> str | None:
+        text = getattr(article, "snippet_text", None)
+        return search.snippet(text) if text is not None else None
+
+
+class PublishedFilter(filters.FilterSet):
+    q = filters.CharFilter(method="search", help_text="Words to find (the last one as a prefix); ranked.")
+    knowledge_base = filters.CharFilter(field_name="knowledge_base__slug")
+    service = filters.NumberFilter(field_name="service_id", min_value=1, max_value=MAX_ID)
+
+    class Meta:
+        model = Article
+        fields = ["q", "knowledge_base", "service"]
+
+    def search(self, queryset: Any, name: str, value: str) -> Any:
+        languages = list(KnowledgeBase.objects.values_list("language", flat=True).distinct())
+        return search.search(queryset, value[:200], languages)
+
+
+@extend_schema_view(list=extend_schema(summary="Knowledge articles as readers get them (?q= to search)"),
+                    retrieve=extend_schema(summary="One article's published version"))
+class PublishedArticleViewSet(viewsets.ReadOnlyModelViewSet):
+    """The published knowledge the caller may read; anything else (a draft, a retired or internal article for an
+    end user) is 404."""
+
+    serializer_class = PublishedArticleSerializer
+    permission_classes = [IsAuthenticated, role_permission("portal.use")]
+    filterset_class = PublishedFilter
+    filter_backends = [DjangoFilterBackend]
+    lookup_field = "number"
+    lookup_value_regex = "[A-Za-z0-9]+"
+
+    def get_queryset(self) -> Any:
+        articles = (Article.objects.visible_to(self.request.user).filter(published_version__isnull=False)
+                    .exclude(state=ArticleState.RETIRED).select_related("published_version", "knowledge_base",
+                                                                          "service"))
+        if self.request.query_params.get("q", "").strip():
+            return articles  # ranked by the search
+        return articles.order_by("-published_version__published_at", "-pk")
+
+    @extend_schema(summary="Every published version of the article (the service desk)",
+                   responses=VersionOutSerializer(many=True))
+    @action(detail=True, methods=["get"], permission_classes=[IsAuthenticated, role_permission("tickets.work")])
+    def versions(self, request: Request, number: str | None = None) -> Response:
+        article = self.get_object()
+        rows = article.versions.select_related("author", "approved_by")
+        return Response(VersionOutSerializer(rows, many=True).data)

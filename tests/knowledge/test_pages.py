@@ -63,16 +63,49 @@ def test_end_users_read_the_published_version_only(client, kb, agent_a, agent_b,
 def test_the_desk_api_shows_the_working_copy_and_its_published_version(token_client, kb, agent_a, agent_b,
                                                                        requester_a):
     desk = token_client(agent_a)
-    made = desk.post("/api/v1/knowledge/articles/", {"title": "Printer jams", "knowledge_base": "it-help",
+    made = desk.post("/api/v1/knowledge/drafts/", {"title": "Printer jams", "knowledge_base": "it-help",
                                                      "body": "Open tray 2.", "audience": "public"}, format="json")
     assert made.status_code == 201, made.json()
     number = made.json()["number"]
-    refused = desk.post(f"/api/v1/knowledge/articles/{number}/transition/", {"state": "published"}, format="json")
+    refused = desk.post(f"/api/v1/knowledge/drafts/{number}/transition/", {"state": "published"}, format="json")
     assert refused.status_code == 400
     article = Article.objects.get(number=number)
     review(article, agent_b)
-    body = token_client(agent_b).get(f"/api/v1/knowledge/articles/{number}/").json()
+    body = token_client(agent_b).get(f"/api/v1/knowledge/drafts/{number}/").json()
     assert body["state"] == "published" and body["published_version"]["number"] == 1
     assert body["published_version"]["body"] == "Open tray 2." and len(body["versions"]) == 1
-    assert token_client(requester_a).get("/api/v1/knowledge/articles/").status_code == 403
-    assert token_client(requester_a).get(f"/api/v1/knowledge/articles/{number}/").status_code == 403
+    assert token_client(requester_a).get("/api/v1/knowledge/drafts/").status_code == 403
+    assert token_client(requester_a).get(f"/api/v1/knowledge/drafts/{number}/").status_code == 403
+
+
+def test_readers_api_gives_the_published_version_and_never_a_draft(token_client, kb, agent_a, agent_b,
+                                                                  requester_a):
+    public = writes.create(ARTICLE, agent_a, {"title": "VPN from home", "body": "Open the **client**.",
+                                              "knowledge_base": kb, "audience": Audience.PUBLIC, "keywords": "vpn"})
+    review(public, agent_b)
+    writes.transition(ARTICLE, Article.objects.get(pk=public.pk), agent_b, ArticleState.DRAFT)
+    writes.update(ARTICLE, Article.objects.get(pk=public.pk), agent_b, {"body": "SECRET next version"})
+    internal = writes.create(ARTICLE, agent_a, {"title": "VPN concentrator", "body": "Restart it.",
+                                                "knowledge_base": kb, "audience": Audience.INTERNAL})
+    review(internal, agent_b)
+    draft = writes.create(ARTICLE, agent_a, {"title": "VPN draft", "body": "Unfinished.", "knowledge_base": kb,
+                                             "audience": Audience.PUBLIC})
+
+    reader = token_client(requester_a)
+    rows = reader.get("/api/v1/knowledge/articles/").json()["results"]
+    assert [r["number"] for r in rows] == [public.number]
+    assert (rows[0]["body"], rows[0]["version"]) == ("Open the **client**.", 1)
+    assert rows[0]["body_html"] == "<p>Open the <strong>client</strong>.</p>\n"
+    for text in ("vpn", "secret", "concentrator", "unfinished"):
+        found = reader.get("/api/v1/knowledge/articles/", {"q": text}).json()["results"]
+        assert [r["number"] for r in found] == ([public.number] if text == "vpn" else [])
+    assert reader.get(f"/api/v1/knowledge/articles/{internal.number}/").status_code == 404
+    assert reader.get(f"/api/v1/knowledge/articles/{draft.number}/").status_code == 404
+    assert reader.get(f"/api/v1/knowledge/articles/{public.number}/versions/").status_code == 403
+
+    desk = token_client(agent_a)
+    assert {r["number"] for r in desk.get("/api/v1/knowledge/articles/", {"q": "vpn"}).json()["results"]} == {
+        public.number, internal.number}
+    versions = desk.get(f"/api/v1/knowledge/articles/{public.number}/versions/").json()
+    assert [v["number"] for v in versions] == [1]
+    assert desk.post("/api/v1/knowledge/articles/", {}, format="json").status_code == 405
