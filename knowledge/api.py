@@ -3,7 +3,8 @@
 - /api/v1/knowledge/articles/: what readers get, for everyone signed in: the published version of each article
   the caller may read (end users: public ones only; never a draft, never a retired article), newest first or,
   with `?q=`, ranked by the full-text search with a snippet; filters `knowledge_base`, `service`; the detail by
-  number; `GET {number}/versions/` (the desk): every published version.
+  number; `GET {number}/versions/` (the desk): every published version; `POST {number}/roll-back/`
+  {"version"}: publish an earlier one's text again (the knowledge base's reviewers and managers; 403 otherwise).
 - /api/v1/knowledge/drafts/: the desk's working copies (core.api.viewsets): list, create, detail (with its
   published version and versions), PATCH, transition (to review: the reviewers are asked; published only by their
   approval, from /api/v1/approvals/), take, and the child endpoints every kind has.
@@ -17,7 +18,7 @@ from django.urls import URLPattern
 from django_filters import rest_framework as filters
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
-from rest_framework import serializers, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -26,7 +27,7 @@ from rest_framework.response import Response
 from core.api.children import child_routes
 from core.api.idempotency import IDEMPOTENCY_KEY
 from core.api.permissions import role_permission
-from core.api.serializers import inline_choice_field
+from core.api.serializers import StrictInputMixin, inline_choice_field
 from core.api.ticket_serializers import (
     READ_ONLY_NAMES,
     TicketDetailMixin,
@@ -37,7 +38,7 @@ from core.api.ticket_serializers import (
 )
 from core.api.tickets import MAX_ID
 from core.api.viewsets import TicketViewSet, VersionSerializer
-from knowledge import search
+from knowledge import search, services
 from knowledge.choices import ArticleState, Audience
 from knowledge.kind import ARTICLE
 from knowledge.markdown import render as markdown
@@ -181,6 +182,10 @@ class PublishedArticleSerializer(serializers.ModelSerializer):
         return search.snippet(text) if text is not None else None
 
 
+class RollBackSerializer(StrictInputMixin, serializers.Serializer):
+    version = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="The version to publish again.")
+
+
 class PublishedFilter(filters.FilterSet):
     q = filters.CharFilter(method="search", help_text="Words to find (the last one as a prefix); ranked.")
     knowledge_base = filters.CharFilter(field_name="knowledge_base__slug")
@@ -215,6 +220,17 @@ class PublishedArticleViewSet(viewsets.ReadOnlyModelViewSet):
         if self.request.query_params.get("q", "").strip():
             return articles  # ranked by the search
         return articles.order_by("-published_version__published_at", "-pk")
+
+    @extend_schema(summary="Publish an earlier version's text again, as a new version (reviewers, managers)",
+                   request=RollBackSerializer, responses={201: VersionOutSerializer})
+    @action(detail=True, methods=["post"], url_path="roll-back",
+            permission_classes=[IsAuthenticated, role_permission("tickets.work")])
+    def roll_back(self, request: Request, number: str | None = None) -> Response:
+        article = self.get_object()
+        data = RollBackSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        version = services.roll_back(article, data.validated_data["version"], request.user)
+        return Response(VersionOutSerializer(version).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Every published version of the article (the service desk)",
                    responses=VersionOutSerializer(many=True))

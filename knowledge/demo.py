@@ -1,6 +1,7 @@
 """Demo knowledge for `seed_demo`: an "IT help" knowledge base reviewed by the Network team, with public answers
 end users find in the portal (the VPN, a password reset, a printer jam) and an internal one for the desk, each
-published through its review; and a new version of the VPN article being written (readers keep version 1)."""
+published through its review; a second version of the printer article; and a new version of the VPN article being
+written (readers keep version 1)."""
 
 from __future__ import annotations
 
@@ -56,6 +57,15 @@ def seed(demo: Any) -> None:
         writes.transition(ARTICLE, article, author, ArticleState.REVIEW)
         vote = ApprovalVote.objects.filter(approval__ticket_id=article.pk, approver=reviewer).latest("pk")
         approvals.decide(vote, reviewer, approve=True, comment="Clear, thanks.")
+    printer = Article.objects.filter(title=ARTICLES[2][0], state=ArticleState.PUBLISHED).first()
+    if printer is not None and printer.versions.count() == 1:  # a second version, published (see its versions)
+        writes.transition(ARTICLE, printer, author, ArticleState.DRAFT)
+        writes.update(ARTICLE, Article.objects.get(pk=printer.pk), author, {
+            "body": printer.body.replace("Still blinking?", "| Toner door | Close it firmly until it clicks. |\n\n"
+                                                           "Still blinking?")})
+        writes.transition(ARTICLE, Article.objects.get(pk=printer.pk), author, ArticleState.REVIEW)
+        vote = ApprovalVote.objects.filter(approval__ticket_id=printer.pk, approver=reviewer).latest("pk")
+        approvals.decide(vote, reviewer, approve=True)
     vpn = Article.objects.filter(title=ARTICLES[0][0], state=ArticleState.PUBLISHED).first()
     if vpn is not None and vpn.versions.count() == 1:  # the next version is being written
         writes.transition(ARTICLE, vpn, author, ArticleState.DRAFT)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Max
 
 from accounts.models import User
 from accounts.roles import Role
 from core import clock
+from core import services as core
 from core.models import Ticket
 from knowledge import search
-from knowledge.choices import Audience
+from knowledge.choices import ArticleState, Audience
 from knowledge.models import Article, ArticleVersion
 
 
@@ -36,3 +40,62 @@ def publish(article: Article, actor: Any) -> ArticleVersion:
     Article.objects.filter(pk=article.pk).update(published_version=version)
     Ticket.objects.filter(pk=article.pk).update(public=article.audience == Audience.PUBLIC)
     return version
+
+
+def may_roll_back(article: Article, user: Any) -> bool:
+    """A rollback publishes without review: the knowledge base's reviewers and the managers may."""
+    if user is None:
+        return True
+    if user.role in (Role.MANAGER, Role.ADMIN):
+        return True
+    team = article.knowledge_base.reviewers
+    return team is not None and team.members.filter(pk=user.pk).exists()
+
+
+@transaction.atomic
+def roll_back(article: Article, number: int, actor: Any) -> ArticleVersion:
+    """Publish again what version `number` said, as a new version (the history keeps every one); the working copy
+    is left as it is. Journaled as a work note."""
+    locked = Article.objects.select_for_update().get(pk=article.pk)
+    if not may_roll_back(locked, actor):
+        raise PermissionDenied("Only the knowledge base's reviewers or a manager may roll an article back.")
+    old = locked.versions.filter(number=number).first()
+    if old is None:
+        raise ValidationError({"version": [f"{locked.number} has no version {number}."]})
+    if locked.state == ArticleState.RETIRED:
+        raise ValidationError({"version": [f"{locked.number} is retired: bring it back to draft first."]})
+    newest = locked.versions.aggregate(n=Max("number"))["n"] or 0
+    version = ArticleVersion.objects.create(
+        article=locked, number=newest + 1, title=old.title, summary=old.summary, body=old.body,
+        keywords=old.keywords, audience=old.audience, author=old.author,
+        approved_by=actor if getattr(actor, "pk", None) else None, published_at=clock.now())
+    search.index_version(version.pk, locked.knowledge_base.language)
+    Article.objects.filter(pk=locked.pk).update(published_version=version)
+    Ticket.objects.filter(pk=locked.pk).update(public=old.audience == Audience.PUBLIC)
+    core.add_comment(locked, actor, f"Version {version.number} published: the text of version {number} again "
+                                    "(a rollback).", internal=True)
+    return version
+
+
+def diff(old: ArticleVersion, new: ArticleVersion) -> list[dict[str, Any]]:
+    """What changed from `old` to `new`, line by line, for people: each field with its lines kept, added or
+    removed (unchanged stretches longer than a few lines are folded)."""
+    out = []
+    for label, before, after in (("Title", old.title, new.title), ("Summary", old.summary, new.summary),
+                                 ("Keywords", old.keywords, new.keywords), ("Article", old.body, new.body)):
+        if before == after:
+            continue
+        lines: list[dict[str, str]] = []
+        old_lines, new_lines = before.splitlines(), after.splitlines()
+        matcher = difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)
+        for op, a1, a2, b1, b2 in matcher.get_opcodes():
+            if op == "equal":
+                same: list[str | None] = list(old_lines[a1:a2])
+                shown = same if len(same) <= 4 else [*same[:2], None, *same[-2:]]
+                lines.extend({"op": "same", "text": line} if line is not None else {"op": "fold", "text": "…"}
+                             for line in shown)
+                continue
+            lines.extend({"op": "removed", "text": line} for line in old_lines[a1:a2])
+            lines.extend({"op": "added", "text": line} for line in new_lines[b1:b2])
+        out.append({"label": label, "lines": lines})
+    return out

@@ -6,6 +6,8 @@ from knowledge import views
 
 urlpatterns = [
     path("agent/knowledge/new/", views.new_article, name="agent-article-new"),
+    path("agent/knowledge/<str:number>/versions/", views.versions_page, name="agent-article-versions"),
+    path("agent/knowledge/<str:number>/roll-back/", views.roll_back, name="agent-article-roll-back"),
     *views.QUEUE.urls("agent/knowledge/"),
     *views.PAGE.urls("agent/knowledge/"),
     path("portal/knowledge/", views.portal_list, name="portal-knowledge"),

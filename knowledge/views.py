@@ -9,9 +9,10 @@ from typing import Any
 import django_filters
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from accounts.models import Team
 from core import queue_page, writes
@@ -22,11 +23,11 @@ from core.queue_page import QueuePage
 from core.ticket_filters import TicketFilter
 from core.ticket_forms import TriageFieldsForm, long_text
 from core.ticket_page import TicketPage
-from knowledge import search
+from knowledge import search, services
 from knowledge.choices import ArticleState, Audience
 from knowledge.kind import ARTICLE
 from knowledge.markdown import render as markdown
-from knowledge.models import Article, KnowledgeBase
+from knowledge.models import Article, ArticleVersion, KnowledgeBase
 
 PORTAL_PAGE_SIZE = 20
 SEARCH_RESULTS = 30
@@ -157,3 +158,41 @@ def portal_article(request: HttpRequest, number: str) -> HttpResponse:
     version = article.published_version
     return render(request, "knowledge/portal_article.html", {"article": article, "version": version,
                                                              "html": markdown(version.body)})
+
+
+@permission_required("tickets.work")
+def versions_page(request: HttpRequest, number: str) -> HttpResponse:
+    """The article's published versions: who published each and when, what changed between any two (`?a=`,
+    `?b=`: by default the one before the newest and the newest), and a rollback to any of them."""
+    article = PAGE.load(request, number)
+    versions = list(article.versions.select_related("author", "approved_by"))
+    by_number = {v.number: v for v in versions}
+
+    def chosen(name: str, default: int) -> ArticleVersion | None:
+        raw = request.GET.get(name, "")
+        return by_number.get(int(raw)) if raw.isdigit() else by_number.get(default)
+
+    newest = versions[0].number if versions else 0
+    old, new = chosen("a", newest - 1), chosen("b", newest)
+    changes = services.diff(old, new) if old is not None and new is not None and old != new else []
+    return render(request, "knowledge/versions.html", {
+        "ticket": article, "kind": ARTICLE, "versions": versions, "old": old, "new": new, "changes": changes,
+        "may_roll_back": services.may_roll_back(article, request.user)})
+
+
+@require_POST
+@permission_required("tickets.work")
+def roll_back(request: HttpRequest, number: str) -> HttpResponse:
+    """Publish an earlier version's text again, as a new version."""
+    article = PAGE.load(request, number)
+    raw = request.POST.get("version", "")
+    try:
+        version = services.roll_back(article, int(raw) if raw.isdigit() else 0, request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Version {version.number} published: readers get the text of version {raw} "
+                                  "again.")
+    return redirect("agent-article-versions", number)

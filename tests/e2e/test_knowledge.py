@@ -41,4 +41,9 @@ def test_an_end_user_finds_an_answer_and_an_agent_sees_its_versions(page, demo):
     expect(page.get_by_test_id("article-preview")).to_contain_text("On a hotel Wi-Fi")
     expect(page.get_by_test_id("article-versions")).to_contain_text("Readers get version 1")
     screenshot(page, "agent-knowledge-article")
+    printer = Article.objects.get(title="Clear a paper jam on the office printers")
+    page.goto(f"/agent/knowledge/{printer.number}/")
+    page.get_by_test_id("compare-versions").click()
+    expect(page.get_by_test_id("diff-field")).to_contain_text("Toner door")
+    screenshot(page, "agent-knowledge-versions")
     assert page.console_errors == []

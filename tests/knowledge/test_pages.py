@@ -109,3 +109,42 @@ def test_readers_api_gives_the_published_version_and_never_a_draft(token_client,
     versions = desk.get(f"/api/v1/knowledge/articles/{public.number}/versions/").json()
     assert [v["number"] for v in versions] == [1]
     assert desk.post("/api/v1/knowledge/articles/", {}, format="json").status_code == 405
+
+
+def test_versions_are_compared_and_an_earlier_one_published_again(client, kb, agent_a, agent_b, requester_a):
+    article = writes.create(ARTICLE, agent_a, {"title": "VPN", "body": "Line one.\nOpen the client.\nLine three.",
+                                               "knowledge_base": kb, "audience": Audience.PUBLIC})
+    review(article, agent_b)
+    writes.transition(ARTICLE, Article.objects.get(pk=article.pk), agent_b, ArticleState.DRAFT)
+    writes.update(ARTICLE, Article.objects.get(pk=article.pk), agent_b,
+                  {"body": "Line one.\nOpen the <b>new</b> client.\nLine three."})
+    review(Article.objects.get(pk=article.pk), agent_b)
+
+    client.force_login(agent_a)
+    url = reverse("agent-article-versions", args=[article.number])
+    page = client.get(url)
+    lines = [(line["op"], line["text"]) for change in page.context["changes"] for line in change["lines"]]
+    assert ("removed", "Open the client.") in lines and ("added", "Open the <b>new</b> client.") in lines
+    assert "Open the &lt;b&gt;new&lt;/b&gt; client." in page.content.decode()  # escaped
+    assert client.get(url, {"a": 1, "b": 1}).context["changes"] == []
+
+    refused = client.post(reverse("agent-article-roll-back", args=[article.number]), {"version": 1}, follow=True)
+    assert "reviewers or a manager may roll an article back" in refused.content.decode()  # agent_a: no reviewer
+    client.force_login(agent_b)
+    client.post(reverse("agent-article-roll-back", args=[article.number]), {"version": 1})
+    current = Article.objects.get(pk=article.pk)
+    assert current.published_version.number == 3 and current.published_version.body.startswith("Line one.\nOpen the c")
+    assert current.versions.count() == 3
+    client.force_login(requester_a)
+    assert "Open the client." in client.get(reverse("portal-article", args=[article.number])).content.decode()
+
+
+def test_the_api_rolls_back_for_reviewers_only(token_client, kb, agent_a, agent_b):
+    article = writes.create(ARTICLE, agent_a, {"title": "VPN", "body": "One.", "knowledge_base": kb,
+                                               "audience": Audience.PUBLIC})
+    review(article, agent_b)
+    url = f"/api/v1/knowledge/articles/{article.number}/roll-back/"
+    assert token_client(agent_a).post(url, {"version": 1}, format="json").status_code == 403
+    assert token_client(agent_b).post(url, {"version": 9}, format="json").json()["version"]
+    made = token_client(agent_b).post(url, {"version": 1}, format="json")
+    assert made.status_code == 201 and made.json()["number"] == 2
