@@ -4,7 +4,8 @@
   the caller may read (end users: public ones only; never a draft, never a retired article), newest first or,
   with `?q=`, ranked by the full-text search with a snippet; filters `knowledge_base`, `service`; the detail by
   number; `GET {number}/versions/` (the desk): every published version; `POST {number}/roll-back/`
-  {"version"}: publish an earlier one's text again (the knowledge base's reviewers and managers; 403 otherwise).
+  {"version"}: publish an earlier one's text again (the knowledge base's reviewers and managers; 403 otherwise);
+  `POST {number}/feedback/` {"helpful", "comment"}: whether it helped (anyone who reads it).
 - /api/v1/knowledge/drafts/: the desk's working copies (core.api.viewsets): list, create, detail (with its
   published version and versions), PATCH, transition (to review: the reviewers are asked; published only by their
   approval, from /api/v1/approvals/), take, and the child endpoints every kind has.
@@ -182,6 +183,12 @@ class PublishedArticleSerializer(serializers.ModelSerializer):
         return search.snippet(text) if text is not None else None
 
 
+class FeedbackSerializer(StrictInputMixin, serializers.Serializer):
+    helpful = serializers.BooleanField(help_text="Whether the article helped.")
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="",
+                                    help_text="What was missing or unclear (optional).")
+
+
 class RollBackSerializer(StrictInputMixin, serializers.Serializer):
     version = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="The version to publish again.")
 
@@ -220,6 +227,17 @@ class PublishedArticleViewSet(viewsets.ReadOnlyModelViewSet):
         if self.request.query_params.get("q", "").strip():
             return articles  # ranked by the search
         return articles.order_by("-published_version__published_at", "-pk")
+
+    @extend_schema(summary="Say whether the article helped (a second answer replaces the first)",
+                   request=FeedbackSerializer, responses={201: FeedbackSerializer})
+    @action(detail=True, methods=["post"])
+    def feedback(self, request: Request, number: str | None = None) -> Response:
+        article = self.get_object()
+        data = FeedbackSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        saved = services.give_feedback(article, request.user, data.validated_data["helpful"],
+                                       data.validated_data["comment"])
+        return Response({"helpful": saved.helpful, "comment": saved.comment}, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Publish an earlier version's text again, as a new version (reviewers, managers)",
                    request=RollBackSerializer, responses={201: VersionOutSerializer})

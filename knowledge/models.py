@@ -44,6 +44,7 @@ class Article(Ticket):
     valid_until = models.DateField(null=True, blank=True, help_text="Reviewed again by then.")
     published_version = models.ForeignKey("ArticleVersion", null=True, blank=True, on_delete=models.SET_NULL,
                                           related_name="+", editable=False)
+    views = models.PositiveIntegerField(default=0, editable=False, help_text="How many times readers opened it.")
 
     class Meta:
         ordering = ["-opened_at"]
@@ -77,3 +78,21 @@ class ArticleVersion(models.Model):
 
     def __str__(self) -> str:
         return f"Version {self.number}"
+
+
+class ArticleFeedback(models.Model):
+    """A reader's "Was this helpful?" on an article (their latest answer counts), with an optional comment, and
+    the version they read."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="feedback")
+    version = models.ForeignKey(ArticleVersion, null=True, on_delete=models.SET_NULL, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    helpful = models.BooleanField()
+    comment = models.CharField(max_length=1000, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["article", "user"], name="knowledge_feedback_once")]
+
+    def __str__(self) -> str:
+        return f"{'Helpful' if self.helpful else 'Not helpful'}: {self.article_id}"

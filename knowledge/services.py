@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Count, F, Max, Q
 
 from accounts.models import User
 from accounts.roles import Role
@@ -16,7 +16,7 @@ from core import services as core
 from core.models import Ticket
 from knowledge import search
 from knowledge.choices import ArticleState, Audience
-from knowledge.models import Article, ArticleVersion
+from knowledge.models import Article, ArticleFeedback, ArticleVersion
 
 
 def reviewers(article: Article) -> list[Any]:
@@ -99,3 +99,25 @@ def diff(old: ArticleVersion, new: ArticleVersion) -> list[dict[str, Any]]:
             lines.extend({"op": "added", "text": line} for line in new_lines[b1:b2])
         out.append({"label": label, "lines": lines})
     return out
+
+
+def give_feedback(article: Article, user: Any, helpful: bool, comment: str = "") -> ArticleFeedback:
+    """Record whether the article helped `user` (a second answer replaces the first), on the version they read."""
+    comment = (comment or "").strip()[:1000]
+    feedback, _ = ArticleFeedback.objects.update_or_create(
+        article=article, user=user, defaults={"helpful": helpful, "comment": comment,
+                                              "version_id": article.published_version_id, "created_at": clock.now()})
+    return feedback
+
+
+def record_view(article: Article) -> None:
+    """One more reading of the article (a counter, not who read it)."""
+    Article.objects.filter(pk=article.pk).update(views=F("views") + 1)
+
+
+def helpfulness(article: Article) -> dict[str, Any]:
+    """How many found it helpful, of how many answered, as a percentage (None before the first answer)."""
+    counts = article.feedback.aggregate(yes=Count("pk", filter=Q(helpful=True)), total=Count("pk"))
+    total = counts["total"] or 0
+    return {"yes": counts["yes"] or 0, "total": total,
+            "percent": round(100 * (counts["yes"] or 0) / total) if total else None}

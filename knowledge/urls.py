@@ -12,4 +12,5 @@ urlpatterns = [
     *views.PAGE.urls("agent/knowledge/"),
     path("portal/knowledge/", views.portal_list, name="portal-knowledge"),
     path("portal/knowledge/<str:number>/", views.portal_article, name="portal-article"),
+    path("portal/knowledge/<str:number>/feedback/", views.feedback, name="portal-article-feedback"),
 ]

@@ -99,7 +99,10 @@ class ArticlePage(TicketPage):
     def extra_context(self, request: HttpRequest, article: Any, overrides: dict[str, Any]) -> dict[str, Any]:
         versions = list(article.versions.select_related("author", "approved_by")[:20])
         return {"article_preview": markdown(article.body), "article_versions": versions,
-                "published": next((v for v in versions if v.pk == article.published_version_id), None)}
+                "published": next((v for v in versions if v.pk == article.published_version_id), None),
+                "helpful": services.helpfulness(article),
+                "comments": list(article.feedback.exclude(comment="").select_related("user")
+                                 .order_by("-created_at")[:5])}
 
 
 PAGE = ArticlePage()
@@ -156,8 +159,27 @@ def portal_article(request: HttpRequest, number: str) -> HttpResponse:
     if article is None or article.published_version is None:
         raise Http404("No such article.")
     version = article.published_version
-    return render(request, "knowledge/portal_article.html", {"article": article, "version": version,
-                                                             "html": markdown(version.body)})
+    services.record_view(article)
+    mine = article.feedback.filter(user_id=request.user.pk).first()
+    return render(request, "knowledge/portal_article.html", {
+        "article": article, "version": version, "html": markdown(version.body), "mine": mine,
+        "helpful": services.helpfulness(article)})
+
+
+@require_POST
+@permission_required("portal.use")
+def feedback(request: HttpRequest, number: str) -> HttpResponse:
+    """A reader's answer to "Was this helpful?": yes or no, and an optional comment (a second replaces the first)."""
+    article = readable(request.user).filter(number=number).first()
+    answer = request.POST.get("helpful", "")
+    if article is None:
+        raise Http404("No such article.")
+    if answer not in ("yes", "no"):
+        messages.error(request, "Choose yes or no.")
+    else:
+        services.give_feedback(article, request.user, answer == "yes", request.POST.get("comment", ""))
+        messages.success(request, "Thank you: your answer helps us improve this article.")
+    return redirect("portal-article", number)
 
 
 @permission_required("tickets.work")

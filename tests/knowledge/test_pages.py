@@ -148,3 +148,30 @@ def test_the_api_rolls_back_for_reviewers_only(token_client, kb, agent_a, agent_
     assert token_client(agent_b).post(url, {"version": 9}, format="json").json()["version"]
     made = token_client(agent_b).post(url, {"version": 1}, format="json")
     assert made.status_code == 201 and made.json()["number"] == 2
+
+
+def test_readers_say_whether_it_helped_once_and_the_desk_reads_it(client, token_client, kb, agent_a, agent_b,
+                                                                   requester_a, requester_b):
+    article = writes.create(ARTICLE, agent_a, {"title": "VPN", "body": "One.", "knowledge_base": kb,
+                                               "audience": Audience.PUBLIC})
+    review(article, agent_b)
+    client.force_login(requester_a)
+    url = reverse("portal-article", args=[article.number])
+    client.get(url)
+    client.post(reverse("portal-article-feedback", args=[article.number]), {"helpful": "no",
+                                                                            "comment": "<b>No screenshot</b>"})
+    client.post(reverse("portal-article-feedback", args=[article.number]), {"helpful": "yes"})  # changed mind
+    assert client.post(reverse("portal-article-feedback", args=[article.number]), {"helpful": "maybe"}).status_code \
+        == 302
+    made = token_client(requester_b).post(f"/api/v1/knowledge/articles/{article.number}/feedback/",
+                                          {"helpful": False, "comment": "Too short."}, format="json")
+    assert made.status_code == 201
+    assert token_client(requester_b).post(f"/api/v1/knowledge/articles/{article.number}/feedback/", {},
+                                          format="json").json()["helpful"]
+    page = client.get(url).content.decode()
+    assert "You said it was helpful" in page and "50% of 2 readers found it helpful." in page
+
+    client.force_login(agent_a)
+    desk = client.get(reverse("agent-article", args=[article.number])).content.decode()
+    assert "Opened 2 times." in desk and "50% of 2 found it helpful." in desk and "Too short." in desk
+    assert "<b>No screenshot</b>" not in desk  # replaced, and anyway escaped
