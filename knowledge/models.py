@@ -96,3 +96,20 @@ class ArticleFeedback(models.Model):
 
     def __str__(self) -> str:
         return f"{'Helpful' if self.helpful else 'Not helpful'}: {self.article_id}"
+
+
+class Deflection(models.Model):
+    """An issue an article solved before it became a ticket: while reporting, the end user marked a suggested
+    article "This solved my problem". Counted once per attempt (one report form)."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="deflections")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    attempt = models.CharField(max_length=32, help_text="The report form it happened in.")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "attempt"], name="knowledge_deflection_once")]
+        indexes = [models.Index(fields=["article", "created_at"], name="knowledge_deflection_article")]
+
+    def __str__(self) -> str:
+        return f"Deflected by {self.article_id}"

@@ -16,7 +16,7 @@ from core import services as core
 from core.models import Ticket
 from knowledge import search
 from knowledge.choices import ArticleState, Audience
-from knowledge.models import Article, ArticleFeedback, ArticleVersion
+from knowledge.models import Article, ArticleFeedback, ArticleVersion, Deflection
 
 
 def reviewers(article: Article) -> list[Any]:
@@ -121,3 +121,11 @@ def helpfulness(article: Article) -> dict[str, Any]:
     total = counts["total"] or 0
     return {"yes": counts["yes"] or 0, "total": total,
             "percent": round(100 * (counts["yes"] or 0) / total) if total else None}
+
+
+def deflect(article: Article, user: Any, attempt: str) -> bool:
+    """Count that `article` solved `user`'s issue in the report form `attempt` (once per attempt: True the first
+    time, False after)."""
+    _deflection, created = Deflection.objects.get_or_create(
+        user=user, attempt=attempt[:32], defaults={"article": article, "created_at": clock.now()})
+    return created

@@ -11,6 +11,8 @@ urlpatterns = [
     *views.QUEUE.urls("agent/knowledge/"),
     *views.PAGE.urls("agent/knowledge/"),
     path("portal/knowledge/", views.portal_list, name="portal-knowledge"),
+    path("portal/knowledge/suggest/", views.suggest, name="portal-knowledge-suggest"),
+    path("portal/knowledge/<str:number>/solved/", views.solved, name="portal-article-solved"),
     path("portal/knowledge/<str:number>/", views.portal_article, name="portal-article"),
     path("portal/knowledge/<str:number>/feedback/", views.feedback, name="portal-article-feedback"),
 ]

@@ -4,6 +4,7 @@ knowledge list and article page (the last published version of a public article,
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import django_filters
@@ -12,6 +13,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.models import Team
@@ -100,7 +102,7 @@ class ArticlePage(TicketPage):
         versions = list(article.versions.select_related("author", "approved_by")[:20])
         return {"article_preview": markdown(article.body), "article_versions": versions,
                 "published": next((v for v in versions if v.pk == article.published_version_id), None),
-                "helpful": services.helpfulness(article),
+                "helpful": services.helpfulness(article), "deflections": article.deflections.count(),
                 "comments": list(article.feedback.exclude(comment="").select_related("user")
                                  .order_by("-created_at")[:5])}
 
@@ -218,3 +220,36 @@ def roll_back(request: HttpRequest, number: str) -> HttpResponse:
         messages.success(request, f"Version {version.number} published: readers get the text of version {raw} "
                                   "again.")
     return redirect("agent-article-versions", number)
+
+
+SUGGESTIONS = 5
+ATTEMPT = re.compile(r"^[0-9a-f]{32}$")
+
+
+@permission_required("portal.use")
+def suggest(request: HttpRequest) -> HttpResponse:
+    """The public articles matching the title being typed in the report form (htmx, debounced), each with "This
+    solved my problem"."""
+    text = request.GET.get("title", "").strip()[:200]
+    attempt = request.GET.get("kb_attempt", "")
+    found: list[Any] = []
+    if len(text) >= 3 and ATTEMPT.match(attempt):
+        languages = list(KnowledgeBase.objects.values_list("language", flat=True).distinct())
+        found = list(search.search(readable(request.user), text, languages)[:SUGGESTIONS])
+    return render(request, "knowledge/_suggestions.html", {"found": found, "attempt": attempt})
+
+
+@require_POST
+@permission_required("portal.use")
+def solved(request: HttpRequest, number: str) -> HttpResponse:
+    """The end user's "This solved my problem": the report form ends without a ticket, counted once per attempt."""
+    article = readable(request.user).filter(number=number).first()
+    attempt = request.POST.get("kb_attempt", "")
+    if article is None or not ATTEMPT.match(attempt):
+        raise Http404("No such article.")
+    services.deflect(article, request.user, attempt)
+    messages.success(request, f"Glad “{article.published_version.title}” solved it: no ticket was needed. "
+                              "You can still report an issue if it comes back.")
+    if request.headers.get("HX-Request"):  # from the report form's suggestions: leave the form
+        return HttpResponse(status=204, headers={"HX-Redirect": reverse("portal-home")})
+    return redirect("portal-home")

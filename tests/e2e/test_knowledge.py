@@ -47,3 +47,21 @@ def test_an_end_user_finds_an_answer_and_an_agent_sees_its_versions(page, demo):
     expect(page.get_by_test_id("diff-field")).to_contain_text("Toner door")
     screenshot(page, "agent-knowledge-versions")
     assert page.console_errors == []
+
+
+def test_an_end_user_typing_a_title_is_offered_an_answer_that_solves_it(page, demo):
+    from incidents.models import Incident
+    from knowledge.models import Deflection
+
+    before = Incident.objects.count()
+    sign_in(page, "user1")
+    page.goto("/portal/incidents/new/")
+    page.get_by_label("What is the problem, in a few words?").press_sequentially("printer paper jam", delay=30)
+    suggestion = page.get_by_test_id("kb-suggestion")
+    expect(suggestion.first).to_contain_text("Clear a paper jam on the office printers")
+    screenshot(page, "portal-report-suggestions")
+    suggestion.first.get_by_test_id("kb-solved").click()
+    expect(page.locator(".alert-success")).to_contain_text("no ticket was needed")
+    assert Incident.objects.count() == before
+    assert Deflection.objects.filter(article__title="Clear a paper jam on the office printers").count() == 1
+    assert page.console_errors == []
