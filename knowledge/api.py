@@ -204,7 +204,9 @@ class PublishedFilter(filters.FilterSet):
 
     def search(self, queryset: Any, name: str, value: str) -> Any:
         languages = list(KnowledgeBase.objects.values_list("language", flat=True).distinct())
-        return search.search(queryset, value[:200], languages)
+        found = search.search(queryset, value[:200], languages)
+        services.log_search(value, 1 if found.exists() else 0)  # the report wants the searches that found nothing
+        return found
 
 
 @extend_schema_view(list=extend_schema(summary="Knowledge articles as readers get them (?q= to search)"),

@@ -113,3 +113,18 @@ class Deflection(models.Model):
 
     def __str__(self) -> str:
         return f"Deflected by {self.article_id}"
+
+
+class SearchLog(models.Model):
+    """One search of the knowledge by a reader (the words, lower-cased, and how many articles it found): the report
+    lists what people looked for without finding anything. Who searched is not kept."""
+
+    text = models.CharField(max_length=200)
+    results = models.PositiveIntegerField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["created_at"], name="knowledge_search_log_time")]
+
+    def __str__(self) -> str:
+        return self.text

@@ -16,7 +16,7 @@ from core import services as core
 from core.models import Ticket
 from knowledge import search
 from knowledge.choices import ArticleState, Audience
-from knowledge.models import Article, ArticleFeedback, ArticleVersion, Deflection
+from knowledge.models import Article, ArticleFeedback, ArticleVersion, Deflection, SearchLog
 
 
 def reviewers(article: Article) -> list[Any]:
@@ -129,3 +129,10 @@ def deflect(article: Article, user: Any, attempt: str) -> bool:
     _deflection, created = Deflection.objects.get_or_create(
         user=user, attempt=attempt[:32], defaults={"article": article, "created_at": clock.now()})
     return created
+
+
+def log_search(text: str, results: int) -> None:
+    """Remember a reader's search (its words, lower-cased, and how many articles it found) for the report."""
+    words = " ".join(text.lower().split())[:200]
+    if words:
+        SearchLog.objects.create(text=words, results=results, created_at=clock.now())

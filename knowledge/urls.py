@@ -10,6 +10,7 @@ urlpatterns = [
     path("agent/knowledge/<str:number>/roll-back/", views.roll_back, name="agent-article-roll-back"),
     *views.QUEUE.urls("agent/knowledge/"),
     *views.PAGE.urls("agent/knowledge/"),
+    path("manager/knowledge/", views.report, name="knowledge-report"),
     path("portal/knowledge/", views.portal_list, name="portal-knowledge"),
     path("portal/knowledge/suggest/", views.suggest, name="portal-knowledge-suggest"),
     path("portal/knowledge/<str:number>/solved/", views.solved, name="portal-article-solved"),

@@ -145,6 +145,7 @@ def portal_list(request: HttpRequest) -> HttpResponse:
     if query:  # the best matches, ranked, each with its snippet
         languages = list(KnowledgeBase.objects.values_list("language", flat=True).distinct())
         found = list(search.search(articles, query, languages)[:SEARCH_RESULTS])
+        services.log_search(query, len(found))
         for article in found:
             article.snippet_html = search.snippet(article.snippet_text)
         return render(request, "knowledge/portal_list.html", {"found": found, "query": query})
@@ -224,6 +225,14 @@ def roll_back(request: HttpRequest, number: str) -> HttpResponse:
 
 SUGGESTIONS = 5
 ATTEMPT = re.compile(r"^[0-9a-f]{32}$")
+
+
+@permission_required("dashboards.view")
+def report(request: HttpRequest) -> HttpResponse:
+    """The knowledge report (managers)."""
+    from knowledge import report as figures
+
+    return render(request, "knowledge/report.html", figures.build())
 
 
 @permission_required("portal.use")

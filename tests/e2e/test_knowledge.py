@@ -64,4 +64,13 @@ def test_an_end_user_typing_a_title_is_offered_an_answer_that_solves_it(page, de
     expect(page.locator(".alert-success")).to_contain_text("no ticket was needed")
     assert Incident.objects.count() == before
     assert Deflection.objects.filter(article__title="Clear a paper jam on the office printers").count() == 1
+    page.goto("/portal/knowledge/?q=fax")  # a search that finds nothing
+
+    page.context.clear_cookies()
+    sign_in(page, "manager")
+    page.goto("/manager/")
+    page.get_by_test_id("knowledge-report-link").click()
+    expect(page.get_by_test_id("deflections-by-article")).to_contain_text("Clear a paper jam")
+    expect(page.get_by_test_id("no-result")).to_contain_text("fax")
+    screenshot(page, "knowledge-report")
     assert page.console_errors == []
