@@ -13,14 +13,12 @@ RESULTS-catalog.md. `--database-url` (what run_all.sh passes) is accepted and ig
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import BENCH_DIR, PG_SERVER_URL, setup_django
+from bench.common import BENCH_DIR, PG_SERVER_URL, measure, setup_django
 
 TARGET_MS = 100.0
 ANSWERS = {f"text_{n}": f"Answer {n}" for n in range(5)} | {
@@ -69,23 +67,6 @@ def make_item() -> object:
     ANSWERS["who"] = str(User.objects.filter(username="agent001").values_list("pk", flat=True).first())
     return item
 
-
-def measure(call, runs: int) -> dict[str, float]:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    for _ in range(3):
-        call()
-    times = []
-    for _ in range(runs):
-        began = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - began) * 1000)
-    with CaptureQueriesContext(connection) as captured:
-        call()
-    times.sort()
-    return {"p50": statistics.median(times), "p90": times[int(len(times) * 0.9) - 1], "max": times[-1],
-            "queries": len(captured)}
 
 
 def main() -> None:

@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import statistics
 import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import BENCH_DIR, PG_SERVER_URL, setup_django
+from bench.common import BENCH_DIR, PG_SERVER_URL, measure, setup_django
 
 DATABASE = "itsm_bench_knowledge"
 SEARCH_TARGET_MS, SUGGEST_TARGET_MS = 30.0, 50.0
@@ -119,23 +118,6 @@ def generate(count: int) -> None:
             FROM knowledge_articleversion v WHERE v.article_id = a.ticket_ptr_id""")
         cursor.execute("ANALYZE")
 
-
-def measure(call, runs: int) -> dict[str, float]:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    for _ in range(3):
-        call()
-    times = []
-    for _ in range(runs):
-        began = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - began) * 1000)
-    with CaptureQueriesContext(connection) as captured:
-        call()
-    times.sort()
-    return {"p50": statistics.median(times), "p90": times[max(0, int(len(times) * 0.9) - 1)], "max": times[-1],
-            "queries": len(captured)}
 
 
 def main() -> None:

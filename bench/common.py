@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import statistics
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,3 +74,23 @@ def setup_django(url: str) -> None:
     import django
 
     django.setup()
+
+
+def measure(call: Callable[[], object], runs: int) -> dict[str, float]:
+    """Time `call` in-process: 3 warm-ups, then `runs` timed calls (p50 / p90 / max in ms) and the queries of one
+    more call."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(3):
+        call()
+    times = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - began) * 1000)
+    with CaptureQueriesContext(connection) as captured:
+        call()
+    times.sort()
+    return {"p50": statistics.median(times), "p90": times[max(0, int(len(times) * 0.9) - 1)], "max": times[-1],
+            "queries": len(captured)}

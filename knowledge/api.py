@@ -203,8 +203,7 @@ class PublishedFilter(filters.FilterSet):
         fields = ["q", "knowledge_base", "service"]
 
     def search(self, queryset: Any, name: str, value: str) -> Any:
-        languages = list(KnowledgeBase.objects.values_list("language", flat=True).distinct())
-        return search.search(queryset, value[:200], languages)
+        return search.search(queryset, value[:200])
 
 
 @extend_schema_view(list=extend_schema(summary="Knowledge articles as readers get them (?q= to search)"),
@@ -221,9 +220,7 @@ class PublishedArticleViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = "[A-Za-z0-9]+"
 
     def get_queryset(self) -> Any:
-        articles = (Article.objects.visible_to(self.request.user).filter(published_version__isnull=False)
-                    .exclude(state=ArticleState.RETIRED).select_related("published_version", "knowledge_base",
-                                                                          "service"))
+        articles = services.readable(self.request.user).select_related("service")
         if self.request.query_params.get("q", "").strip():
             return articles  # ranked by the search
         return articles.order_by("-published_version__published_at", "-pk")

@@ -47,9 +47,13 @@ def query_for(text: str, language: str) -> SearchQuery | None:
     return SearchQuery(" & ".join(terms), search_type="raw", config=language)
 
 
-def search(articles: QuerySet[Any], text: str, languages: list[str]) -> QuerySet[Any]:
+def search(articles: QuerySet[Any], text: str, languages: list[str] | None = None) -> QuerySet[Any]:
     """`articles` (already through the access rule) whose published version matches `text` in any of the
     knowledge bases' `languages`, best first, each with `rank` and `snippet_text` (see `snippet`)."""
+    if languages is None:  # the languages of the knowledge bases there are
+        from knowledge.models import KnowledgeBase
+
+        languages = list(KnowledgeBase.objects.values_list("language", flat=True).distinct())
     queries: list[tuple[str, SearchQuery]] = []
     for language in languages:
         query = query_for(text, language)

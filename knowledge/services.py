@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, F, Max, Q, QuerySet
 
 from accounts.models import User
 from accounts.roles import Role
@@ -17,6 +17,13 @@ from core.models import Ticket
 from knowledge import search
 from knowledge.choices import ArticleState, Audience
 from knowledge.models import Article, ArticleFeedback, ArticleVersion, Deflection, SearchLog
+
+
+def readable(user: Any) -> QuerySet[Article]:
+    """The articles `user` reads (the portal, the readers' API, suggestions): published to them through the access
+    rule, with a published version, not retired."""
+    return (Article.objects.visible_to(user).filter(published_version__isnull=False)
+            .exclude(state=ArticleState.RETIRED).select_related("published_version", "knowledge_base"))
 
 
 def reviewers(article: Article) -> list[Any]:

@@ -5,7 +5,7 @@ knowledge list and article page (the last published version of a public article,
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 import django_filters
 from django import forms
@@ -18,7 +18,6 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Team
 from core import queue_page, writes
-from core.models import Ticket
 from core.pagination import CappedPaginator, page_numbers
 from core.permissions import permission_required
 from core.queue_page import QueuePage
@@ -30,6 +29,7 @@ from knowledge.choices import ArticleState, Audience
 from knowledge.kind import ARTICLE
 from knowledge.markdown import render as markdown
 from knowledge.models import Article, ArticleVersion, KnowledgeBase
+from knowledge.services import readable
 
 PORTAL_PAGE_SIZE = 20
 SEARCH_RESULTS = 30
@@ -129,22 +129,13 @@ def new_article(request: HttpRequest) -> HttpResponse:
                   status=400 if form.is_bound else 200)
 
 
-def readable(user: Any) -> Any:
-    """The articles `user` reads in the portal: published to them (the access rule), with a published version."""
-    return (Article.objects.filter(ticket_ptr__in=Ticket.objects.visible_to(user).filter(kind="article")
-                                   .values("pk"))
-            .filter(published_version__isnull=False).exclude(state=ArticleState.RETIRED)
-            .select_related("published_version", "knowledge_base"))
-
-
 @permission_required("portal.use")
 def portal_list(request: HttpRequest) -> HttpResponse:
     """The knowledge base in the portal: articles published to the user, newest first, or those matching words."""
     query = request.GET.get("q", "").strip()[:100]
     articles = readable(request.user)
     if query:  # the best matches, ranked, each with its snippet
-        languages = list(KnowledgeBase.objects.values_list("language", flat=True).distinct())
-        found = list(search.search(articles, query, languages)[:SEARCH_RESULTS])
+        found = list(search.search(articles, query)[:SEARCH_RESULTS])
         services.log_search(query, len(found))
         for article in found:
             article.snippet_html = search.snippet(article.snippet_text)
@@ -163,7 +154,7 @@ def portal_article(request: HttpRequest, number: str) -> HttpResponse:
         raise Http404("No such article.")
     version = article.published_version
     services.record_view(article)
-    mine = article.feedback.filter(user_id=request.user.pk).first()
+    mine = article.feedback.filter(user_id=cast(int, request.user.pk)).first()
     return render(request, "knowledge/portal_article.html", {
         "article": article, "version": version, "html": markdown(version.body), "mine": mine,
         "helpful": services.helpfulness(article)})
@@ -243,8 +234,7 @@ def suggest(request: HttpRequest) -> HttpResponse:
     attempt = request.GET.get("kb_attempt", "")
     found: list[Any] = []
     if len(text) >= 3 and ATTEMPT.match(attempt):
-        languages = list(KnowledgeBase.objects.values_list("language", flat=True).distinct())
-        found = list(search.search(readable(request.user), text, languages)[:SUGGESTIONS])
+        found = list(search.search(readable(request.user), text)[:SUGGESTIONS])
     return render(request, "knowledge/_suggestions.html", {"found": found, "attempt": attempt})
 
 
@@ -254,7 +244,7 @@ def solved(request: HttpRequest, number: str) -> HttpResponse:
     """The end user's "This solved my problem": the report form ends without a ticket, counted once per attempt."""
     article = readable(request.user).filter(number=number).first()
     attempt = request.POST.get("kb_attempt", "")
-    if article is None or not ATTEMPT.match(attempt):
+    if article is None or article.published_version is None or not ATTEMPT.match(attempt):
         raise Http404("No such article.")
     services.deflect(article, request.user, attempt)
     messages.success(request, f"Glad “{article.published_version.title}” solved it: no ticket was needed. "

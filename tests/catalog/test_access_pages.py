@@ -146,3 +146,20 @@ def test_the_api_shows_an_end_user_their_own_and_the_desk_everyone_s(token_clien
     systems = api.get("/api/v1/access-systems/").json()["results"]
     assert [(s["name"], s["levels"], s["max_days"]) for s in systems] == [("Finance share", ["Read", "Read and write"],
                                                                          90)]
+
+
+def test_the_portal_revoke_item_lists_one_s_access_and_revokes_the_chosen_one(client, folder_item, requester_a,
+                                                                              owner, agent_b):
+    from catalog import grants
+
+    grant = granted(folder_item, requester_a, owner, agent_b)
+    item = grants.revoke_item()
+    client.force_login(requester_a)
+    url = reverse("portal-catalog-item", args=[item.slug])
+    label = grants.grant_label(grant)
+    assert f">{label}</option>" in client.get(url).content.decode()
+    refused = client.post(url, {"v-access_to_revoke": "Payroll: Admin"})
+    assert refused.status_code == 400 and refused.context["errors"]["access_to_revoke"]
+    assert client.post(url, {"v-access_to_revoke": label}).status_code == 302
+    grant.refresh_from_db()
+    assert grant.revoke_item is not None and grant.revoke_item.tasks.count() == 1
