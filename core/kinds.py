@@ -183,7 +183,8 @@ class Kind:
 
     def side_panels(self, ticket: Ticket, user: Any) -> list[dict[str, Any]]:
         """Panels this kind adds to the agent page of a ticket of another kind (`{"template": ..., ...}` with
-        the template's context): the problems of an incident, with the known errors that may explain it. By
+        the template's context; `"top": True` puts it first in the side column, else after the shared panels):
+        the problems of an incident, with the known errors that may explain it. By
         default, on the page of a ticket this kind is raised from, for the desk: the tickets of this kind it is
         linked to, and the forms that link it to one or raise one (core.raised_from.targets_panel)."""
         from accounts.roles import can

@@ -12,6 +12,7 @@ from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import EmptyResultSet
@@ -287,7 +288,7 @@ class TicketQuerySet(models.QuerySet):
         - end user: tickets they requested, tickets they watch, and their organization's if it shares tickets,
           never of a kind end users do not see (core.kinds.Kind.end_users_see: problems, knowledge articles);
           and what is published to them (`public`: a public knowledge article's last published version, for
-          every end user or those of its organization);
+          every end user or only those of the organizations in `public_to`);
         - agent: tickets of their teams, assigned to them, or requested by them (and those they watch), and
           every ticket of a kind the whole desk reads (core.kinds.Kind.desk_reads_all: knowledge articles);
         - manager and admin: everything;
@@ -332,8 +333,9 @@ class TicketQuerySet(models.QuerySet):
                 rule |= Q(organization_id=user.organization_id)
         if hidden:
             rule &= ~Q(kind__in=hidden)
-        if role == Role.END_USER:  # what is published to every end user (of their organization, if it says one)
-            rule |= Q(public=True) & (Q(organization__isnull=True) | Q(organization_id=user.organization_id))
+        if role == Role.END_USER:  # what is published to every end user, or to those of their organization
+            restricted = Q(public_to__contains=[user.organization_id]) if user.organization_id else Q(pk__in=[])
+            rule |= Q(public=True) & (Q(public_to__isnull=True) | restricted)
         return self.filter(rule)
 
     def active(self) -> TicketQuerySet:
@@ -388,7 +390,11 @@ class Ticket(models.Model):
     version = models.PositiveIntegerField(default=1)
     public = models.BooleanField(
         default=False, editable=False,
-        help_text="Published to every end user (of its organization, when it has one): a public knowledge article.",
+        help_text="Published to end users (all, or those of `public_to`): a public knowledge article.",
+    )
+    public_to = ArrayField(
+        models.PositiveIntegerField(), null=True, blank=True, editable=False,
+        help_text="When public: the ids of the only organizations whose end users read it (empty: everyone).",
     )
     sla_due_at = models.DateTimeField(
         null=True, blank=True, editable=False,
@@ -553,6 +559,7 @@ class LinkKind(models.TextChoices):
     CAUSED_BY = "caused_by", "Caused by"
     PARENT_OF = "parent_of", "Parent of"
     FIXED_BY = "fixed_by", "Fixed by"
+    SOLVED_BY = "solved_by", "Solved by"  # a ticket -> the knowledge article that solved it
 
 
 class TicketLink(models.Model):

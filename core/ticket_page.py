@@ -136,6 +136,11 @@ class TicketPage:
     # the kind's own panels, above the shared ones; each has an id and swaps out of band (`oob`) after a save or
     # a move
     side_templates: ClassVar[tuple[str, ...]] = ()
+    # what the kind's tickets have: a priority (badge in the header), service levels (the SLA panel); and whether
+    # the fields are edited in the main column (a long text at the heart of the ticket: a knowledge article)
+    shows_priority: ClassVar[bool] = True
+    shows_sla: ClassVar[bool] = True
+    fields_in_main: ClassVar[bool] = False
     action_labels: ClassVar[Mapping[str, str]] = {}  # button text per target state (else the state's label)
     confirm: ClassVar[Mapping[str, str]] = {}  # a question before moving to a state, e.g. cancelling
     extra_needs: ClassVar[Mapping[str, tuple[str, ...]]] = {}  # form fields a move takes beyond the kind's
@@ -248,7 +253,8 @@ class TicketPage:
             # a save or a move may change what the kind's own panels show (a problem's workaround, its incidents)
             side = (*(("sources",) if self.kind.raised_from else ()), *self.side_templates) if primary in (
                 "fields", "header") and status < 400 else ()
-            return self.render_panels(request, context, primary, [*oob, *side, "status", "sla"], status=status)
+            panels = [*oob, *side, "status", *(("sla",) if self.shows_sla else ())]
+            return self.render_panels(request, context, primary, panels, status=status)
         if status < 400:
             if message:
                 messages.success(request, message)

@@ -217,6 +217,9 @@ class TransitionForm(forms.Form):
                                         label="Resolution code")
     resolution_notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}),
                                        label="Resolution notes", max_length=TEXT_MAX_LENGTH)
+    solved_by = forms.CharField(required=False, max_length=20, label="Solved by article (optional)",
+                                widget=forms.TextInput(attrs={"placeholder": "e.g. KB0001001", "autocomplete": "off",
+                                                              "data-solved-by": ""}))
 
     def service_kwargs(self) -> dict[str, Any]:
         d = self.cleaned_data

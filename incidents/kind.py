@@ -51,8 +51,10 @@ class IncidentKind(Kind):
     agent_fields = AGENT_FIELDS
     privileged_fields = frozenset({"major"})
     privileged_permission = "incidents.flag_major"
-    transition_fields = frozenset({"hold_reason", "resolution_code", "resolution_notes"})
-    state_needs = {State.ON_HOLD: ("hold_reason",), State.RESOLVED: ("resolution_code", "resolution_notes")}
+    # solved_by: the number of the knowledge article that solved it (optional; knowledge.services.record_solution)
+    transition_fields = frozenset({"hold_reason", "resolution_code", "resolution_notes", "solved_by"})
+    state_needs = {State.ON_HOLD: ("hold_reason",),
+                   State.RESOLVED: ("resolution_code", "resolution_notes", "solved_by")}
     # The desk's own assessment and bookkeeping: not in the end users' API and pages, nor in their history.
     end_user_hidden_fields = frozenset({"impact", "channel", "major", "parent"})
     # Field changes that end users do not see in the history (besides the hidden fields').
@@ -101,6 +103,12 @@ class IncidentKind(Kind):
                     f"Resolving needs a resolution code: {writes.choice_labels(ResolutionCode.choices)}."]
             if not str(fields.get("resolution_notes") or "").strip():
                 errors["resolution_notes"] = ["Resolving needs resolution notes."]
+            number = str(fields.get("solved_by") or "").strip()
+            if number:
+                from knowledge.services import solution_article
+
+                if solution_article(number) is None:
+                    errors["solved_by"] = [f"No published knowledge article {number.upper()}."]
         return errors
 
     def on_move(self, ticket: Any, current: str, target: str, fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -120,9 +128,15 @@ class IncidentKind(Kind):
 
     def after_transition(self, ticket: Any, actor: Any, current: str, target: str,
                          fields: Mapping[str, Any]) -> None:
-        """Resolving a parent resolves its open children, each with a comment pointing at the parent."""
+        """Resolving records the article that solved it (if named), and resolves its open children, each with a
+        comment pointing at the parent."""
         if target != State.RESOLVED:
             return
+        number = str(fields.get("solved_by") or "").strip()
+        if number:
+            from knowledge.services import record_solution
+
+            record_solution(ticket, number, actor)
         notes = str(fields.get("resolution_notes") or "")
         for child_id in ticket.children.filter(active=True).values_list("pk", flat=True):
             child = writes.lock(self, child_id)

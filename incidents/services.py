@@ -59,11 +59,14 @@ def update_incident(
 def transition(
     incident: Incident | int, actor: User | None, target: str, *, expected_version: int | None = None,
     hold_reason: str = "", resolution_code: str = "", resolution_notes: str = "", comment: str = "",
+    solved_by: str = "",
 ) -> Incident:
-    """Move the incident to `target` if the transition table allows it and the target's needs are met."""
+    """Move the incident to `target` if the transition table allows it and the target's needs are met (resolving
+    may name the knowledge article that solved it, `solved_by`)."""
     return writes.transition(
         INCIDENT, incident, actor, target, expected_version=expected_version, comment=comment,
-        fields={"hold_reason": hold_reason, "resolution_code": resolution_code, "resolution_notes": resolution_notes},
+        fields={"hold_reason": hold_reason, "resolution_code": resolution_code, "resolution_notes": resolution_notes,
+                "solved_by": solved_by},
     )
 
 

@@ -367,6 +367,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "core-purge-idempotency-keys": {"task": "core.tasks.purge_idempotency_keys", "schedule": 3600.0},
     "core-remind-approvers": {"task": "core.tasks.remind_approvers", "schedule": 3600.0},
     "catalog-revoke-expired-access": {"task": "catalog.tasks.revoke_expired_access", "schedule": 3600.0},
+    "knowledge-remind-reviews": {"task": "knowledge.tasks.remind_reviews", "schedule": 3600.0 * 6},
     "incidents-auto-close": {"task": "incidents.tasks.auto_close_resolved", "schedule": 3600.0},
     # SLA warnings and breaches are recorded within SLA_SWEEP_SECONDS (+ the sweep's own time) of their moment.
     "sla-sweep": {"task": "sla.tasks.sweep", "schedule": float(envint("SLA_SWEEP_SECONDS", 5)),

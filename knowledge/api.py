@@ -15,16 +15,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import URLPattern
+from django.db import transaction
+from django.urls import URLPattern, path
 from django_filters import rest_framework as filters
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from accounts.models import Organization
 from core.api.children import child_routes
 from core.api.idempotency import IDEMPOTENCY_KEY
 from core.api.permissions import role_permission
@@ -40,19 +44,21 @@ from core.api.ticket_serializers import (
 from core.api.tickets import MAX_ID
 from core.api.viewsets import TicketViewSet, VersionSerializer
 from knowledge import search, services
-from knowledge.choices import ArticleState, Audience
+from knowledge.choices import ArticleState, ArticleType, Audience
 from knowledge.kind import ARTICLE
 from knowledge.markdown import render as markdown
 from knowledge.models import Article, ArticleVersion, KnowledgeBase
 from knowledge.views import ArticleFilter
 
-FIELDS = ["id", "number", "title", "description", "body", "keywords", "audience", "knowledge_base", "state",
+FIELDS = ["id", "number", "title", "description", "body", "keywords", "audience", "type", "knowledge_base", "state",
           "valid_until", "service", "team", "assignee", "requester", "opened_at", "updated_at", "version"]
 
 
 class ArticleSerializer(TicketSerializer):
     state = serializers.ChoiceField(choices=ArticleState.choices, read_only=True)
     audience = inline_choice_field(Audience.choices, read_only=True)
+    type = inline_choice_field(ArticleType.choices, source="article_type", read_only=True,
+                               help_text="A known error is published from its problem, which keeps it in step.")
     knowledge_base: serializers.SlugRelatedField[KnowledgeBase] = serializers.SlugRelatedField(
         slug_field="slug", read_only=True)
 
@@ -80,10 +86,19 @@ class ArticleDetailSerializer(TicketDetailMixin, ArticleSerializer):
 
     published_version = serializers.SerializerMethodField()
     versions = serializers.SerializerMethodField()
+    used_to_resolve = serializers.SerializerMethodField(
+        help_text="How many tickets named it as their solution when they were resolved.")
+    organizations: serializers.SlugRelatedField[Organization] = serializers.SlugRelatedField(
+        slug_field="slug", many=True, read_only=True,
+        help_text="A public article: the only organizations whose end users read it (empty: everyone).")
 
     class Meta(ArticleSerializer.Meta):
-        fields = [*FIELDS, "watchers", "links", "published_version", "versions"]
+        fields = [*FIELDS, "watchers", "links", "published_version", "versions", "views", "used_to_resolve",
+                  "organizations"]
         read_only_fields = fields
+
+    def get_used_to_resolve(self, article: Article) -> int:
+        return services.used_to_resolve(article)
 
     @extend_schema_field(VersionOutSerializer(allow_null=True))
     def get_published_version(self, article: Article) -> dict[str, Any] | None:
@@ -105,6 +120,10 @@ class ArticleWriteSerializer(TicketWriteSerializer):
     knowledge_base = serializers.SlugRelatedField(slug_field="slug", queryset=KnowledgeBase.objects.all(),
                                                   required=False)
     valid_until = serializers.DateField(required=False, allow_null=True)
+    organizations = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Organization.objects.all(), many=True, required=False,
+        help_text="A public article: only these organizations' end users read it (empty: everyone); from the next "
+                  "published version.")
     state = serializers.ChoiceField(required=False, choices=ArticleState.choices,
                                     help_text="Prefer POST .../transition/ to change the state.")
 
@@ -143,6 +162,24 @@ class ArticleViewSet(TicketViewSet):
     write_serializer = ArticleWriteSerializer
     transition_serializer = ArticleTransitionSerializer
 
+    def perform_create_ticket(self, data: dict[str, Any]) -> Any:
+        """The draft, then the organizations it is restricted to: both or nothing."""
+        organizations = data.pop("organizations", None)
+        with transaction.atomic():
+            article = super().perform_create_ticket(data)
+            if organizations is not None:
+                services.set_organizations(article, self.request.user, organizations)
+        return article
+
+    def perform_update_ticket(self, ticket: Any, data: dict[str, Any], version: int | None) -> Any:
+        """The working copy's fields through the core's write path, then its organizations."""
+        organizations = data.pop("organizations", None)
+        with transaction.atomic():
+            article = super().perform_update_ticket(ticket, data, version)
+            if organizations is not None:
+                services.set_organizations(article, self.request.user, organizations)
+        return article
+
     def with_related(self, queryset: Any, *, visible: Any = None, detail: bool = False) -> Any:
         related = super().with_related(queryset, visible=visible, detail=detail).defer("search")
         related = related.select_related("knowledge_base")
@@ -150,7 +187,42 @@ class ArticleViewSet(TicketViewSet):
             else related
 
 
-urlpatterns: list[URLPattern] = child_routes(ARTICLE, "knowledge/drafts")
+class KnownErrorSerializer(StrictInputMixin, serializers.Serializer):
+    problem = serializers.CharField(max_length=20, help_text="The number of a problem that is a known error.")
+    knowledge_base = serializers.SlugRelatedField(slug_field="slug", queryset=KnowledgeBase.objects.all())
+    audience = serializers.ChoiceField(choices=Audience.choices, default=Audience.INTERNAL,
+                                       help_text="Who reads it: the service desk only (default) or everyone.")
+
+
+class KnownErrorView(APIView):
+    """Publish a problem's known error as a knowledge article of type known error (no review: the problem owns its
+    text, and every change of its workaround, cause or fix publishes a new version)."""
+
+    permission_classes = [IsAuthenticated, role_permission("tickets.work")]
+
+    @extend_schema(summary="Publish a problem's known error as an article", request=KnownErrorSerializer,
+                   responses={201: ArticleDetailSerializer})
+    def post(self, request: Request) -> Response:
+        from core.models import Ticket, TicketKind
+        from knowledge import known_errors
+
+        data = KnownErrorSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        number = data.validated_data["problem"].strip().upper()
+        problem = Ticket.objects.visible_to(request.user).filter(kind=TicketKind.PROBLEM, number=number).first()
+        if problem is None:
+            raise DRFValidationError({"problem": [f"No problem {number} that you can see."]})
+        article = known_errors.publish(problem, request.user, data.validated_data["knowledge_base"],
+                                       data.validated_data["audience"])
+        detail = Article.objects.select_related("knowledge_base", "published_version").get(pk=article.pk)
+        return Response(ArticleDetailSerializer(detail, context={"request": request}).data,
+                        status=status.HTTP_201_CREATED)
+
+
+urlpatterns: list[URLPattern] = [
+    *child_routes(ARTICLE, "knowledge/drafts"),
+    path("knowledge/known-errors/", KnownErrorView.as_view(), name="api-known-errors"),
+]
 
 
 class PublishedArticleSerializer(serializers.ModelSerializer):
@@ -162,6 +234,7 @@ class PublishedArticleSerializer(serializers.ModelSerializer):
     body_html = serializers.SerializerMethodField(help_text="The body as sanitised HTML.")
     keywords = serializers.CharField(source="published_version.keywords", read_only=True)
     audience = inline_choice_field(Audience.choices, source="published_version.audience", read_only=True)
+    type = inline_choice_field(ArticleType.choices, source="article_type", read_only=True)
     knowledge_base: serializers.SlugRelatedField[KnowledgeBase] = serializers.SlugRelatedField(
         slug_field="slug", read_only=True)
     service = serializers.CharField(source="service.name", read_only=True, allow_null=True, default=None)
@@ -171,8 +244,8 @@ class PublishedArticleSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Article
-        fields = ["number", "title", "summary", "body", "body_html", "keywords", "audience", "knowledge_base",
-                  "service", "version", "published_at", "snippet"]
+        fields = ["number", "title", "summary", "body", "body_html", "keywords", "audience", "type",
+                  "knowledge_base", "service", "version", "published_at", "snippet"]
         read_only_fields = fields
 
     def get_body_html(self, article: Article) -> str:
@@ -197,10 +270,11 @@ class PublishedFilter(filters.FilterSet):
     q = filters.CharFilter(method="search", help_text="Words to find (the last one as a prefix); ranked.")
     knowledge_base = filters.CharFilter(field_name="knowledge_base__slug")
     service = filters.NumberFilter(field_name="service_id", min_value=1, max_value=MAX_ID)
+    type = filters.ChoiceFilter(field_name="article_type", choices=ArticleType.choices)
 
     class Meta:
         model = Article
-        fields = ["q", "knowledge_base", "service"]
+        fields = ["q", "knowledge_base", "service", "type"]
 
     def search(self, queryset: Any, name: str, value: str) -> Any:
         return search.search(queryset, value[:200])

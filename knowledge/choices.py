@@ -22,6 +22,11 @@ class Audience(models.TextChoices):
     INTERNAL = "internal", "The service desk only"
 
 
+class ArticleType(models.TextChoices):
+    ANSWER = "answer", "Answer"
+    KNOWN_ERROR = "known_error", "Known error"
+
+
 ARTICLE_WORKFLOW = Workflow(
     transitions={
         ArticleState.DRAFT: [ArticleState.REVIEW, ArticleState.RETIRED],

@@ -1,7 +1,7 @@
 """Demo knowledge for `seed_demo`: an "IT help" knowledge base reviewed by the Network team, with public answers
 end users find in the portal (the VPN, a password reset, a printer jam) and an internal one for the desk, each
 published through its review; a second version of the printer article; and a new version of the VPN article being
-written (readers keep version 1)."""
+written (readers keep version 1); and the print spooler problem's known error, published to the portal."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ from typing import Any
 
 from core import approvals, writes
 from core.models import ApprovalVote
+from knowledge import known_errors
 from knowledge.choices import ArticleState, Audience
 from knowledge.kind import ARTICLE
 from knowledge.models import Article, KnowledgeBase
+from problems.models import Problem
 
-SEED_AFTER = ("accounts", "catalog")
+SEED_AFTER = ("accounts", "catalog", "problems")
 
 ARTICLES = [
     ("Connect to the VPN from home", "vpn", Audience.PUBLIC, "vpn, remote, anyconnect, home",
@@ -71,3 +73,6 @@ def seed(demo: Any) -> None:
         writes.transition(ARTICLE, vpn, author, ArticleState.DRAFT)
         writes.update(ARTICLE, Article.objects.get(pk=vpn.pk), author, {
             "body": vpn.body + "\n## On a hotel Wi-Fi\n\nOpen a web page first to accept the hotel's terms.\n"})
+    spooler = Problem.objects.filter(title="Print spooler stalls during the nightly backup", known_error=True).first()
+    if spooler is not None and known_errors.article_of(spooler) is None:
+        known_errors.publish(spooler, author, kb, Audience.PUBLIC)

@@ -43,6 +43,8 @@ class ArticleKind(Kind):
         """Review: a body to review. Published: only by its reviewers' approval."""
         if target == ArticleState.REVIEW and not (ticket.body or "").strip():
             return {"body": ["Write the article before sending it to review."]}
+        if target == ArticleState.PUBLISHED and fields.get("from_problem") and ticket.known_error_of_id:
+            return {}  # a known error: its problem publishes it (knowledge.known_errors)
         if target == ArticleState.PUBLISHED:
             latest = ticket.approvals.order_by("-requested_at", "-pk").first()
             if latest is None or latest.state != ApprovalState.APPROVED:
@@ -56,7 +58,9 @@ class ArticleKind(Kind):
         from core import approvals
         from knowledge import services
 
-        if target == ArticleState.REVIEW:
+        if target == ArticleState.REVIEW and fields.get("from_problem"):
+            pass  # a known error: its problem publishes it next (knowledge.known_errors), nobody is asked
+        elif target == ArticleState.REVIEW:
             approvals.ask(ticket, services.reviewers(ticket), ApprovalRule.ANY, 1, actor,
                           label=f"Reviewers of {ticket.knowledge_base.name}")
         elif current == ArticleState.REVIEW and target != ArticleState.PUBLISHED:
@@ -81,6 +85,15 @@ class ArticleKind(Kind):
         core.add_comment(ticket, actor, f"Sent back to draft by {getattr(actor, 'display_name', 'a reviewer')}"
                                         f"{reason}", internal=True)
 
+    def side_panels(self, ticket: Ticket, user: Any) -> list[dict[str, Any]]:
+        """On an incident's or a problem's page, for the desk: the articles that may answer it; on a problem's,
+        its known-error article too."""
+        from knowledge import desk
+
+        if ticket.kind not in desk.SUGGEST_ON or not has_role(user, Role.AGENT):
+            return []
+        known_error = [desk.known_error_panel(ticket)] if ticket.kind == TicketKind.PROBLEM else []
+        return [*known_error, desk.suggestions_panel(ticket)]
 
     def queue_summaries(self, user: Any) -> list[dict[str, Any]]:
         """The articles being written or reviewed (a count through the access rule), on the workspace home."""

@@ -5,13 +5,14 @@ working copy is the ticket row, each publication a new ArticleVersion."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 
 from core.limits import long_text
 from core.models import Ticket
-from knowledge.choices import Audience
+from knowledge.choices import ArticleType, Audience
 from knowledge.search import LANGUAGES
 
 
@@ -41,7 +42,17 @@ class Article(Ticket):
     body = models.TextField(**long_text(blank=True), help_text="Markdown.")
     keywords = models.CharField(max_length=300, blank=True, help_text="Words people search with, comma-separated.")
     audience = models.CharField(max_length=16, choices=Audience.choices, default=Audience.INTERNAL)
+    article_type = models.CharField(max_length=16, choices=ArticleType.choices, default=ArticleType.ANSWER,
+                                    editable=False)
+    known_error_of = models.OneToOneField(
+        Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False,
+        help_text="A known error: the problem it is published from (which keeps it in step).")
+    organizations = models.ManyToManyField(
+        "accounts.Organization", blank=True, related_name="+",
+        help_text="A public article: only these organizations' end users read it (none chosen: everyone).")
     valid_until = models.DateField(null=True, blank=True, help_text="Reviewed again by then.")
+    review_reminded_for = models.DateField(null=True, blank=True, editable=False,
+                                           help_text="The review date its owners were last reminded of.")
     published_version = models.ForeignKey("ArticleVersion", null=True, blank=True, on_delete=models.SET_NULL,
                                           related_name="+", editable=False)
     views = models.PositiveIntegerField(default=0, editable=False, help_text="How many times readers opened it.")
@@ -65,6 +76,8 @@ class ArticleVersion(models.Model):
     body = models.TextField(**long_text(blank=True))
     keywords = models.CharField(max_length=300, blank=True)
     audience = models.CharField(max_length=16, choices=Audience.choices)
+    public_to = ArrayField(models.PositiveIntegerField(), null=True, blank=True,
+                           help_text="A public version: the only organizations whose end users read it (ids).")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     published_at = models.DateTimeField()

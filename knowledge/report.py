@@ -1,5 +1,6 @@
 """The knowledge report for managers: what readers open and find helpful, what is due for review, what people
-searched without finding anything, and the issues articles solved before a ticket (per week and per article)."""
+searched without finding anything, the tickets the desk resolved with an article, and the issues articles solved
+before a ticket (per week and per article)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.db.models import Count, F, FloatField, Q, QuerySet
 from django.db.models.functions import Cast, TruncWeek
 from django.utils import timezone
 
+from core.models import LinkKind
 from knowledge.choices import ArticleState
 from knowledge.models import Article, Deflection, SearchLog
 
@@ -48,5 +50,8 @@ def build(now: Any = None) -> dict[str, Any]:
         "deflections_by_week": [{"week": row["week"], "n": row["n"]} for row in weeks],
         "deflections_by_article": list(articles.annotate(n=Count("deflections", filter=Q(
             deflections__created_at__gte=since))).filter(n__gt=0).order_by("-n", "pk")[:TOP]),
+        "used_to_resolve": list(articles.annotate(n=Count("links_in", filter=Q(
+            links_in__kind=LinkKind.SOLVED_BY, links_in__created_at__gte=since))).filter(n__gt=0)
+            .order_by("-n", "pk")[:TOP]),
         "today": today, "period_days": PERIOD_DAYS,
     }

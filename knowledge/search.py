@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import Case, F, Q, QuerySet, Value, When
 
 LANGUAGES = [("english", "English"), ("french", "French"), ("german", "German"), ("spanish", "Spanish"),
              ("italian", "Italian"), ("dutch", "Dutch"), ("portuguese", "Portuguese"), ("simple", "No stemming")]
@@ -47,13 +47,37 @@ def query_for(text: str, language: str) -> SearchQuery | None:
     return SearchQuery(" & ".join(terms), search_type="raw", config=language)
 
 
+def kb_languages() -> list[str]:
+    """The stemming languages of the knowledge bases there are."""
+    from knowledge.models import KnowledgeBase
+
+    return list(KnowledgeBase.objects.values_list("language", flat=True).distinct())
+
+
+def related(articles: QuerySet[Any], text: str, service_id: int | None = None) -> QuerySet[Any]:
+    """`articles` that may answer a ticket: any word of `text` (up to eight of three letters or more) in their
+    published version, or the ticket's service; ranked by the words, an article of the same service first among
+    equals, each with `rank`."""
+    words = list(dict.fromkeys(w.lower() for w in re.findall(r"[^\W_]{3,}", text or "")))[:MAX_WORDS]
+    match = Q(service_id=service_id) if service_id else Q()
+    ranked: SearchQuery | None = None
+    for language in kb_languages() if words else []:
+        query = SearchQuery(" | ".join(f"'{w}'" for w in words), search_type="raw", config=language)
+        match |= Q(knowledge_base__language=language, published_version__search=query)
+        ranked = ranked or query
+    if not match:
+        return articles.none()
+    same = Case(When(service_id=service_id, then=Value(0.05)), default=Value(0.0)) if service_id else Value(0.0)
+    rank = SearchRank(F("published_version__search"), ranked) if ranked is not None else Value(0.0)
+    return (articles.filter(match).annotate(rank=rank + same)
+            .order_by("-rank", "-published_version__published_at", "-pk"))
+
+
 def search(articles: QuerySet[Any], text: str, languages: list[str] | None = None) -> QuerySet[Any]:
     """`articles` (already through the access rule) whose published version matches `text` in any of the
     knowledge bases' `languages`, best first, each with `rank` and `snippet_text` (see `snippet`)."""
-    if languages is None:  # the languages of the knowledge bases there are
-        from knowledge.models import KnowledgeBase
-
-        languages = list(KnowledgeBase.objects.values_list("language", flat=True).distinct())
+    if languages is None:
+        languages = kb_languages()
     queries: list[tuple[str, SearchQuery]] = []
     for language in languages:
         query = query_for(text, language)

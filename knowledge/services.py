@@ -13,7 +13,7 @@ from accounts.models import User
 from accounts.roles import Role
 from core import clock
 from core import services as core
-from core.models import Ticket
+from core.models import LinkKind, Ticket, TicketLink
 from knowledge import search
 from knowledge.choices import ArticleState, Audience
 from knowledge.models import Article, ArticleFeedback, ArticleVersion, Deflection, SearchLog
@@ -39,14 +39,47 @@ def publish(article: Article, actor: Any) -> ArticleVersion:
     """The article's working copy becomes its new published version (numbered 1, 2, ...): readers get it, end
     users only if it is public."""
     number = (article.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    organizations = sorted(article.organizations.values_list("pk", flat=True))
     version = ArticleVersion.objects.create(
         article=article, number=number, title=article.title, summary=article.description, body=article.body,
-        keywords=article.keywords, audience=article.audience, author=article.assignee or article.requester,
+        keywords=article.keywords, audience=article.audience, public_to=organizations or None,
+        author=article.assignee or article.requester,
         approved_by=actor if getattr(actor, "pk", None) else None, published_at=clock.now())
     search.index_version(version.pk, article.knowledge_base.language)
-    Article.objects.filter(pk=article.pk).update(published_version=version)
-    Ticket.objects.filter(pk=article.pk).update(public=article.audience == Audience.PUBLIC)
+    serve(article, version)
     return version
+
+
+def serve(article: Article, version: ArticleVersion) -> None:
+    """Readers get `version` from now on: the whole desk, and end users if it is public (all of them, or those of
+    its organizations) — the access rule reads Ticket.public and Ticket.public_to."""
+    Article.objects.filter(pk=article.pk).update(published_version=version)
+    Ticket.objects.filter(pk=article.pk).update(public=version.audience == Audience.PUBLIC,
+                                                public_to=version.public_to)
+
+
+@transaction.atomic
+def set_organizations(article: Article | Ticket, actor: Any, organizations: Any) -> Article:
+    """Restrict the article to the end users of these organizations (none: everyone), journaled. Like the rest of
+    the working copy, it reaches readers with the next published version."""
+    from core import access, writes
+    from core.services import FieldChange
+    from knowledge.kind import ARTICLE
+
+    locked: Article = writes.lock(ARTICLE, article)
+    if locked.state not in ARTICLE.workflow.open_states:
+        raise ValidationError({"organizations": [
+            f"{locked.number} is {locked.get_state_display().lower()}: bring it back to draft to change who reads "
+            "it (readers keep the published version meanwhile)."]})
+    access.require(actor, "edit", locked, "You may not change this article.")
+    before = {org.pk: org.name for org in locked.organizations.all()}
+    wanted = {org.pk: org.name for org in organizations}
+    if set(before) == set(wanted):
+        return locked
+    locked.organizations.set(list(wanted))
+    names = lambda rows: ", ".join(sorted(rows.values()))  # noqa: E731
+    core.commit(locked, actor, [FieldChange("organizations", names(before), names(wanted), internal=True)])
+    return locked
 
 
 def may_roll_back(article: Article, user: Any) -> bool:
@@ -74,11 +107,10 @@ def roll_back(article: Article, number: int, actor: Any) -> ArticleVersion:
     newest = locked.versions.aggregate(n=Max("number"))["n"] or 0
     version = ArticleVersion.objects.create(
         article=locked, number=newest + 1, title=old.title, summary=old.summary, body=old.body,
-        keywords=old.keywords, audience=old.audience, author=old.author,
+        keywords=old.keywords, audience=old.audience, public_to=old.public_to, author=old.author,
         approved_by=actor if getattr(actor, "pk", None) else None, published_at=clock.now())
     search.index_version(version.pk, locked.knowledge_base.language)
-    Article.objects.filter(pk=locked.pk).update(published_version=version)
-    Ticket.objects.filter(pk=locked.pk).update(public=old.audience == Audience.PUBLIC)
+    serve(locked, version)
     core.add_comment(locked, actor, f"Version {version.number} published: the text of version {number} again "
                                     "(a rollback).", internal=True)
     return version
@@ -143,3 +175,25 @@ def log_search(text: str, results: int) -> None:
     words = " ".join(text.lower().split())[:200]
     if words:
         SearchLog.objects.create(text=words, results=results, created_at=clock.now())
+
+
+def solution_article(number: str) -> Article | None:
+    """The published article of that number (any case), which a resolution may name as its solution; None if
+    there is none (a draft never published, a retired article, a typo)."""
+    return (Article.objects.filter(number=number.strip().upper(), published_version__isnull=False)
+            .exclude(state=ArticleState.RETIRED).first())
+
+
+def record_solution(ticket: Ticket, number: str, actor: Any) -> Article:
+    """Record that article `number` solved `ticket` (a core link "solved by", journaled on both as a work note):
+    the article counts it in "used to resolve"."""
+    article = solution_article(number)
+    if article is None:
+        raise ValidationError({"solved_by": [f"No published knowledge article {number.strip().upper()}."]})
+    core.link_tickets(ticket, article, LinkKind.SOLVED_BY, actor)
+    return article
+
+
+def used_to_resolve(article: Article) -> int:
+    """How many tickets named the article as their solution when they were resolved."""
+    return TicketLink.objects.filter(target_id=article.pk, kind=LinkKind.SOLVED_BY).count()

@@ -2,12 +2,15 @@
 
 from django.urls import path
 
-from knowledge import views
+from knowledge import desk, views
 
 urlpatterns = [
     path("agent/knowledge/new/", views.new_article, name="agent-article-new"),
+    path("agent/knowledge/for/<str:number>/", desk.suggestions, name="agent-knowledge-for"),
+    path("agent/knowledge/known-error/<str:number>/", desk.publish_known_error, name="agent-known-error-publish"),
     path("agent/knowledge/<str:number>/versions/", views.versions_page, name="agent-article-versions"),
     path("agent/knowledge/<str:number>/roll-back/", views.roll_back, name="agent-article-roll-back"),
+    path("agent/knowledge/<str:number>/organizations/", views.set_organizations, name="agent-article-organizations"),
     *views.QUEUE.urls("agent/knowledge/"),
     *views.PAGE.urls("agent/knowledge/"),
     path("manager/knowledge/", views.report, name="knowledge-report"),

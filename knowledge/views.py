@@ -11,13 +11,14 @@ import django_filters
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from accounts.models import Team
-from core import queue_page, writes
+from accounts.models import Organization, Team
+from core import kinds, queue_page, writes
 from core.pagination import CappedPaginator, page_numbers
 from core.permissions import permission_required
 from core.queue_page import QueuePage
@@ -65,6 +66,14 @@ class NewArticleForm(forms.Form):
     audience = forms.ChoiceField(choices=Audience.choices, label="Who reads it")
     description = long_text("Summary", rows=2)
     body = long_text("Article (Markdown)", rows=10)
+    from_ticket = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
+
+
+class OrganizationsForm(forms.Form):
+    organizations = forms.ModelMultipleChoiceField(
+        Organization.objects.order_by("name"), required=False, widget=forms.CheckboxSelectMultiple,
+        label="Only for these organizations",
+        help_text="A public article: only their end users read it. Leave all unticked for every end user.")
 
 
 class ArticleTransitionForm(forms.Form):
@@ -94,15 +103,22 @@ class ArticlePage(TicketPage):
     fields_form = ArticleFieldsForm
     transition_form = ArticleTransitionForm
     side_templates = ("knowledge/_versions.html",)
+    shows_priority = False  # an article has neither a priority nor service levels
+    shows_sla = False
+    fields_in_main = True  # the article is written here
     action_labels = {ArticleState.REVIEW: "Send to review", ArticleState.DRAFT: "Back to draft",
                      ArticleState.RETIRED: "Retire"}
     confirm = {ArticleState.RETIRED: "Retire {number}? Readers no longer find it."}
 
     def extra_context(self, request: HttpRequest, article: Any, overrides: dict[str, Any]) -> dict[str, Any]:
         versions = list(article.versions.select_related("author", "approved_by")[:20])
-        return {"article_preview": markdown(article.body), "article_versions": versions,
+        chosen = list(article.organizations.order_by("name"))
+        return {"organizations": chosen, "organizations_form": overrides.pop("organizations_form", None)
+                or OrganizationsForm(initial={"organizations": [org.pk for org in chosen]}),
+                "article_preview": markdown(article.body), "article_versions": versions,
                 "published": next((v for v in versions if v.pk == article.published_version_id), None),
                 "helpful": services.helpfulness(article), "deflections": article.deflections.count(),
+                "used_to_resolve": services.used_to_resolve(article),
                 "comments": list(article.feedback.exclude(comment="").select_related("user")
                                  .order_by("-created_at")[:5])}
 
@@ -110,22 +126,61 @@ class ArticlePage(TicketPage):
 PAGE = ArticlePage()
 
 
+@require_POST
+@permission_required("tickets.work")
+def set_organizations(request: HttpRequest, number: str) -> HttpResponse:
+    """Restrict a public article to organizations (reaching readers with its next published version)."""
+    article = PAGE.load(request, number)
+    form = OrganizationsForm(request.POST)
+    if form.is_valid():
+        try:
+            services.set_organizations(article, request.user, form.cleaned_data["organizations"])
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            messages.success(request, f"{number}: its readers are saved. They apply from its next published "
+                                      "version.")
+        return redirect(reverse("agent-article", args=[number]) + "#article-readers")
+    return PAGE.render_page(request, article, status=400, organizations_form=form)
+
+
 @permission_required("tickets.work")
 def new_article(request: HttpRequest) -> HttpResponse:
-    """Write a new article (a draft: the author is its requester and owner)."""
-    form = NewArticleForm(request.POST or None)
+    """Write a new article (a draft: the author is its requester and owner); `?from=<number>` drafts it from a
+    ticket the author may see (its text and service; the article is linked to it)."""
+    from core.models import LinkKind, Ticket
+    from core.services import link_tickets
+    from knowledge.desk import SUGGEST_ON, draft_from
+
+    number = (request.POST.get("from_ticket") or request.GET.get("from", "")).strip()[:20]
+    source = Ticket.objects.visible_to(request.user).filter(kind__in=SUGGEST_ON, number=number).first() \
+        if number else None
+    source = source and kinds.of(source).model.objects.get(pk=source.pk)  # its own fields (resolution notes...)
+    initial: dict[str, Any] = {**draft_from(source), "from_ticket": source.number} if source is not None else {}
+    bases = list(KnowledgeBase.objects.all()[:2])
+    if len(bases) == 1:  # the only knowledge base there is
+        initial["knowledge_base"] = bases[0]
+    form = NewArticleForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        # the author's team owns it; the author keeps it
-        team = Team.objects.filter(members=request.user.pk).order_by("name").first()
+        # the source ticket's team owns it when the author is in it, else the author's team; the author keeps it
+        teams = Team.objects.filter(members=request.user.pk)
+        team = (teams.filter(pk=source.team_id).first() if source is not None and source.team_id else None) \
+            or teams.order_by("name").first()
         owner = {"team": team, "assignee": request.user} if team is not None else {}
+        data = {key: value for key, value in form.cleaned_data.items() if key != "from_ticket"}
+        if source is not None and source.service_id and source.service.active:
+            data["service"] = source.service
         try:
-            article = ARTICLE.action(writes.create)(ARTICLE, request.user, {**form.cleaned_data, **owner})
+            with transaction.atomic():
+                article = ARTICLE.action(writes.create)(ARTICLE, request.user, {**data, **owner})
+                if source is not None:
+                    link_tickets(article, source, LinkKind.RELATED, request.user)
         except ValidationError as exc:
             form.add_error(None, writes.error_text(exc))
         else:
             messages.success(request, f"{article.number} saved as a draft: send it to review when it is ready.")
             return redirect("agent-article", article.number)
-    return render(request, "knowledge/new.html", {"form": form, "kind": ARTICLE},
+    return render(request, "knowledge/new.html", {"form": form, "kind": ARTICLE, "source": source},
                   status=400 if form.is_bound else 200)
 
 

@@ -111,6 +111,9 @@ class TransitionSerializer(TicketTransitionSerializer):
     resolution_code = serializers.ChoiceField(choices=ResolutionCode.choices, allow_blank=True, default="")
     resolution_notes = serializers.CharField(allow_blank=True, default="", trim_whitespace=False,
                                              max_length=TEXT_MAX_LENGTH)
+    solved_by = serializers.CharField(allow_blank=True, default="", max_length=20,
+                                      help_text="Resolving: the number of the knowledge article that solved it "
+                                                "(optional; counted on the article as used to resolve).")
     comment = serializers.CharField(allow_blank=True, default="", trim_whitespace=False, max_length=TEXT_MAX_LENGTH,
                                     help_text="An optional public comment added with the change.")
     version = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)

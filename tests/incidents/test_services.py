@@ -162,7 +162,7 @@ def test_refusals_name_choices_by_their_labels(agent_a, requester_a, make_incide
     with pytest.raises(ValidationError) as exc:
         core_services.link_tickets(incident, other, "blocks", agent_a)
     assert exc.value.message_dict["kind"] == [
-        "Unknown link kind “blocks”. Known: Related to, Duplicate of, Caused by, Parent of, Fixed by."
+        "Unknown link kind “blocks”. Known: Related to, Duplicate of, Caused by, Parent of, Fixed by, Solved by."
     ]
     with pytest.raises(ValidationError) as exc:
         services.update_incident(incident, agent_a, {"channel": "fax", "impact": 7})
