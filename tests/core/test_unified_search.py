@@ -312,3 +312,20 @@ def test_the_top_bar_search_box_goes_to_each_roles_search(world, client):
     client.force_login(world["agent_a"])
     workspace = client.get(reverse("agent-home")).content.decode()
     assert f'action="{reverse("agent-search")}"' in workspace
+
+
+def test_common_words_and_rare_words_give_the_same_newest_tickets(world, make_incident, monkeypatch):
+    """Few matches are sorted in Python, many by the ordered index walk (core.unified_search.newest): same answer."""
+    for n in range(8):
+        make_incident(world["requester_a"], title=f"Scanner offline {n}")
+    Ticket.objects.filter(title="Scanner offline 2").update(updated_at=Ticket.objects.get(
+        title="Scanner offline 7").updated_at)  # a tie: the newer id first
+    expected = list(Ticket.objects.filter(title__startswith="Scanner").order_by("-updated_at", "-id")
+                    .values_list("number", flat=True)[:5])
+    answers = []
+    for few in (1000, 3):  # the 8 matches sorted here, then more than FEW: ordered by PostgreSQL
+        monkeypatch.setattr(unified_search, "FEW", few)
+        found = unified_search.run(world["manager"], "scanner", desk=True, limit=4)
+        answers.append([hit.number for hit in found.group("tickets").hits])
+        assert found.group("tickets").more
+    assert answers[0] == answers[1] == expected[:4]
