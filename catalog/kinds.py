@@ -5,7 +5,7 @@ open and one was delivered, cancelled when all were cancelled. End users see the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from catalog.choices import ITEM_WORKFLOW, REQUEST_WORKFLOW, ItemState, RequestState, TaskState
@@ -47,6 +47,19 @@ class RequestedItemKind(Kind):
     end_user_update_fields = frozenset()
     agent_fields = frozenset({"title", "description", "impact", "urgency", "service", "team", "assignee", "state",
                               "requester"})
+
+    def portal_urls(self, tickets: Sequence[Any], user: Any) -> dict[str, str]:
+        """An item is shown on its request's portal page: the page of each item's request that `user` may see (one
+        query for all of them)."""
+        from django.urls import reverse
+
+        from catalog.models import Request, RequestedItem
+
+        numbers = {ticket.number for ticket in tickets}
+        rows = (RequestedItem.objects.filter(number__in=numbers,
+                                             parent_request__in=Request.objects.visible_to(user).values("pk"))
+                .values_list("number", "parent_request__number"))
+        return {number: reverse(self.portal_url_name, args=[request]) for number, request in rows}
 
     def after_transition(self, ticket: Any, actor: Any, current: str, target: str,
                          fields: Mapping[str, Any]) -> None:

@@ -9,7 +9,7 @@ practice app; they look kinds up here by the ticket's `kind` code.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from django.apps import apps
@@ -20,6 +20,7 @@ from core.workflow import Workflow
 if TYPE_CHECKING:
 
     from core.models import Ticket
+    from core.unified_search import Group, Query
 
 
 class Kind:
@@ -40,6 +41,9 @@ class Kind:
       `privileged_permission`, e.g. flagging an incident major). `transition_fields`: what a state change may
       carry (a hold reason, resolution notes), taken by `transition_errors` / `on_move`; `state_needs`: which of
       them a move to each state takes (the ticket page's quick action asks for those).
+    - `search_group_key`: where the unified search (core.unified_search) lists its tickets: "tickets", found by
+      number, title and description with every other kind's; or the key of a group of its own that `search_group`
+      fills (knowledge articles: their published versions, ranked).
     - `end_user_hidden_fields`: the desk's own assessment and bookkeeping that end users never read, neither in
       their API and pages nor as changes in the history (e.g. impact, an incident's channel or parent).
       `internal_fields`: the other fields whose changes end users never read in the history (e.g. priority);
@@ -78,6 +82,7 @@ class Kind:
     # The fields a ticket raised from another takes from it (those this kind has and lets the desk write).
     fields_from_source: ClassVar[tuple[str, ...]] = (
         "title", "description", "service", "category", "impact", "urgency")
+    search_group_key: ClassVar[str] = "tickets"
 
     @property
     def slug(self) -> str:
@@ -209,6 +214,20 @@ class Kind:
     def queue_summaries(self, user: Any) -> list[dict[str, Any]]:
         """The queues of this kind on the agent's workspace home, with counts through the access rule."""
         return []
+
+    def portal_urls(self, tickets: Sequence[Ticket], user: Any) -> dict[str, str]:
+        """The end user's page of each of these tickets of this kind, by number, for those that have one: by default
+        `portal_url_name` with the ticket's number; none when the kind has no portal page. One query at most for all
+        of them (the unified search lists tickets of every kind at once)."""
+        if not self.portal_url_name:
+            return {}
+        return {ticket.number: reverse(self.portal_url_name, args=[ticket.number]) for ticket in tickets}
+
+    def search_group(self, user: Any, query: Query) -> Group | None:
+        """The unified search's group of this kind, for a kind with one of its own (`search_group_key` other than
+        "tickets"): what `user` may read matching `query` (its text, or the number typed), at most `query.limit`
+        hits, through the access rule and in a constant number of queries. None: the kind has no group of its own."""
+        return None
 
     def portal_recent(self, user: Any, limit: int) -> list[Any]:
         """The end user's most recently updated tickets of this kind for the portal home (through the access

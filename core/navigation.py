@@ -52,3 +52,11 @@ def home_url_name(user) -> str:
         Role.MANAGER: "manager-home",
         Role.ADMIN: "admin-home",
     }.get(role, "login")
+
+
+def search_url_name(user) -> str:
+    """Where the search box of the top bar sends its words: the workspace's search for the desk, the portal's for end
+    users; "" for someone signed out."""
+    if role_of(user) is None:
+        return ""
+    return "agent-search" if can(user, "tickets.work") else "portal-search"

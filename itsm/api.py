@@ -25,6 +25,7 @@ from changes.task_api import ChangeTaskViewSet
 from changes.task_api import urlpatterns as change_task_urls
 from core.api.approvals import ApprovalViewSet
 from core.api.errors import api_not_found
+from core.api.search import SearchView
 from incidents.api import urlpatterns as incident_urls
 from incidents.api.views import CategoryViewSet, IncidentViewSet
 from knowledge.api import ArticleViewSet, PublishedArticleViewSet
@@ -67,6 +68,7 @@ urlpatterns = [
         SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("sla/report/", SlaReportView.as_view(), name="api-sla-report"),
+    path("search/", SearchView.as_view(), name="api-search"),
     path("change-calendar/", CalendarView.as_view(), name="api-change-calendar"),
     *incident_urls,
     *problem_urls,

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from core import approval_links, views_approvals
+from core import approval_links, views_approvals, views_search
 from core import views as core_views
 from core.views_attachments import attachment_download
 from core.views_people import assignees, people_search
@@ -15,6 +15,8 @@ urlpatterns = [
     path("manager/", core_views.manager_home, name="manager-home"),
     path("console/", core_views.admin_home, name="admin-home"),
     path("agent/approvals/", views_approvals.my_approvals, name="agent-approvals"),
+    path("portal/search/", views_search.portal_search, name="portal-search"),
+    path("agent/search/", views_search.agent_search, name="agent-search"),
     path("approvals/<str:token>/", approval_links.decide_by_link, name="approval-link"),
     path("agent/approvals/<int:pk>/decision/", views_approvals.decide_vote, name="agent-approval-decision"),
     path("healthz", core_views.healthz, name="healthz"),

@@ -6,12 +6,15 @@ publishes it as a new version, a rejection sends it back to draft with the reaso
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from accounts.roles import Role, has_role
 from core.kinds import Kind
 from core.models import ApprovalRule, ApprovalState, Ticket, TicketKind
 from knowledge.choices import ARTICLE_WORKFLOW, ArticleState, Audience
+
+if TYPE_CHECKING:
+    from core.unified_search import Group, Query
 
 
 class ArticleKind(Kind):
@@ -32,6 +35,7 @@ class ArticleKind(Kind):
     agent_fields = frozenset({"title", "description", "body", "keywords", "audience", "valid_until", "team",
                               "assignee", "service", "state", "knowledge_base"})
     internal_fields = agent_fields | {"priority", "impact"}
+    search_group_key = "articles"  # the unified search lists articles apart: their published versions, ranked
 
     def may(self, user: Any, action: str, ticket: Ticket) -> bool | None:
         """End users read; only the desk writes."""
@@ -94,6 +98,12 @@ class ArticleKind(Kind):
             return []
         known_error = [desk.known_error_panel(ticket)] if ticket.kind == TicketKind.PROBLEM else []
         return [*known_error, desk.suggestions_panel(ticket)]
+
+    def search_group(self, user: Any, query: Query) -> Group:
+        """The "Knowledge articles" group of the unified search (knowledge.unified)."""
+        from knowledge import unified
+
+        return unified.group(user, query)
 
     def queue_summaries(self, user: Any) -> list[dict[str, Any]]:
         """The articles being written or reviewed (a count through the access rule), on the workspace home."""

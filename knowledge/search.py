@@ -19,11 +19,19 @@ MAX_WORDS = 8
 START, STOP = "\x02", "\x03"  # around the matches in a snippet: characters no text holds, escaped apart
 
 
+# Markdown's marks in a snippet of the body: a link's target, emphasis, code, headings, table rules
+LINK = re.compile(r"\[([^\]\x02\x03]*)\]\([^)\s]*\)")
+EMPHASIS = re.compile(r"[*`]+|(?<!\w)_{1,2}|_{1,2}(?!\w)")
+RULES = re.compile(r"[#|]+|(?<![\w-])-{3,}")
+
+
 def snippet(text: str) -> str:
-    """A snippet as safe HTML: the article's words escaped, the matches in <mark>."""
+    """A snippet as safe HTML: the article's words without Markdown's marks (**bold**, `code`, ## headings, links'
+    targets, table rules), escaped, the matches in <mark>."""
     from django.utils.html import escape
 
-    return str(escape(text or "")).replace(START, "<mark>").replace(STOP, "</mark>")
+    plain = " ".join(RULES.sub(" ", EMPHASIS.sub("", LINK.sub(r"\1", text or ""))).split())
+    return str(escape(plain)).replace(START, "<mark>").replace(STOP, "</mark>")
 
 
 def index_version(version_id: int, language: str) -> None:

@@ -247,8 +247,11 @@ def pages_of(user: User) -> list[str]:
     """Where a user starts: their homes, forms and queues (the crawl follows the links from there)."""
     starts = ["/", "/portal/", "/portal/incidents/", "/portal/incidents/new/", "/accounts/profile/",
               "/accounts/password/change/"]
+    # the search box's results: words that find tickets of several kinds and articles, and a number nobody sees
+    starts += [f"/portal/search/?q={q}" for q in ("vpn", "printer", "mail", "INC9999999")]
     if has_role(user, Role.AGENT):
         starts += ["/agent/", "/agent/incidents/", "/agent/incidents/new/"]
+        starts += [f"/agent/search/?q={q}" for q in ("vpn", "printer", "mail", "e", "KB9999999")]
         starts += [f"/agent/incidents/?queue={q}" for q in ("mine", "my-teams", "open", "recent", "breaching")]
     if has_role(user, Role.MANAGER):
         starts += ["/manager/", "/manager/sla/", "/manager/sla/?period=7d", "/manager/sla/?period=90d",
