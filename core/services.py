@@ -159,9 +159,19 @@ def touch(ticket: Ticket, at=None) -> None:
     ticket.updated_at = at
 
 
+def internal_only(ticket: Ticket) -> bool:
+    """Whether everything written on `ticket` stays in the desk: its kind is one end users never see as such (a
+    problem; a knowledge article, which end users read only through its published versions). Its comments are
+    work notes and its files internal, whatever the caller asked for."""
+    kind = kinds.find(ticket.kind)
+    return kind is not None and not kind.end_users_see
+
+
 @transaction.atomic
 def add_comment(ticket: Ticket, actor, body: str, *, internal: bool = False) -> JournalEntry:
-    """A public comment, or an internal work note when `internal`. Concurrent comments are all kept."""
+    """A public comment, or an internal work note when `internal` (always, on a kind end users never see).
+    Concurrent comments are all kept."""
+    internal = internal or internal_only(ticket)
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": ["A comment cannot be empty."]})
@@ -201,7 +211,9 @@ def validate_uploads_total(uploads: Iterable[UploadedFile]) -> None:
 def add_attachment(
     ticket: Ticket, actor, upload: UploadedFile, *, internal: bool = False, journal_entry: JournalEntry | None = None
 ) -> Attachment:
-    """Store a file on the ticket (size-checked). The file is only ever served by the access-checked view."""
+    """Store a file on the ticket (size-checked; internal on a kind end users never see). The file is only ever
+    served by the access-checked view."""
+    internal = internal or internal_only(ticket)
     validate_upload(upload)
     name = (upload.name or "attachment").replace("\\", "/").rsplit("/", 1)[-1][:255] or "attachment"
     attachment = Attachment(

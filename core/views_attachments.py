@@ -1,4 +1,6 @@
 """Serving ticket attachments: only to users who may see the ticket, always as a download, never rendered inline.
+(`file_response` is shared with the views that serve a ticket's files to other readers, such as a published
+knowledge article's: those may show png, jpeg, gif and webp images inline, never anything else.)
 
 The stored file name is a random token (see core.models.attachment_path); the user's file name is only ever sent
 back in the Content-Disposition header, which Django encodes per RFC 6266 (``filename`` and ``filename*``).
@@ -11,6 +13,7 @@ inert types; everything else (HTML, SVG, XML, JavaScript, unknown) is sent as ``
 from __future__ import annotations
 
 import mimetypes
+from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import QuerySet
@@ -22,6 +25,7 @@ from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
 from accounts.roles import Role, role_of
+from core import kinds
 from core.models import Attachment, Ticket
 
 # Types a browser will not execute or render as an active document.
@@ -64,10 +68,13 @@ def safe_content_type(filename: str) -> str:
 
 
 def visible_attachments(user) -> QuerySet[Attachment]:
-    """The attachments `user` may download: on tickets they can see; internal ones only for the desk."""
+    """The attachments `user` may download: on tickets they can see; internal ones only for the desk, and none of
+    a kind end users never see as such (a public knowledge article: its readers get the files of its published
+    version through knowledge's own view, never the working copy's here)."""
     qs = Attachment.objects.filter(ticket__in=Ticket.objects.visible_to(user).values("pk"))
     if role_of(user) == Role.END_USER:
-        qs = qs.filter(internal=False)
+        hidden = [kind.key for kind in kinds.registered() if not kind.end_users_see]
+        qs = qs.filter(internal=False).exclude(ticket__kind__in=hidden)
     return qs
 
 
@@ -79,11 +86,9 @@ def api_user(request: HttpRequest):
     return Request(request, authenticators=authenticators).user
 
 
-@require_GET
-def attachment_download(request: HttpRequest, pk: int) -> HttpResponseBase:
-    """Send one attachment as a download; 404 when it is missing or the user may not see it.
-
-    A browser without a session is sent to sign in; a client that sent credentials which fail gets a JSON 401."""
+def file_user(request: HttpRequest) -> Any:
+    """The signed-in user of a file request (the API's token or the browser's session), or the answer to send
+    instead: a JSON 401 to a client whose credentials fail or are missing, the sign-in page to a browser."""
     try:
         user = api_user(request)
     except exceptions.AuthenticationFailed as exc:
@@ -93,17 +98,62 @@ def attachment_download(request: HttpRequest, pk: int) -> HttpResponseBase:
             return JsonResponse({"detail": "Authentication credentials were not provided."}, status=401,
                                 headers={"WWW-Authenticate": "Token"})
         return redirect_to_login(request.get_full_path())
-    attachment = visible_attachments(user).filter(pk=pk).first()
-    if attachment is None:
-        raise Http404("No such attachment.")
+    return user
+
+
+# Image types a browser shows inline and never runs (not SVG: it is a document that may carry script), each with
+# how its files begin: a file named .png that is something else is sent as a download.
+INLINE_IMAGES = {
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/gif": (b"GIF87a", b"GIF89a"),
+    "image/webp": (b"RIFF",),  # then four bytes of size, then WEBP (checked below)
+}
+
+
+def is_inline_image(filename: str, head: bytes | None = None) -> bool:
+    """Whether a file may be shown inline as an image: its name says png, jpeg, gif or webp and (when `head`, its
+    first bytes, is given) its content begins like one."""
+    content_type = safe_content_type(filename)
+    if content_type not in INLINE_IMAGES:
+        return False
+    if head is None:
+        return True
+    if content_type == "image/webp" and head[8:12] != b"WEBP":
+        return False
+    return head.startswith(INLINE_IMAGES[content_type])
+
+
+def file_response(attachment: Attachment, *, inline_images: bool = False) -> FileResponse:
+    """The response sending `attachment`: a download, or (`inline_images`) shown inline when it is an inert image
+    (is_inline_image). Never sniffed, never cached, sandboxed if opened as a page. 404 when its file is missing."""
     try:
         handle = attachment.file.open("rb")
     except (FileNotFoundError, OSError) as exc:
         raise Http404("The file of this attachment is missing.") from exc
+    inline = False
+    if inline_images and is_inline_image(attachment.filename):
+        inline = is_inline_image(attachment.filename, handle.read(12))
+        handle.seek(0)
     response = FileResponse(
-        handle, as_attachment=True, filename=attachment.filename, content_type=safe_content_type(attachment.filename)
+        handle, as_attachment=not inline, filename=attachment.filename,
+        content_type=safe_content_type(attachment.filename),
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+@require_GET
+def attachment_download(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """Send one attachment as a download; 404 when it is missing or the user may not see it.
+
+    A browser without a session is sent to sign in; a client that sent credentials which fail gets a JSON 401."""
+    user = file_user(request)
+    if isinstance(user, HttpResponseBase):
+        return user
+    attachment = visible_attachments(user).filter(pk=pk).first()
+    if attachment is None:
+        raise Http404("No such attachment.")
+    return file_response(attachment)

@@ -419,7 +419,7 @@ def add_comment(ticket: Ticket, actor: Any, body: str, *, internal: bool = False
         raise ValidationError({"body": [
             f"This {kind.label.lower()} is closed: raise a new one if the problem is back."]})
     entry = core.add_comment(ticket, actor, body, internal=internal)
-    if internal:
+    if entry.internal:  # asked for, or a kind end users never see (core.services.internal_only)
         return entry
     if actor is not None and actor.pk != ticket.requester_id and has_role(actor, Role.AGENT):
         core.record_first_response(ticket, entry.created_at)  # the desk's first public reply

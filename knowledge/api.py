@@ -1,9 +1,10 @@
 """The knowledge API.
 
 - /api/v1/knowledge/articles/: what readers get, for everyone signed in: the published version of each article
-  the caller may read (end users: public ones only; never a draft, never a retired article), newest first or,
-  with `?q=`, ranked by the full-text search with a snippet; filters `knowledge_base`, `service`; the detail by
-  number; `GET {number}/versions/` (the desk): every published version; `POST {number}/roll-back/`
+  the caller may read (end users: public ones only; never a draft, never a retired article), with the files of
+  that version (`files`, each with its `download_url`; `body_html` points its images and links there), newest
+  first or, with `?q=`, ranked by the full-text search with a snippet; filters `knowledge_base`, `service`; the
+  detail by number; `GET {number}/versions/` (the desk): every published version; `POST {number}/roll-back/`
   {"version"}: publish an earlier one's text again (the knowledge base's reviewers and managers; 403 otherwise);
   `POST {number}/feedback/` {"helpful", "comment"}: whether it helped (anyone who reads it).
 - /api/v1/knowledge/drafts/: the desk's working copies (core.api.viewsets): list, create, detail (with its
@@ -19,6 +20,7 @@ from django.db import transaction
 from django.urls import URLPattern, path
 from django_filters import rest_framework as filters
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -43,7 +45,8 @@ from core.api.ticket_serializers import (
 )
 from core.api.tickets import MAX_ID
 from core.api.viewsets import TicketViewSet, VersionSerializer
-from knowledge import search, services
+from core.models import Attachment
+from knowledge import files, search, services
 from knowledge.choices import ArticleState, ArticleType, Audience
 from knowledge.kind import ARTICLE
 from knowledge.markdown import render as markdown
@@ -225,8 +228,24 @@ urlpatterns: list[URLPattern] = [
 ]
 
 
+class PublishedFileSerializer(serializers.Serializer):
+    """A file of the published version: its name, size and where its reader downloads it."""
+
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(source="filename", read_only=True)
+    size = serializers.IntegerField(read_only=True, help_text="In bytes.")
+    download_url = serializers.SerializerMethodField(
+        help_text="The reader's file view (the API token or the browser's session): inert images inline, anything "
+                  "else as a download.")
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_download_url(self, attachment: Attachment) -> str:
+        return files.reader_url(self.context["article"], attachment)
+
+
 class PublishedArticleSerializer(serializers.ModelSerializer):
-    """An article as readers get it: its last published version, its Markdown and the sanitised HTML."""
+    """An article as readers get it: its last published version, its Markdown and the sanitised HTML (its
+    `attachment:` references pointing to the files' download URLs), and the version's files."""
 
     title = serializers.CharField(source="published_version.title", read_only=True)
     summary = serializers.CharField(source="published_version.summary", read_only=True)
@@ -241,15 +260,25 @@ class PublishedArticleSerializer(serializers.ModelSerializer):
     version = serializers.IntegerField(source="published_version.number", read_only=True)
     published_at = serializers.DateTimeField(source="published_version.published_at", read_only=True)
     snippet = serializers.SerializerMethodField(help_text="With ?q=: where the words matched (HTML, in <mark>).")
+    files = serializers.SerializerMethodField(help_text="The files of the published version.")
 
     class Meta:
         model = Article
         fields = ["number", "title", "summary", "body", "body_html", "keywords", "audience", "type",
-                  "knowledge_base", "service", "version", "published_at", "snippet"]
+                  "knowledge_base", "service", "version", "published_at", "snippet", "files"]
         read_only_fields = fields
 
     def get_body_html(self, article: Article) -> str:
-        return markdown(article.published_version.body if article.published_version else "")
+        version = article.published_version
+        if version is None:
+            return ""
+        return markdown(version.body, files.reader_files(article, files.version_files(version)))
+
+    @extend_schema_field(PublishedFileSerializer(many=True))
+    def get_files(self, article: Article) -> list[dict[str, Any]]:
+        version = article.published_version
+        attached = files.version_files(version) if version is not None else []
+        return list(PublishedFileSerializer(attached, many=True, context={"article": article}).data)
 
     def get_snippet(self, article: Article) -> str | None:
         text = getattr(article, "snippet_text", None)
@@ -294,7 +323,8 @@ class PublishedArticleViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = "[A-Za-z0-9]+"
 
     def get_queryset(self) -> Any:
-        articles = services.readable(self.request.user).select_related("service")
+        articles = services.readable(self.request.user).select_related("service").prefetch_related(
+            "published_version__files")
         if self.request.query_params.get("q", "").strip():
             return articles  # ranked by the search
         return articles.order_by("-published_version__published_at", "-pk")

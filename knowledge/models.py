@@ -67,7 +67,9 @@ class Article(Ticket):
 
 
 class ArticleVersion(models.Model):
-    """One published version of an article, as readers got it: a publication, or a rollback to an earlier one."""
+    """One published version of an article, as readers got it: a publication, or a rollback to an earlier one.
+    Its `files` are the article's attachments its body refers to, fixed when it was published: while it is the
+    published version its readers get those files (knowledge.files), and only those."""
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
@@ -81,6 +83,9 @@ class ArticleVersion(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     published_at = models.DateTimeField()
+    files = models.ManyToManyField(
+        "core.Attachment", blank=True, related_name="article_versions",
+        help_text="The article's files this version refers to (attachment:...): its readers get these, no others.")
     # weighted words (title, keywords, summary, body) in its knowledge base's language, written when published
     search = SearchVectorField(null=True, editable=False)
 

@@ -1,4 +1,5 @@
-"""Knowledge services: who reviews an article, and publishing a version (what readers get)."""
+"""Knowledge services: who reviews an article, and publishing a version (what readers get: its text and the files
+it refers to, knowledge.files)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from accounts.roles import Role
 from core import clock
 from core import services as core
 from core.models import LinkKind, Ticket, TicketLink
-from knowledge import search
+from knowledge import files, search
 from knowledge.choices import ArticleState, Audience
 from knowledge.models import Article, ArticleFeedback, ArticleVersion, Deflection, SearchLog
 
@@ -37,7 +38,7 @@ def reviewers(article: Article) -> list[Any]:
 
 def publish(article: Article, actor: Any) -> ArticleVersion:
     """The article's working copy becomes its new published version (numbered 1, 2, ...): readers get it, end
-    users only if it is public."""
+    users only if it is public, with the article's files its body refers to (knowledge.files)."""
     number = (article.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     organizations = sorted(article.organizations.values_list("pk", flat=True))
     version = ArticleVersion.objects.create(
@@ -45,6 +46,7 @@ def publish(article: Article, actor: Any) -> ArticleVersion:
         keywords=article.keywords, audience=article.audience, public_to=organizations or None,
         author=article.assignee or article.requester,
         approved_by=actor if getattr(actor, "pk", None) else None, published_at=clock.now())
+    version.files.set(files.referenced(article, article.body))
     search.index_version(version.pk, article.knowledge_base.language)
     serve(article, version)
     return version
@@ -94,8 +96,8 @@ def may_roll_back(article: Article, user: Any) -> bool:
 
 @transaction.atomic
 def roll_back(article: Article, number: int, actor: Any) -> ArticleVersion:
-    """Publish again what version `number` said, as a new version (the history keeps every one); the working copy
-    is left as it is. Journaled as a work note."""
+    """Publish again what version `number` said, with its files, as a new version (the history keeps every one);
+    the working copy is left as it is. Journaled as a work note."""
     locked = Article.objects.select_for_update().get(pk=article.pk)
     if not may_roll_back(locked, actor):
         raise PermissionDenied("Only the knowledge base's reviewers or a manager may roll an article back.")
@@ -109,6 +111,7 @@ def roll_back(article: Article, number: int, actor: Any) -> ArticleVersion:
         article=locked, number=newest + 1, title=old.title, summary=old.summary, body=old.body,
         keywords=old.keywords, audience=old.audience, public_to=old.public_to, author=old.author,
         approved_by=actor if getattr(actor, "pk", None) else None, published_at=clock.now())
+    version.files.set(old.files.all())
     search.index_version(version.pk, locked.knowledge_base.language)
     serve(locked, version)
     core.add_comment(locked, actor, f"Version {version.number} published: the text of version {number} again "

@@ -19,4 +19,5 @@ urlpatterns = [
     path("portal/knowledge/<str:number>/solved/", views.solved, name="portal-article-solved"),
     path("portal/knowledge/<str:number>/", views.portal_article, name="portal-article"),
     path("portal/knowledge/<str:number>/feedback/", views.feedback, name="portal-article-feedback"),
+    path("portal/knowledge/<str:number>/files/<int:pk>/", views.portal_file, name="portal-article-file"),
 ]

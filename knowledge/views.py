@@ -1,6 +1,7 @@
 """Knowledge in the browser: the desk's article queue, the article page (the generic ticket page: its working
 copy, a preview of it, the published version and the versions before) and writing a new article; the portal's
-knowledge list and article page (the last published version of a public article, never a draft)."""
+knowledge list and article page (the last published version of a public article, never a draft) and the files of
+that version (knowledge.files)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,14 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.utils.html import format_html
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Organization, Team
+from accounts.roles import can
 from core import kinds, queue_page, writes
 from core.pagination import CappedPaginator, page_numbers
 from core.permissions import permission_required
@@ -25,7 +29,8 @@ from core.queue_page import QueuePage
 from core.ticket_filters import TicketFilter
 from core.ticket_forms import TriageFieldsForm, long_text
 from core.ticket_page import TicketPage
-from knowledge import search, services
+from core.views_attachments import file_response, file_user
+from knowledge import files, search, services
 from knowledge.choices import ArticleState, Audience
 from knowledge.kind import ARTICLE
 from knowledge.markdown import render as markdown
@@ -58,6 +63,10 @@ class ArticleFieldsForm(TriageFieldsForm):
     LAYOUT = [("title", "col-12"), ("description", "col-12"), ("body", "col-12"), ("keywords", "col-sm-6"),
               ("audience", "col-sm-6"), ("knowledge_base", "col-sm-6"), ("valid_until", "col-sm-6"),
               ("service", "col-sm-6"), ("team", "col-sm-6"), ("assignee", "col-sm-6")]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "article_%s")  # not id_body: the composer's note on the same page is
+        super().__init__(*args, **kwargs)
 
 
 class NewArticleForm(forms.Form):
@@ -112,11 +121,14 @@ class ArticlePage(TicketPage):
 
     def extra_context(self, request: HttpRequest, article: Any, overrides: dict[str, Any]) -> dict[str, Any]:
         versions = list(article.versions.select_related("author", "approved_by")[:20])
+        published = next((v for v in versions if v.pk == article.published_version_id), None)
         chosen = list(article.organizations.order_by("name"))
         return {"organizations": chosen, "organizations_form": overrides.pop("organizations_form", None)
                 or OrganizationsForm(initial={"organizations": [org.pk for org in chosen]}),
-                "article_preview": markdown(article.body), "article_versions": versions,
-                "published": next((v for v in versions if v.pk == article.published_version_id), None),
+                "article_preview": markdown(article.body, files.desk_files(article)), "article_versions": versions,
+                "published": published,
+                "published_files": files.version_files(published) if published is not None else [],
+                "attachments_hint": ARTICLE_FILES_HINT,
                 "helpful": services.helpfulness(article), "deflections": article.deflections.count(),
                 "used_to_resolve": services.used_to_resolve(article),
                 "comments": list(article.feedback.exclude(comment="").select_related("user")
@@ -124,6 +136,10 @@ class ArticlePage(TicketPage):
 
 
 PAGE = ArticlePage()
+ARTICLE_FILES_HINT = format_html(
+    "Files stay with the desk until the article uses them: show an image with <code>{}</code>, link a file with "
+    "<code>{}</code>. Readers get the files of the published version.",
+    "![Description](attachment:file-name.png)", "[text](attachment:file-name.pdf)")
 
 
 @require_POST
@@ -210,9 +226,26 @@ def portal_article(request: HttpRequest, number: str) -> HttpResponse:
     version = article.published_version
     services.record_view(article)
     mine = article.feedback.filter(user_id=cast(int, request.user.pk)).first()
+    attached = files.version_files(version)
     return render(request, "knowledge/portal_article.html", {
-        "article": article, "version": version, "html": markdown(version.body), "mine": mine,
+        "article": article, "version": version, "html": markdown(version.body, files.reader_files(article, attached)),
+        "files": [{"attachment": a, "url": files.reader_url(article, a)} for a in attached], "mine": mine,
         "helpful": services.helpfulness(article)})
+
+
+@require_GET
+def portal_file(request: HttpRequest, number: str, pk: int) -> HttpResponseBase:
+    """A file of an article's published version, for its readers (the browser's session or an API token): inert
+    images inline, anything else as a download; 404 for anything else (a draft's file, a retired article...)."""
+    user = file_user(request)
+    if isinstance(user, HttpResponseBase):
+        return user
+    if not can(user, "portal.use"):
+        raise PermissionDenied
+    attachment = files.served(user, number, pk)
+    if attachment is None:
+        raise Http404("No such file.")
+    return file_response(attachment, inline_images=True)
 
 
 @require_POST

@@ -58,7 +58,9 @@ class CommentSerializer(StrictInputMixin, serializers.ModelSerializer):
     kind = inline_choice_field(JournalKind.choices, read_only=True)
     author = UserRefSerializer(source="actor", read_only=True, allow_null=True)
     body = serializers.CharField(trim_whitespace=False, max_length=TEXT_MAX_LENGTH)
-    internal = serializers.BooleanField(default=False, help_text="A work note, visible to agents only.")
+    internal = serializers.BooleanField(default=False, help_text=(
+        "A work note, visible to agents only (always, on a kind end users never see: problems, changes, knowledge "
+        "articles...)."))
 
     class Meta:
         model = JournalEntry
@@ -131,7 +133,9 @@ class AttachmentUploadSerializer(StrictInputMixin, serializers.Serializer):
     """multipart/form-data: `file`, and `internal` (agents only) to hide it from end users."""
 
     file = serializers.FileField(allow_empty_file=True, use_url=False)
-    internal = serializers.BooleanField(default=False)
+    internal = serializers.BooleanField(default=False, help_text=(
+        "Hidden from end users (agents only; always, on a kind end users never see: problems, changes, knowledge "
+        "articles...)."))
 
 
 class WatcherInputSerializer(StrictInputMixin, serializers.Serializer):
