@@ -619,11 +619,20 @@ class Copier(threading.Thread):
                 continue
 
 
+# NOT NULL columns a generated row leaves to a default (Django keeps defaults in Python, not in the schema): set
+# while loading, dropped by `finish`. A knowledge article's `public` flag: no generated ticket is published.
+LOAD_DEFAULTS = {"core_ticket": {"public": "false"}}
+
+
 def open_loading(url: str, verbose: bool = True) -> tuple:
-    """The control connection of a load: checks the columns, switches autovacuum off on the big tables."""
+    """The control connection of a load: the loading defaults, checks the columns, switches autovacuum off on the
+    big tables."""
     conn = psycopg2.connect(url)
     conn.autocommit = True
     cur = conn.cursor()
+    for table, defaults in LOAD_DEFAULTS.items():
+        for column, value in defaults.items():
+            cur.execute(f"ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT {value}")
     optional = check_columns(cur, verbose)
     for table in BIG_TABLES:
         cur.execute(f"ALTER TABLE {table} SET (autovacuum_enabled = false)")
@@ -706,6 +715,9 @@ def finish(url: str) -> float:
     cur = conn.cursor()
     for table in BIG_TABLES:
         cur.execute(f"ALTER TABLE {table} RESET (autovacuum_enabled)")
+    for table, defaults in LOAD_DEFAULTS.items():
+        for column in defaults:
+            cur.execute(f"ALTER TABLE {table} ALTER COLUMN {column} DROP DEFAULT")
     started = time.monotonic()
     cur.execute("SET maintenance_work_mem = '1GB'")
     for table in [*BIG_TABLES, "accounts_user", "accounts_team_members", "accounts_team", "accounts_organization",

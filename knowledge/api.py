@@ -300,10 +300,11 @@ class PublishedFilter(filters.FilterSet):
     knowledge_base = filters.CharFilter(field_name="knowledge_base__slug")
     service = filters.NumberFilter(field_name="service_id", min_value=1, max_value=MAX_ID)
     type = filters.ChoiceFilter(field_name="article_type", choices=ArticleType.choices)
+    audience = filters.ChoiceFilter(field_name="published_version__audience", choices=Audience.choices)
 
     class Meta:
         model = Article
-        fields = ["q", "knowledge_base", "service", "type"]
+        fields = ["q", "knowledge_base", "service", "type", "audience"]
 
     def search(self, queryset: Any, name: str, value: str) -> Any:
         return search.search(queryset, value[:200])

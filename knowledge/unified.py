@@ -21,7 +21,7 @@ from core.unified_search import Group, Hit, Query
 from knowledge import search
 from knowledge.choices import ARTICLE_WORKFLOW, ArticleState
 from knowledge.models import Article
-from knowledge.services import readable
+from knowledge.services import log_search, readable
 
 KEY = "articles"
 LABEL = "Knowledge articles"
@@ -37,6 +37,7 @@ def group(user: Any, query: Query) -> Group:
         return found
     published = list(search.search(readable(user).defer("body", "description", "published_version__body"),
                                    query.text)[:query.limit + 1])
+    log_search(query.text, len(published))  # the report's "searched, not found" hears of the search box too
     hits = [published_hit(article, query.desk) for article in published]
     if query.desk and len(hits) <= query.limit:
         hits += [draft_hit(article) for article in drafts(user, query.text)[:query.limit + 1 - len(hits)]]

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Organization, Team
 from accounts.roles import can
+from catalog.models import Service
 from core import kinds, queue_page, writes
 from core.pagination import CappedPaginator, page_numbers
 from core.permissions import permission_required
@@ -31,7 +32,7 @@ from core.ticket_forms import TriageFieldsForm, long_text
 from core.ticket_page import TicketPage
 from core.views_attachments import file_response, file_user
 from knowledge import files, search, services
-from knowledge.choices import ArticleState, Audience
+from knowledge.choices import ArticleState, ArticleType, Audience
 from knowledge.kind import ARTICLE
 from knowledge.markdown import render as markdown
 from knowledge.models import Article, ArticleVersion, KnowledgeBase
@@ -44,10 +45,12 @@ SEARCH_RESULTS = 30
 class ArticleFilter(TicketFilter):
     number_prefix = "KB"
     state = django_filters.MultipleChoiceFilter(choices=ArticleState.choices, distinct=False)
+    audience = django_filters.ChoiceFilter(choices=Audience.choices, label="Who reads it")
+    type = django_filters.ChoiceFilter(field_name="article_type", choices=ArticleType.choices, label="Type")
 
     class Meta:
         model = Article
-        fields = ["state", "team", "assignee", "unassigned", "service", "active", "q"]
+        fields = ["state", "team", "assignee", "unassigned", "service", "active", "q", "audience", "type"]
 
 
 class ArticleFieldsForm(TriageFieldsForm):
@@ -200,21 +203,54 @@ def new_article(request: HttpRequest) -> HttpResponse:
                   status=400 if form.is_bound else 200)
 
 
+class PortalFilterForm(forms.Form):
+    """The portal list's filters: a service, a knowledge base, answers or known errors (each optional)."""
+
+    service = forms.ModelChoiceField(Service.objects.none(), required=False, empty_label="Every service")
+    knowledge_base = forms.ModelChoiceField(KnowledgeBase.objects.all(), required=False, to_field_name="slug",
+                                            empty_label="Every knowledge base", label="Knowledge base")
+    type = forms.ChoiceField(choices=[("", "Answers and known errors"), *ArticleType.choices], required=False,
+                             label="Type")
+
+    def __init__(self, *args: Any, articles: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ModelChoiceField, self.fields["service"])
+        field.queryset = Service.objects.filter(pk__in=articles.values("service_id")).order_by("name")
+        for name in self.fields:  # small selects under the search box; a change sends the form
+            self.fields[name].widget.attrs.update({"class": "form-select form-select-sm", "data-auto-submit": ""})
+
+    def apply(self, articles: Any) -> Any:
+        """`articles` narrowed by the valid filters (an unknown value is ignored, with the form's error shown)."""
+        if not self.is_valid():
+            return articles
+        data = self.cleaned_data
+        if data.get("service"):
+            articles = articles.filter(service=data["service"])
+        if data.get("knowledge_base"):
+            articles = articles.filter(knowledge_base=data["knowledge_base"])
+        if data.get("type"):
+            articles = articles.filter(article_type=data["type"])
+        return articles
+
+
 @permission_required("portal.use")
 def portal_list(request: HttpRequest) -> HttpResponse:
-    """The knowledge base in the portal: articles published to the user, newest first, or those matching words."""
+    """The knowledge base in the portal: articles published to the user, newest first, or those matching words;
+    narrowed by service, knowledge base or type."""
     query = request.GET.get("q", "").strip()[:100]
-    articles = readable(request.user)
+    readable_articles = readable(request.user)
+    filters = PortalFilterForm(request.GET, articles=readable_articles)
+    articles = filters.apply(readable_articles)
+    context = {"query": query, "filters": filters, "several_bases": KnowledgeBase.objects.count() > 1}
     if query:  # the best matches, ranked, each with its snippet
         found = list(search.search(articles, query)[:SEARCH_RESULTS])
         services.log_search(query, len(found))
         for article in found:
             article.snippet_html = search.snippet(article.snippet_text)
-        return render(request, "knowledge/portal_list.html", {"found": found, "query": query})
+        return render(request, "knowledge/portal_list.html", {**context, "found": found})
     page = CappedPaginator(articles.order_by("-published_version__published_at", "-pk"),
                            PORTAL_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "knowledge/portal_list.html", {"page": page, "page_numbers": page_numbers(page),
-                                                          "query": query})
+    return render(request, "knowledge/portal_list.html", {**context, "page": page, "page_numbers": page_numbers(page)})
 
 
 @permission_required("portal.use")

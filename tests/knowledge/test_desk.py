@@ -186,3 +186,13 @@ def test_owners_are_reminded_once_per_review_date(kb, agent_a, agent_b, django_c
     with django_capture_on_commit_callbacks(execute=True):
         assert reminders.remind_reviews() == 1  # a new date, a new reminder: to its owner
     assert [m.to[0] for m in mail.outbox] == [agent_a.email]
+
+
+def test_a_search_in_the_top_bar_box_that_finds_no_article_reaches_the_report(client, answers, requester_a):
+    from knowledge.models import SearchLog
+
+    client.force_login(requester_a)
+    assert client.get(reverse("portal-search"), {"q": "fax machine"}).status_code == 200
+    assert list(SearchLog.objects.values_list("text", "results")) == [("fax machine", 0)]
+    client.get(reverse("portal-search"), {"q": answers["public"].number})  # a number is not a search of words
+    assert SearchLog.objects.count() == 1

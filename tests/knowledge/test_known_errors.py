@@ -105,3 +105,24 @@ def test_a_known_error_article_is_not_published_by_hand_without_review(token_cli
     moved = api.post(f"/api/v1/knowledge/drafts/{created['number']}/transition/",
                      {"state": "published", "from_problem": True}, format="json")
     assert moved.status_code == 400 and Article.objects.get(number=created["number"]).state == ArticleState.DRAFT
+
+
+def test_the_portal_and_the_apis_filter_known_errors_service_and_audience(client, token_client, kb, known, agent_a,
+                                                                         agent_b, requester_a, service_email):
+    from tests.knowledge.test_articles import published_article
+
+    error = known_errors.publish(known, agent_a, kb, Audience.PUBLIC)
+    answer = published_article(kb, agent_a, agent_b, title="Spooler basics", body="What the spooler does.")
+    internal = published_article(kb, agent_a, agent_b, title="Spooler internals", body="x",
+                                 audience=Audience.INTERNAL)
+    client.force_login(requester_a)
+    page = client.get(reverse("portal-knowledge"), {"type": "known_error"}).content.decode()
+    assert error.number in page and answer.number not in page
+    page = client.get(reverse("portal-knowledge"), {"q": "spooler", "service": service_email.pk}).content.decode()
+    assert error.number in page and answer.number not in page  # only the known error has the e-mail service
+    assert client.get(reverse("portal-knowledge"), {"service": "nope"}).status_code == 200  # ignored, not a 500
+    desk = token_client(agent_a)
+    readers = desk.get("/api/v1/knowledge/articles/", {"audience": "internal"}).json()
+    assert [row["number"] for row in readers["results"]] == [internal.number]
+    drafts = desk.get("/api/v1/knowledge/drafts/", {"type": "known_error"}).json()
+    assert [row["number"] for row in drafts["results"]] == [error.number]
