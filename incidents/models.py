@@ -29,6 +29,16 @@ class Category(models.Model):
         return f"{self.parent.name} / {self.name}" if self.parent_id else self.name
 
 
+def check_top_level(category: Category | None, current_id: int | None) -> None:
+    """A problem or a knowledge article is filed under an active top-level category (a retired one it already has
+    may stay): ValidationError on `category` otherwise."""
+    from django.core.exceptions import ValidationError
+
+    if category is not None and (category.parent_id is not None or not category.active) \
+            and category.pk != current_id:
+        raise ValidationError({"category": ["Choose an active top-level category."]})
+
+
 class AssignmentRule(models.Model):
     """At creation, an incident matching the category and/or service goes to `team` (lowest order wins)."""
 

@@ -34,7 +34,7 @@ from accounts.models import Organization
 from core.api.children import child_routes
 from core.api.idempotency import IDEMPOTENCY_KEY
 from core.api.permissions import role_permission
-from core.api.serializers import StrictInputMixin, inline_choice_field
+from core.api.serializers import NamedRefSerializer, StrictInputMixin, inline_choice_field
 from core.api.ticket_serializers import (
     READ_ONLY_NAMES,
     TicketDetailMixin,
@@ -42,6 +42,7 @@ from core.api.ticket_serializers import (
     TicketTransitionSerializer,
     TicketWriteSerializer,
     long_text_field,
+    reference_field,
 )
 from core.api.tickets import MAX_ID
 from core.api.viewsets import TicketViewSet, VersionSerializer
@@ -54,7 +55,7 @@ from knowledge.models import Article, ArticleVersion, KnowledgeBase
 from knowledge.views import ArticleFilter
 
 FIELDS = ["id", "number", "title", "description", "body", "keywords", "audience", "type", "knowledge_base", "state",
-          "valid_until", "service", "team", "assignee", "requester", "opened_at", "updated_at", "version"]
+          "valid_until", "service", "category", "team", "assignee", "requester", "opened_at", "updated_at", "version"]
 
 
 class ArticleSerializer(TicketSerializer):
@@ -62,6 +63,7 @@ class ArticleSerializer(TicketSerializer):
     audience = inline_choice_field(Audience.choices, read_only=True)
     type = inline_choice_field(ArticleType.choices, source="article_type", read_only=True,
                                help_text="A known error is published from its problem, which keeps it in step.")
+    category = NamedRefSerializer(read_only=True, allow_null=True)
     knowledge_base: serializers.SlugRelatedField[KnowledgeBase] = serializers.SlugRelatedField(
         slug_field="slug", read_only=True)
 
@@ -123,6 +125,7 @@ class ArticleWriteSerializer(TicketWriteSerializer):
     knowledge_base = serializers.SlugRelatedField(slug_field="slug", queryset=KnowledgeBase.objects.all(),
                                                   required=False)
     valid_until = serializers.DateField(required=False, allow_null=True)
+    category = reference_field("top-level category (GET /api/v1/categories/)")
     organizations = serializers.SlugRelatedField(
         slug_field="slug", queryset=Organization.objects.all(), many=True, required=False,
         help_text="A public article: only these organizations' end users read it (empty: everyone); from the next "
@@ -164,6 +167,7 @@ class ArticleViewSet(TicketViewSet):
     create_serializer = ArticleCreateSerializer
     write_serializer = ArticleWriteSerializer
     transition_serializer = ArticleTransitionSerializer
+    kept = (*TicketViewSet.kept, "category")
 
     def perform_create_ticket(self, data: dict[str, Any]) -> Any:
         """The draft, then the organizations it is restricted to: both or nothing."""
@@ -257,6 +261,7 @@ class PublishedArticleSerializer(serializers.ModelSerializer):
     knowledge_base: serializers.SlugRelatedField[KnowledgeBase] = serializers.SlugRelatedField(
         slug_field="slug", read_only=True)
     service = serializers.CharField(source="service.name", read_only=True, allow_null=True, default=None)
+    category = serializers.CharField(source="category.name", read_only=True, allow_null=True, default=None)
     version = serializers.IntegerField(source="published_version.number", read_only=True)
     published_at = serializers.DateTimeField(source="published_version.published_at", read_only=True)
     snippet = serializers.SerializerMethodField(help_text="With ?q=: where the words matched (HTML, in <mark>).")
@@ -265,7 +270,7 @@ class PublishedArticleSerializer(serializers.ModelSerializer):
     class Meta:
         model = Article
         fields = ["number", "title", "summary", "body", "body_html", "keywords", "audience", "type",
-                  "knowledge_base", "service", "version", "published_at", "snippet", "files"]
+                  "knowledge_base", "service", "category", "version", "published_at", "snippet", "files"]
         read_only_fields = fields
 
     def get_body_html(self, article: Article) -> str:
@@ -301,10 +306,11 @@ class PublishedFilter(filters.FilterSet):
     service = filters.NumberFilter(field_name="service_id", min_value=1, max_value=MAX_ID)
     type = filters.ChoiceFilter(field_name="article_type", choices=ArticleType.choices)
     audience = filters.ChoiceFilter(field_name="published_version__audience", choices=Audience.choices)
+    category = filters.NumberFilter(field_name="category_id", min_value=1, max_value=MAX_ID)
 
     class Meta:
         model = Article
-        fields = ["q", "knowledge_base", "service", "type", "audience"]
+        fields = ["q", "knowledge_base", "service", "category", "type", "audience"]
 
     def search(self, queryset: Any, name: str, value: str) -> Any:
         return search.search(queryset, value[:200])
@@ -324,7 +330,7 @@ class PublishedArticleViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = "[A-Za-z0-9]+"
 
     def get_queryset(self) -> Any:
-        articles = services.readable(self.request.user).select_related("service").prefetch_related(
+        articles = services.readable(self.request.user).select_related("service", "category").prefetch_related(
             "published_version__files")
         if self.request.query_params.get("q", "").strip():
             return articles  # ranked by the search

@@ -80,8 +80,9 @@ def suggestions(request: HttpRequest, number: str) -> HttpResponse:
     ticket = get_object_or_404(Ticket.objects.visible_to(request.user).filter(kind__in=SUGGEST_ON), number=number)
     text = request.GET.get("q", "").strip()[:200]
     articles = readable(request.user).select_related("service")
-    found = list((search.search(articles, text) if text else search.related(articles, ticket.title,
-                                                                              ticket.service_id))[:SUGGESTED])
+    category_id = kinds.of(ticket).model.objects.filter(pk=ticket.pk).values_list("category_id", flat=True).first()
+    found = list((search.search(articles, text) if text else search.related(
+        articles, ticket.title, ticket.service_id, category_id))[:SUGGESTED])
     for article in found:
         article.portal_link = site_link(reverse("portal-article", args=[article.number]))
     return render(request, "knowledge/desk/_ticket_suggestions.html", {

@@ -33,7 +33,7 @@ class ArticleKind(Kind):
     end_user_create_fields = frozenset()
     end_user_update_fields = frozenset()
     agent_fields = frozenset({"title", "description", "body", "keywords", "audience", "valid_until", "team",
-                              "assignee", "service", "state", "knowledge_base"})
+                              "assignee", "service", "category", "state", "knowledge_base"})
     internal_fields = agent_fields | {"priority", "impact"}
     search_group_key = "articles"  # the unified search lists articles apart: their published versions, ranked
 
@@ -42,6 +42,12 @@ class ArticleKind(Kind):
         if user is not None and not has_role(user, Role.AGENT):
             return False
         return None
+
+    def clean(self, ticket: Any, actor: Any, data: dict[str, Any]) -> None:
+        """An article is filed under an active top-level category."""
+        from incidents.models import check_top_level
+
+        check_top_level(data.get("category"), getattr(ticket, "category_id", None))
 
     def transition_errors(self, ticket: Any, target: str, fields: Mapping[str, Any]) -> dict[str, list[str]]:
         """Review: a body to review. Published: only by its reviewers' approval."""

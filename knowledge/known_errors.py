@@ -55,7 +55,8 @@ def publish(problem: Any, actor: Any, knowledge_base: KnowledgeBase, audience: s
     if audience not in Audience.values:
         raise ValidationError({"audience": [f"Choose who reads it: {', '.join(Audience.labels)}."]})
     data = {**text_of(problem), "knowledge_base": knowledge_base, "audience": audience,
-            "keywords": "known error", "service": problem.service if problem.service_id else None}
+            "keywords": "known error", "service": problem.service if problem.service_id else None,
+            "category": problem.category if problem.category_id and problem.category.active else None}
     if problem.team_id:
         data["team"] = problem.team
     article = ARTICLE.action(writes.create)(ARTICLE, actor, {k: v for k, v in data.items() if v is not None})

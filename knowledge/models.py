@@ -39,6 +39,8 @@ class Article(Ticket):
     who reads it, and its last published version, served to readers even while a new draft is in review."""
 
     knowledge_base = models.ForeignKey(KnowledgeBase, on_delete=models.PROTECT, related_name="articles")
+    category = models.ForeignKey("incidents.Category", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+", help_text="A top-level category, as incidents and problems have.")
     body = models.TextField(**long_text(blank=True), help_text="Markdown.")
     keywords = models.CharField(max_length=300, blank=True, help_text="Words people search with, comma-separated.")
     audience = models.CharField(max_length=16, choices=Audience.choices, default=Audience.INTERNAL)

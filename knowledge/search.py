@@ -62,12 +62,15 @@ def kb_languages() -> list[str]:
     return list(KnowledgeBase.objects.values_list("language", flat=True).distinct())
 
 
-def related(articles: QuerySet[Any], text: str, service_id: int | None = None) -> QuerySet[Any]:
+def related(articles: QuerySet[Any], text: str, service_id: int | None = None,
+            category_id: int | None = None) -> QuerySet[Any]:
     """`articles` that may answer a ticket: any word of `text` (up to eight of three letters or more) in their
-    published version, or the ticket's service; ranked by the words, an article of the same service first among
-    equals, each with `rank`."""
+    published version, or the ticket's service or category; ranked by the words, an article of the same service
+    or category first among equals, each with `rank`."""
     words = list(dict.fromkeys(w.lower() for w in re.findall(r"[^\W_]{3,}", text or "")))[:MAX_WORDS]
     match = Q(service_id=service_id) if service_id else Q()
+    if category_id:
+        match |= Q(category_id=category_id)
     ranked: SearchQuery | None = None
     for language in kb_languages() if words else []:
         query = SearchQuery(" | ".join(f"'{w}'" for w in words), search_type="raw", config=language)
@@ -75,9 +78,12 @@ def related(articles: QuerySet[Any], text: str, service_id: int | None = None) -
         ranked = ranked or query
     if not match:
         return articles.none()
-    same = Case(When(service_id=service_id, then=Value(0.05)), default=Value(0.0)) if service_id else Value(0.0)
+    same_service = Case(When(service_id=service_id, then=Value(0.05)), default=Value(0.0)) if service_id \
+        else Value(0.0)
+    same_category = Case(When(category_id=category_id, then=Value(0.03)), default=Value(0.0)) if category_id \
+        else Value(0.0)
     rank = SearchRank(F("published_version__search"), ranked) if ranked is not None else Value(0.0)
-    return (articles.filter(match).annotate(rank=rank + same)
+    return (articles.filter(match).annotate(rank=rank + same_service + same_category)
             .order_by("-rank", "-published_version__published_at", "-pk"))
 
 

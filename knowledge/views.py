@@ -28,9 +28,10 @@ from core.pagination import CappedPaginator, page_numbers
 from core.permissions import permission_required
 from core.queue_page import QueuePage
 from core.ticket_filters import TicketFilter
-from core.ticket_forms import TriageFieldsForm, long_text
+from core.ticket_forms import FastSelect, TriageFieldsForm, long_text, offer_reference
 from core.ticket_page import TicketPage
 from core.views_attachments import file_response, file_user
+from incidents.models import Category
 from knowledge import files, search, services
 from knowledge.choices import ArticleState, ArticleType, Audience
 from knowledge.kind import ARTICLE
@@ -47,10 +48,12 @@ class ArticleFilter(TicketFilter):
     state = django_filters.MultipleChoiceFilter(choices=ArticleState.choices, distinct=False)
     audience = django_filters.ChoiceFilter(choices=Audience.choices, label="Who reads it")
     type = django_filters.ChoiceFilter(field_name="article_type", choices=ArticleType.choices, label="Type")
+    category = django_filters.ModelChoiceFilter(queryset=Category.objects.filter(parent__isnull=True))
 
     class Meta:
         model = Article
-        fields = ["state", "team", "assignee", "unassigned", "service", "active", "q", "audience", "type"]
+        fields = ["state", "team", "assignee", "unassigned", "service", "category", "active", "q", "audience",
+                  "type"]
 
 
 class ArticleFieldsForm(TriageFieldsForm):
@@ -62,10 +65,16 @@ class ArticleFieldsForm(TriageFieldsForm):
     audience = forms.ChoiceField(choices=Audience.choices, label="Who reads it")
     knowledge_base = forms.ModelChoiceField(KnowledgeBase.objects.all(), label="Knowledge base")
     valid_until = forms.DateField(required=False, label="Review by", widget=forms.DateInput(attrs={"type": "date"}))
+    category = forms.ModelChoiceField(Category.objects.none(), required=False, widget=FastSelect)
 
     LAYOUT = [("title", "col-12"), ("description", "col-12"), ("body", "col-12"), ("keywords", "col-sm-6"),
               ("audience", "col-sm-6"), ("knowledge_base", "col-sm-6"), ("valid_until", "col-sm-6"),
-              ("service", "col-sm-6"), ("team", "col-sm-6"), ("assignee", "col-sm-6")]
+              ("service", "col-sm-6"), ("category", "col-sm-6"), ("team", "col-sm-6"), ("assignee", "col-sm-6")]
+
+    def setup(self) -> None:
+        super().setup()
+        offer_reference(self.fields["category"], Category.objects.filter(parent__isnull=True),
+                        getattr(self.ticket, "category_id", None), "article:category")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "article_%s")  # not id_body: the composer's note on the same page is
@@ -112,6 +121,7 @@ QUEUE = ArticleQueue()
 class ArticlePage(TicketPage):
     kind = ARTICLE
     name = "agent-article"
+    kept = (*TicketPage.kept, "category")
     fields_form = ArticleFieldsForm
     transition_form = ArticleTransitionForm
     side_templates = ("knowledge/_versions.html",)
@@ -189,6 +199,9 @@ def new_article(request: HttpRequest) -> HttpResponse:
         data = {key: value for key, value in form.cleaned_data.items() if key != "from_ticket"}
         if source is not None and source.service_id and source.service.active:
             data["service"] = source.service
+        category = getattr(source, "category", None)
+        if category is not None and category.parent_id is None and category.active:
+            data["category"] = category
         try:
             with transaction.atomic():
                 article = ARTICLE.action(writes.create)(ARTICLE, request.user, {**data, **owner})
@@ -204,9 +217,11 @@ def new_article(request: HttpRequest) -> HttpResponse:
 
 
 class PortalFilterForm(forms.Form):
-    """The portal list's filters: a service, a knowledge base, answers or known errors (each optional)."""
+    """The portal list's filters: a service, a category, a knowledge base, answers or known errors (each
+    optional)."""
 
     service = forms.ModelChoiceField(Service.objects.none(), required=False, empty_label="Every service")
+    category = forms.ModelChoiceField(Category.objects.none(), required=False, empty_label="Every category")
     knowledge_base = forms.ModelChoiceField(KnowledgeBase.objects.all(), required=False, to_field_name="slug",
                                             empty_label="Every knowledge base", label="Knowledge base")
     type = forms.ChoiceField(choices=[("", "Answers and known errors"), *ArticleType.choices], required=False,
@@ -216,6 +231,8 @@ class PortalFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = cast(forms.ModelChoiceField, self.fields["service"])
         field.queryset = Service.objects.filter(pk__in=articles.values("service_id")).order_by("name")
+        cast(forms.ModelChoiceField, self.fields["category"]).queryset = Category.objects.filter(
+            pk__in=articles.values("category_id")).order_by("name")
         for name in self.fields:  # small selects under the search box; a change sends the form
             self.fields[name].widget.attrs.update({"class": "form-select form-select-sm", "data-auto-submit": ""})
 
@@ -226,6 +243,8 @@ class PortalFilterForm(forms.Form):
         data = self.cleaned_data
         if data.get("service"):
             articles = articles.filter(service=data["service"])
+        if data.get("category"):
+            articles = articles.filter(category=data["category"])
         if data.get("knowledge_base"):
             articles = articles.filter(knowledge_base=data["knowledge_base"])
         if data.get("type"):

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts.roles import Role, has_role
@@ -52,10 +51,9 @@ class ProblemKind(Kind):
 
     def clean(self, ticket: Any, actor: Any, data: dict[str, Any]) -> None:
         """A problem is filed under a top-level category, one still in use."""
-        category = data.get("category")
-        if category is not None and (category.parent_id is not None or not category.active) and (
-                ticket is None or category.pk != ticket.category_id):
-            raise ValidationError({"category": ["Choose an active top-level category."]})
+        from incidents.models import check_top_level
+
+        check_top_level(data.get("category"), getattr(ticket, "category_id", None))
 
     def transition_errors(self, ticket: Any, target: str, fields: Mapping[str, Any]) -> dict[str, list[str]]:
         errors: dict[str, list[str]] = {}

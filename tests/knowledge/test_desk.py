@@ -196,3 +196,27 @@ def test_a_search_in_the_top_bar_box_that_finds_no_article_reaches_the_report(cl
     assert list(SearchLog.objects.values_list("text", "results")) == [("fax machine", 0)]
     client.get(reverse("portal-search"), {"q": answers["public"].number})  # a number is not a search of words
     assert SearchLog.objects.count() == 1
+
+
+def test_articles_of_the_incidents_category_are_suggested_and_filed_top_level_only(
+        client, token_client, kb, agent_a, agent_b, requester_a, make_incident, category_hardware,
+        subcategory_printer):
+    article = published_article(kb, agent_a, agent_b, title="Docking stations", body="Reseat the cable.",
+                                category=category_hardware)
+    incident = make_incident(requester_a, title="Screen stays black", category=category_hardware)
+    client.force_login(agent_a)
+    found = client.get(reverse("agent-knowledge-for", args=[incident.number])).content.decode()
+    assert article.number in found  # no word in common: the same category
+    client.force_login(requester_a)
+    page = client.get(reverse("portal-knowledge"), {"category": category_hardware.pk}).content.decode()
+    assert article.number in page
+    api = token_client(agent_a)
+    draft = writes.create(ARTICLE, agent_a, {"knowledge_base": kb, "title": "Monitors", "body": "x"})
+    refused = api.patch(f"/api/v1/knowledge/drafts/{draft.number}/", {"category": subcategory_printer.pk},
+                        format="json")
+    assert refused.status_code == 400 and "top-level category" in str(refused.json()), refused.json()
+    filed = api.patch(f"/api/v1/knowledge/drafts/{draft.number}/", {"category": category_hardware.pk},
+                      format="json")
+    assert filed.status_code == 200 and filed.json()["category"]["name"] == "Hardware"
+    readers = api.get("/api/v1/knowledge/articles/", {"category": category_hardware.pk}).json()
+    assert [(row["number"], row["category"]) for row in readers["results"]] == [(article.number, "Hardware")]
