@@ -275,7 +275,7 @@ def portal_list(request: HttpRequest) -> HttpResponse:
 @permission_required("portal.use")
 def portal_article(request: HttpRequest, number: str) -> HttpResponse:
     """One article as readers get it: its last published version (anything else is 404)."""
-    article = readable(request.user).filter(number=number).first()
+    article = readable(request.user).select_related("category").filter(number=number).first()
     if article is None or article.published_version is None:
         raise Http404("No such article.")
     version = article.published_version
