@@ -100,9 +100,10 @@ def generate(count: int) -> None:
                    'published', false, 3, 3, 5, %s, %s, %s, now() - g * interval '1 minute', now(), 1, g %% 3 <> 0
             FROM gen ORDER BY g""", [author.pk, team.pk, author.pk])
         cursor.execute("""
-            INSERT INTO knowledge_article (ticket_ptr_id, knowledge_base_id, body, keywords, audience, views)
+            INSERT INTO knowledge_article (ticket_ptr_id, knowledge_base_id, body, keywords, audience, views,
+                                           article_type)
             SELECT t.id, %s, gen.body, gen.keywords,
-                   CASE WHEN t.public THEN 'public' ELSE 'internal' END, 0
+                   CASE WHEN t.public THEN 'public' ELSE 'internal' END, 0, 'answer'
             FROM core_ticket t JOIN gen ON t.number = 'KB' || lpad((1000 + gen.g)::text, 7, '0')
             WHERE t.kind = 'article'""", [kb.pk])
         cursor.execute("""
