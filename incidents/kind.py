@@ -103,12 +103,6 @@ class IncidentKind(Kind):
                     f"Resolving needs a resolution code: {writes.choice_labels(ResolutionCode.choices)}."]
             if not str(fields.get("resolution_notes") or "").strip():
                 errors["resolution_notes"] = ["Resolving needs resolution notes."]
-            number = str(fields.get("solved_by") or "").strip()
-            if number:
-                from knowledge.services import solution_article
-
-                if solution_article(number) is None:
-                    errors["solved_by"] = [f"No published knowledge article {number.upper()}."]
         return errors
 
     def on_move(self, ticket: Any, current: str, target: str, fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -128,8 +122,8 @@ class IncidentKind(Kind):
 
     def after_transition(self, ticket: Any, actor: Any, current: str, target: str,
                          fields: Mapping[str, Any]) -> None:
-        """Resolving records the article that solved it (if named), and resolves its open children, each with a
-        comment pointing at the parent."""
+        """Resolving records the article that solved it (if named: one the actor reads, else the whole move is
+        refused on `solved_by`), and resolves its open children, each with a comment pointing at the parent."""
         if target != State.RESOLVED:
             return
         number = str(fields.get("solved_by") or "").strip()

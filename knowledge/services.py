@@ -180,17 +180,12 @@ def log_search(text: str, results: int) -> None:
         SearchLog.objects.create(text=words, results=results, created_at=clock.now())
 
 
-def solution_article(number: str) -> Article | None:
-    """The published article of that number (any case), which a resolution may name as its solution; None if
-    there is none (a draft never published, a retired article, a typo)."""
-    return (Article.objects.filter(number=number.strip().upper(), published_version__isnull=False)
-            .exclude(state=ArticleState.RETIRED).first())
-
-
 def record_solution(ticket: Ticket, number: str, actor: Any) -> Article:
-    """Record that article `number` solved `ticket` (a core link "solved by", journaled on both as a work note):
-    the article counts it in "used to resolve"."""
-    article = solution_article(number)
+    """Record that article `number` (any case; published, not retired, one `actor` reads) solved `ticket` (a core
+    link "solved by", journaled on both as a work note): the article counts it in "used to resolve". Refused on
+    `solved_by` otherwise (a draft, a retired article, a typo)."""
+    articles = readable(actor) if actor is not None else Article.objects.filter(published_version__isnull=False)
+    article = articles.exclude(state=ArticleState.RETIRED).filter(number=number.strip().upper()).first()
     if article is None:
         raise ValidationError({"solved_by": [f"No published knowledge article {number.strip().upper()}."]})
     core.link_tickets(ticket, article, LinkKind.SOLVED_BY, actor)

@@ -1,7 +1,7 @@
 """The role x object matrix of the child endpoints every kind gets from the core (core.api.children), written
-once and run for each kind: incidents, problems, changes, change tasks and releases (which end users never see), and
-the test-only "chore"
-kind of test_kinds.py.
+once and run for each kind: incidents, requests, problems, changes, change tasks, releases and knowledge articles'
+working copies (which end users never see; the whole desk reads every article), and the test-only "chore" kind of
+test_kinds.py.
 
 Each endpoint is a row: method and path under /api/v1/{kind}/{number}/, a body, the status a caller who may use
 it gets, the roles that get something else, and the journal entry a successful write leaves. Every row runs for
@@ -133,8 +133,23 @@ def make_request_pair(world: dict[str, Any]) -> dict[str, Ticket]:
     return orders
 
 
+def make_article_pair(world: dict[str, Any]) -> dict[str, Ticket]:
+    from core import writes
+    from knowledge.kind import ARTICLE
+    from knowledge.models import KnowledgeBase
+
+    kb, _ = KnowledgeBase.objects.get_or_create(slug="matrix", defaults={"name": "Matrix"})
+    a = writes.create(ARTICLE, world["agent_a"], {"title": "Quota help", "body": "Archive old mail.",
+                                                  "knowledge_base": kb, "team": world["team_service_desk"]})
+    Ticket.objects.filter(pk=a.pk).update(requester=world["requester_a"])  # end users still never see drafts
+    return {"a": a, "b": writes.create(ARTICLE, world["agent_b"], {"title": "Tunnel help", "body": "Reconnect.",
+                                                                   "knowledge_base": kb,
+                                                                   "team": world["team_network"]})}
+
+
 SEEN = {"a": VISIBLE["inc_a"], "b": VISIBLE["inc_b"]}
 DESK_SEEN = {"a": {"agent_a", "manager", "admin"}, "b": {"agent_b", "manager", "admin"}}
+DESK_READS_ALL = {key: frozenset({"agent_a", "agent_b", "manager", "admin"}) for key in "ab"}  # knowledge articles
 # kind key -> (API prefix, the two tickets: "a" seen by Acme and Service Desk, "b" by Globex and Network; who sees
 # each)
 KINDS = {
@@ -145,6 +160,7 @@ KINDS = {
     "ctask": ("change-tasks", make_change_task_pair, DESK_SEEN),
     "release": ("releases", make_release_pair, DESK_SEEN),
     "request": ("requests", make_request_pair, SEEN),
+    "article": ("knowledge/drafts", make_article_pair, DESK_READS_ALL),
 }
 
 

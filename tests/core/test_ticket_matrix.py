@@ -69,6 +69,15 @@ ENDPOINTS = {
         Endpoint("take", "post", "take/", 200, refused=DESK_ONLY, overrides=NO_TEAM,
                  journal=("field_change", "assignee")),
     ],
+    "article": [
+        Endpoint("detail", "get", "", 200, refused=DESK_ONLY),
+        Endpoint("patch", "patch", "", 200, body=lambda t: {"keywords": "quota", "version": t.version},
+                 refused=DESK_ONLY, journal=("field_change", "keywords")),
+        Endpoint("transition", "post", "transition/", 200, body=lambda t: {"state": "review"},
+                 refused=DESK_ONLY, journal=("field_change", "state")),
+        Endpoint("take", "post", "take/", 200, refused=DESK_ONLY, overrides=NO_TEAM,
+                 journal=("field_change", "assignee")),
+    ],
     "release": [
         Endpoint("detail", "get", "", 200, refused=DESK_ONLY),
         Endpoint("patch", "patch", "", 200, body=lambda t: {"release_version": "2027.1", "version": t.version},
@@ -122,7 +131,7 @@ def test_the_list_holds_exactly_what_the_role_sees(world, kind, role):
     prefix, make_pair, seen = KINDS[kind]
     tickets = make_pair(world)
     response = client(world, role).get(f"/api/v1/{prefix}/")
-    if kind in ("problem", "change", "ctask", "release") and role in END_USERS:
+    if kind in ("problem", "change", "ctask", "release", "article") and role in END_USERS:
         assert response.status_code == 403
         return
     body = response.json()
