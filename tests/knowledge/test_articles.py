@@ -15,14 +15,9 @@ from core.workflow import TransitionError
 from knowledge.choices import ArticleState, Audience
 from knowledge.kind import ARTICLE
 from knowledge.markdown import TAGS, render
-from knowledge.models import Article, KnowledgeBase
+from knowledge.models import Article
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def kb(team_network):
-    return KnowledgeBase.objects.create(name="IT help", slug="it-help", reviewers=team_network)
 
 
 @pytest.fixture

@@ -18,15 +18,10 @@ from incidents.models import Incident
 from knowledge import reminders
 from knowledge.choices import ArticleState, Audience
 from knowledge.kind import ARTICLE
-from knowledge.models import Article, KnowledgeBase
+from knowledge.models import Article
 from tests.knowledge.test_articles import published_article, review
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def kb(team_network):
-    return KnowledgeBase.objects.create(name="IT help", slug="it-help", reviewers=team_network)
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from knowledge.choices import ArticleState, Audience
 from knowledge.files import ArticleFiles
 from knowledge.kind import ARTICLE
 from knowledge.markdown import render
-from knowledge.models import Article, KnowledgeBase
+from knowledge.models import Article
 from tests.knowledge.test_articles import review
 
 pytestmark = pytest.mark.django_db
@@ -47,11 +47,6 @@ def upload(name: str, content: bytes | None = None) -> SimpleUploadedFile:
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"  # attachments never land in the repository
-
-
-@pytest.fixture
-def kb(team_network):
-    return KnowledgeBase.objects.create(name="IT help", slug="it-help", reviewers=team_network)
 
 
 @pytest.fixture

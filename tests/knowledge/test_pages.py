@@ -10,15 +10,10 @@ from django.urls import reverse
 from core import writes
 from knowledge.choices import ArticleState, Audience
 from knowledge.kind import ARTICLE
-from knowledge.models import Article, KnowledgeBase
+from knowledge.models import Article
 from tests.knowledge.test_articles import review
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def kb(team_network):
-    return KnowledgeBase.objects.create(name="IT help", slug="it-help", reviewers=team_network)
 
 
 def test_an_agent_writes_a_draft_whose_preview_is_sanitised(client, kb, agent_a):
