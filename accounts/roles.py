@@ -56,6 +56,9 @@ PERMISSIONS: dict[str, Role] = {
     "users.list": Role.AGENT,
     "dashboards.view": Role.MANAGER,
     "catalog.manage": Role.MANAGER,  # service owners build the catalog (catalog.builder_views)
+    "cmdb.read": Role.AGENT,  # the configuration items, their relationships and impact
+    "cmdb.edit": Role.AGENT,  # record and relate configuration items
+    "cmdb.manage": Role.ADMIN,  # the classes of configuration items and their attributes
     "incidents.flag_major": Role.MANAGER,
     "admin.access": Role.ADMIN,
 }

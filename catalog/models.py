@@ -126,11 +126,11 @@ class VariableType(models.TextChoices):
     ATTACHMENT = "attachment", "A file"
 
 
-class Variable(models.Model):
-    """A field of an item's form: its type, whether it is required, help, a default, bounds (a number's value, a
-    text's length), a pattern, choices, its place, and when it shows ("Monitor size" when "Type" is desktop)."""
+class TypedField(models.Model):
+    """A typed field people fill in, validated by catalog.variables.clean_value: its type, whether it is required,
+    help, bounds (a number's value, a text's length), a pattern, choices and its place. An item's form variables
+    and a configuration item class's attributes (cmdb) are typed fields."""
 
-    item = models.ForeignKey(CatalogItem, on_delete=models.CASCADE, related_name="variables")
     name = models.SlugField(max_length=60, help_text="Its key in the API and the stored answers.")
     label = models.CharField(max_length=200)
     var_type = models.CharField("type", max_length=20, choices=VariableType.choices, default=VariableType.TEXT)
@@ -145,6 +145,21 @@ class Variable(models.Model):
     pattern_message = models.CharField(max_length=200, blank=True, help_text="What to say when it does not.")
     choices = models.TextField(blank=True, help_text="One choice per line (its value and label).")
     order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.label
+
+    def choice_list(self) -> list[str]:
+        return [line.strip() for line in self.choices.splitlines() if line.strip()]
+
+
+class Variable(TypedField):
+    """A field of an item's form (a typed field), and when it shows ("Monitor size" when "Type" is desktop)."""
+
+    item = models.ForeignKey(CatalogItem, on_delete=models.CASCADE, related_name="variables")
     show_when = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                                   help_text="Show it only when this field of the form…")
     show_when_value = models.CharField(max_length=200, blank=True, help_text="…has this value (or contains it).")
@@ -152,12 +167,6 @@ class Variable(models.Model):
     class Meta:
         ordering = ["item", "order", "id"]
         constraints = [models.UniqueConstraint(fields=["item", "name"], name="catalog_variable_name_unique")]
-
-    def __str__(self) -> str:
-        return self.label
-
-    def choice_list(self) -> list[str]:
-        return [line.strip() for line in self.choices.splitlines() if line.strip()]
 
     def clean(self) -> None:
         from django.core.exceptions import ValidationError

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "changes",
     "catalog",
     "knowledge",
+    "cmdb",
     "sla",
 ]
 
