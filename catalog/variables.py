@@ -26,7 +26,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from catalog.models import Variable, VariableType
+from catalog.models import TypedField, Variable, VariableType
 
 TRUE_WORDS, FALSE_WORDS = {"true", "yes", "on", "1"}, {"false", "no", "off", "0", ""}
 TEXT_MAX = {VariableType.TEXT: 500, VariableType.TEXTAREA: 10_000}
@@ -75,7 +75,7 @@ def empty(raw: Any) -> bool:
     return raw is None or (isinstance(raw, str) and not raw.strip()) or (isinstance(raw, list) and not raw)
 
 
-def clean_value(variable: Variable, raw: Any, *, people: Any = None) -> Any:
+def clean_value(variable: TypedField, raw: Any, *, people: Any = None) -> Any:
     """The stored value of one answer, or ValidationError with what is wrong, in words."""
     kind = variable.var_type
     if kind in (VariableType.TEXT, VariableType.TEXTAREA):

@@ -60,7 +60,7 @@ class Impact:
         rows = {ci.pk: ci for ci in ConfigurationItem.objects.filter(pk__in=ids).select_related("ci_class")}
         found = sorted((rows[pk] for pk in ids if pk in rows), key=lambda ci: (self.depth_of[ci.pk], ci.name))
         for ci in found:
-            ci.distance = self.depth_of[ci.pk]
+            setattr(ci, "distance", self.depth_of[ci.pk])  # noqa: B010  (for the page)
         return found[:limit] if limit is not None else found
 
     def services(self) -> list[Any]:
