@@ -23,9 +23,12 @@ from changes.release_api import ReleaseViewSet
 from changes.release_api import urlpatterns as release_urls
 from changes.task_api import ChangeTaskViewSet
 from changes.task_api import urlpatterns as change_task_urls
+from cmdb.api import urlpatterns as cmdb_urls
+from cmdb.import_api import urlpatterns as cmdb_import_urls
 from core.api.approvals import ApprovalViewSet
 from core.api.errors import api_not_found
 from core.api.search import SearchView
+from events.api import urlpatterns as event_urls
 from incidents.api import urlpatterns as incident_urls
 from incidents.api.views import CategoryViewSet, IncidentViewSet
 from knowledge.api import ArticleViewSet, PublishedArticleViewSet
@@ -77,6 +80,9 @@ urlpatterns = [
     *release_urls,
     *request_urls,
     *knowledge_urls,
+    *cmdb_urls,
+    *cmdb_import_urls,
+    *event_urls,
     *router.urls,
     re_path(r"^(?P<path>.*)$", api_not_found, name="api-not-found"),  # last: unknown API paths answer JSON 404
 ]

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "catalog",
     "knowledge",
     "cmdb",
+    "events",
     "sla",
 ]
 

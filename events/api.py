@@ -1,0 +1,5 @@
+"""Event management's API: the ingestion endpoints."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
