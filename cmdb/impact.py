@@ -70,9 +70,25 @@ class Impact:
         ids = [self.ci.pk, *self.depth_of]
         return list(Service.objects.filter(cis__in=ids).distinct().order_by("name"))
 
+    def at_risk(self) -> list[str]:
+        """What people call the services at risk: the business services reached, then the catalog services
+        supported, each name once."""
+        return unique_names([*(ci.name for ci in self.business_services()), *(s.name for s in self.services())])
+
     def business_services(self) -> list[Any]:
         """The CIs reached that are business services (their class says so)."""
         return [ci for ci in self.items() if ci.ci_class.is_service]
+
+
+def unique_names(names: Any) -> list[str]:
+    """`names` in order, each once whatever its case."""
+    seen: set[str] = set()
+    out = []
+    for name in names:
+        if name.casefold() not in seen:
+            seen.add(name.casefold())
+            out.append(name)
+    return out
 
 
 def walk(ci_id: int, *, backwards: bool, depth: int) -> dict[int, int]:

@@ -181,6 +181,27 @@ def unrelate(relationship: Relationship, actor: Any) -> None:
     relationship.delete()
 
 
+FIELD_LABELS = {"name": "name", "ci_class": "class", "status": "status", "environment": "environment",
+                "owner_team": "owner team", "support_team": "support team", "location": "location",
+                "serial_number": "serial number", "asset_tag": "asset tag", "description": "description",
+                "services": "services supported"}
+
+
+def labelled(lines: Iterable[CIChange], ci_class: CIClass) -> list[CIChange]:
+    """History lines with `label`: the field in words (an attribute by its label), never its code."""
+    def in_sentence(label: str) -> str:  # "Operating system" -> "operating system"; "CPUs" stays
+        return label if len(label) > 1 and label[1].isupper() else label[:1].lower() + label[1:]
+
+    attributes = {attribute.name: in_sentence(attribute.label) for attribute in ci_class.attributes.all()}
+    out = []
+    for line in lines:
+        name = line.field.removeprefix("attributes.")
+        setattr(line, "label", attributes.get(name, name.replace("_", " ")) if line.field.startswith(  # noqa: B010
+            "attributes.") else FIELD_LABELS.get(line.field, line.field.replace("_", " ")))
+        out.append(line)
+    return out
+
+
 def recent_changes(ci: ConfigurationItem, days: int = RECENT_DAYS) -> QuerySet[CIChange]:
     """What changed on the CI in the last `days` days (triage: "what changed on this server this week?")."""
     return ci.history.filter(created_at__gte=clock.now() - timedelta(days=days)).select_related("actor")

@@ -236,6 +236,21 @@ class Kind:
 
 
 _REGISTRY: dict[str, Kind] = {}
+# Apps that are not kinds and add panels to tickets' pages (the CMDB's configuration items): (ticket, user) -> panels
+_PANEL_PROVIDERS: list[Callable[[Any, Any], list[dict[str, Any]]]] = []
+
+
+def add_panel_provider(provider: Callable[[Any, Any], list[dict[str, Any]]]) -> None:
+    """Let an app that is not a ticket kind add panels to the agent page of tickets (called from its
+    AppConfig.ready(); once per provider)."""
+    if provider not in _PANEL_PROVIDERS:
+        _PANEL_PROVIDERS.append(provider)
+
+
+def side_panels(ticket: Ticket, user: Any) -> list[dict[str, Any]]:
+    """The panels other kinds and apps add to the agent page of `ticket` (see Kind.side_panels)."""
+    return [*(panel for kind in registered() for panel in kind.side_panels(ticket, user)),
+            *(panel for provider in _PANEL_PROVIDERS for panel in provider(ticket, user))]
 
 
 def register(kind: Kind) -> Kind:

@@ -216,8 +216,7 @@ class TicketPage:
             # the tickets it was raised from (a problem's incidents), each kind with a form to link one more
             "sources": SimpleLazyObject(lambda: raised_from.sources_panels(self.kind, ticket, user, source_link_form)),
             # what other kinds add to this page (e.g. an incident's problems and the known errors that may explain it)
-            "extra_panels": SimpleLazyObject(lambda: [
-                panel for other in kinds.registered() for panel in other.side_panels(ticket, user)]),
+            "extra_panels": SimpleLazyObject(lambda: kinds.side_panels(ticket, user)),
             "status_message": "",
             "conflict": False,
             "response_error": False,

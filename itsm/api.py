@@ -23,6 +23,7 @@ from changes.release_api import ReleaseViewSet
 from changes.release_api import urlpatterns as release_urls
 from changes.task_api import ChangeTaskViewSet
 from changes.task_api import urlpatterns as change_task_urls
+from cmdb.api import CIViewSet, ClassViewSet, RelationshipViewSet
 from cmdb.api import urlpatterns as cmdb_urls
 from cmdb.import_api import urlpatterns as cmdb_import_urls
 from core.api.approvals import ApprovalViewSet
@@ -56,6 +57,9 @@ router.register("change-risk-questions", RiskQuestionViewSet, basename="change-r
 router.register("approvals", ApprovalViewSet, basename="approval")
 router.register("knowledge/articles", PublishedArticleViewSet, basename="published-article")
 router.register("knowledge/drafts", ArticleViewSet, basename="article")
+router.register("cmdb/classes", ClassViewSet, basename="cmdb-class")
+router.register("cmdb/cis", CIViewSet, basename="cmdb-ci")
+router.register("cmdb/relationships", RelationshipViewSet, basename="cmdb-relationship")
 router.register("access-systems", AccessSystemViewSet, basename="access-system")
 router.register("access-grants", AccessGrantViewSet, basename="access-grant")
 router.register("sla/schedules", ScheduleViewSet, basename="sla-schedule")

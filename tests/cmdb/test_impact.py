@@ -91,4 +91,5 @@ def test_the_impact_of_a_host_names_the_services_at_risk(nodes):
     found = impact.affected(host)
     assert [ci.name for ci in found.business_services()] == ["Payroll"]
     assert found.services() == [email]
+    assert found.at_risk() == ["Payroll", "E-mail"]
     assert impact.affected(nodes[5]).count == 0
