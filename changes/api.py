@@ -87,7 +87,7 @@ class ChangeSerializer(TicketSerializer):
 
 
 class ChangeConflictSerializer(serializers.Serializer):
-    reason = serializers.ChoiceField(choices=["service", "assignee", "blackout", "maintenance"], read_only=True)
+    reason = serializers.ChoiceField(choices=["service", "assignee", "ci", "blackout", "maintenance"], read_only=True)
     text = serializers.CharField(read_only=True)
     change = serializers.SerializerMethodField(help_text="The other change's number (null for a blackout).")
     blocking = serializers.BooleanField(read_only=True, help_text="True: the change cannot be scheduled.")

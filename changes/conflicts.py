@@ -1,5 +1,6 @@
-"""What a change's planned window collides with: another change on the same service or with the same assignee in
-an overlapping window (a warning), and a blackout window (a change freeze: it blocks scheduling, except for an
+"""What a change's planned window collides with: another change on the same service, with the same assignee, or
+touching configuration items that share a dependency (the CMDB graph) in an overlapping window (a warning), and a
+blackout window (a change freeze: it blocks scheduling, except for an
 emergency change).
 
 Windows are half-open instants [start, end): one that ends when the next starts does not overlap it, and the
@@ -60,12 +61,52 @@ def conflicts(change: Any, user: Any = None) -> list[Conflict]:
     visible = (visible_ticket_ids(user, [other.pk for other in others]) if user is not None
                else {other.pk for other in others})
     found = [conflict for other in others for conflict in pair_conflicts(change, other, other.pk in visible)]
+    found += ci_conflicts(change, user)
     freezes = list(BlackoutWindow.objects.filter(Q(service__isnull=True) | Q(service_id__in=services),
                                                  starts_at__lt=end, ends_at__gt=start).order_by("starts_at"))
     windows: dict[int, list[MaintenanceWindow]] = {}
     for window in MaintenanceWindow.objects.filter(service_id__in=services).select_related("service"):
         windows.setdefault(window.service_id, []).append(window)
     return found + window_conflicts(change, freezes, windows)
+
+
+def ci_conflicts(change: Any, user: Any = None) -> list[Conflict]:
+    """Another change in an overlapping window touching configuration items that share a dependency with this
+    change's (the CMDB graph: each CI and everything it depends on, within cmdb.impact's default depth): a warning
+    naming the shared CI. None when the change names no CI (one query)."""
+    from cmdb import impact
+    from cmdb.models import AffectedCI, ConfigurationItem
+
+    if not getattr(change, "pk", None):
+        return []
+    mine = list(AffectedCI.objects.filter(ticket_id=change.pk).values_list("ci_id", flat=True))
+    if not mine:
+        return []
+
+    def closure(ci_ids: Iterable[int]) -> set[int]:
+        found: set[int] = set()
+        for ci_id in ci_ids:
+            found |= {ci_id, *impact.walk(ci_id, backwards=False, depth=impact.DEFAULT_DEPTH)}
+        return found
+
+    needs = closure(mine)
+    others = list(Change.objects.filter(state__in=PLANNED_STATES, planned_start__lt=change.planned_end,
+                                        planned_end__gt=change.planned_start, affected_cis__isnull=False)
+                  .exclude(pk=change.pk).distinct().order_by("planned_start", "ticket_ptr_id")[:20])
+    visible = (visible_ticket_ids(user, [other.pk for other in others]) if user is not None
+               else {other.pk for other in others})
+    conflicts_found = []
+    for other in others:
+        shared = needs & closure(AffectedCI.objects.filter(ticket_id=other.pk).values_list("ci_id", flat=True))
+        if not shared:
+            continue
+        names = sorted(ConfigurationItem.objects.filter(pk__in=shared).values_list("name", flat=True)[:3])
+        seen = other.pk in visible
+        name = other.number if seen else "another change (of a team you do not work in)"
+        conflicts_found.append(Conflict("ci", f"{name[0].upper()}{name[1:]} touches configuration items sharing "
+                                              f"{', '.join(names)} with this change, in an overlapping window.",
+                                        other if seen else None))
+    return conflicts_found
 
 
 def pair_conflicts(change: Any, other: Any, seen: bool = True) -> list[Conflict]:
