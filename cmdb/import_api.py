@@ -1,4 +1,5 @@
-"""The CMDB's import API for discovery tools: POST /api/v1/cmdb/import/ (the desk: `cmdb.edit`).
+"""The CMDB's import API for discovery tools: POST /api/v1/cmdb/import/ (the desk: `cmdb.edit`); and the data of
+the dependency graph page, GET /api/v1/cmdb/graph/<pk>/ (cmdb.graph_views).
 
 {"items": [{"name", "class", "status", ..., "attributes": {...}, "services": [...]}],
  "relationships": [{"source": {"class", "name"}, "kind", "target": {"class", "name"}}],
@@ -26,6 +27,7 @@ from rest_framework.views import APIView
 
 from cmdb import imports
 from cmdb.choices import CIStatus, Environment, RelationKind
+from cmdb.graph_views import GraphView
 from core.api.permissions import role_permission
 from core.api.serializers import StrictInputMixin, inline_choice_field
 
@@ -208,4 +210,5 @@ class ImportView(APIView):
 
 urlpatterns: list[URLPattern] = [
     path("cmdb/import/", ImportView.as_view(), name="api-cmdb-import"),
+    path("cmdb/graph/<int:pk>/", GraphView.as_view(), name="api-cmdb-graph"),  # the graph page's data
 ]

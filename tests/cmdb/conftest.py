@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from catalog.models import VariableType
-from cmdb.models import ClassAttribute, CIClass
+from cmdb.models import CIClass, ClassAttribute
 
 
 @pytest.fixture
