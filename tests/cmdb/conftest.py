@@ -1,10 +1,12 @@
 """Fixtures of the CMDB tests: classes (server with typed attributes, application, business service) and a small
-graph: the Payroll service depends on the payroll app, which runs on vm-payroll, hosted by esx-01."""
+graph (the Payroll service depends on the payroll app, which runs on vm-payroll, hosted by esx-01); and, for the
+import tests, a server class (with a yes/no attribute, no required one) and an application class."""
 
 from __future__ import annotations
 
 import pytest
 
+from catalog.models import VariableType
 from cmdb import services
 from cmdb.choices import RelationKind
 from cmdb.models import CIClass, ClassAttribute
@@ -32,3 +34,19 @@ def graph(classes, agent_a):
     services.relate(cis["app"], cis["vm"], RelationKind.RUNS_ON, agent_a)
     services.relate(cis["payroll"], cis["app"], RelationKind.DEPENDS_ON, agent_a)
     return cis
+
+
+@pytest.fixture
+def server_class(db):
+    server = CIClass.objects.create(name="Server", slug="server")
+    ClassAttribute.objects.create(ci_class=server, name="cpus", label="CPUs", var_type=VariableType.NUMBER,
+                                  min_value=1, max_value=512)
+    ClassAttribute.objects.create(ci_class=server, name="os", label="Operating system", var_type=VariableType.CHOICE,
+                                  choices="Linux\nWindows")
+    ClassAttribute.objects.create(ci_class=server, name="virtual", label="Virtual", var_type=VariableType.BOOLEAN)
+    return server
+
+
+@pytest.fixture
+def app_class(db):
+    return CIClass.objects.create(name="Application", slug="application")
