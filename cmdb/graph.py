@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from cmdb import impact
 from cmdb.choices import CIStatus, Environment, RelationKind
@@ -28,11 +28,8 @@ KIND = dict(RelationKind.choices)
 
 
 def ci_url(pk: int) -> str:
-    """The CI's page (built on the CMDB pages' branch: a plain path until its URL name exists)."""
-    try:
-        return reverse("agent-ci", args=[pk])
-    except NoReverseMatch:
-        return f"/agent/cmdb/{pk}/"
+    """The CI's page."""
+    return reverse("agent-ci", args=[pk])
 
 
 def graph_url(pk: int) -> str:

@@ -103,18 +103,8 @@ def page_context(request: HttpRequest, ci: ConfigurationItem, **overrides: Any) 
         "dependency_items": up.items(limit=IMPACT_SHOWN), "tickets": tickets,
         "recent": services.labelled(services.recent_changes(ci)[:20], ci.ci_class),
         "services": list(ci.services.order_by("name")),
-        "history_count": ci.history.count(), "graph_url": graph_url(ci),
+        "history_count": ci.history.count(), "graph_url": reverse("agent-ci-graph", args=[ci.pk]),
     }
-
-
-def graph_url(ci: ConfigurationItem) -> str:
-    """The CI's dependency graph page, when the graph tool is installed."""
-    from django.urls import NoReverseMatch
-
-    try:
-        return reverse("agent-ci-graph", args=[ci.pk])
-    except NoReverseMatch:
-        return ""
 
 
 @permission_required("cmdb.read")
