@@ -135,6 +135,14 @@ def world(settings, tmp_path, users, service_email, service_vpn, category_hardwa
                                        until=T0.date() + timedelta(days=30))
     question = RiskQuestion.objects.create(text="How many users would an outage affect?")
     question.answers.create(text="A few", weight=0)
+    from cmdb import services as cmdb
+    from cmdb.models import CIClass
+
+    server = CIClass.objects.create(name="Server", slug="server")
+    host = cmdb.create_ci(agent_a, {"name": "esx-01", "ci_class": server})
+    guest = cmdb.create_ci(agent_a, {"name": "vm-01", "ci_class": server})
+    relationship = cmdb.relate(guest, host, "hosted_by", agent_a)
+    cmdb.affect(inc_a, host, agent_a)
     tokens = {role: issue_token(users[name], "schemathesis")[1] for role, name in ROLES.items() if name}
     return World(tokens=tokens, path_parameters={
         "number": [inc_a.number, inc_b.number, child.number],
@@ -153,6 +161,10 @@ def world(settings, tmp_path, users, service_email, service_vpn, category_hardwa
         "catalog/items": list(CatalogItem.objects.values_list("pk", flat=True)),
         "access-systems": [folder.pk],
         "access-grants": [grant.pk],
+        "cmdb/classes": [server.pk],
+        "cmdb/cis": [host.pk, guest.pk],
+        "cmdb/relationships": [relationship.pk],
+        "cmdb/graph": [host.pk, guest.pk],
     })
 
 
