@@ -72,7 +72,8 @@ class Form:
 class PageReader(HTMLParser):
     """The text a person sees on a page, its links (href and htmx hx-get) and its POST forms."""
 
-    SILENT = {"script", "style", "template", "noscript"}
+    # <code>: what a person types literally on purpose (an import's column names, Markdown syntax in a hint)
+    SILENT = {"script", "style", "template", "noscript", "code"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
