@@ -17,6 +17,8 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core import clock
@@ -49,6 +51,7 @@ class StringMap(serializers.DictField):
         return value
 
 
+@extend_schema_field(OpenApiTypes.DATETIME)
 class Timestamp(serializers.Field):
     """An RFC 3339 time; Alertmanager's "0001-01-01T00:00:00Z" (no end yet) is no time (None)."""
 

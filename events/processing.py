@@ -191,14 +191,14 @@ def on_resolved(event: Event, alert: Alert, system: User, now: datetime) -> None
         event.note = f"{incident.number} was worked on: a work note tells its team."
 
 
-def on_flapping(event: Event, alert: Alert, system: User, now: datetime) -> None:
+def on_flapping(event: Event, alert: Alert, system: User, now: datetime, *, started: bool) -> None:
     event.state, event.incident = EventState.FLAPPING, alert.incident
     event.note = "Held: the alert keeps changing between firing and resolved."
     if alert.incident is not None and alert.incident.state in OPEN_STATES:
         alert.count += 1
     note(alert, system, f"The alert is flapping: it changed between firing and resolved {len(alert.changes)} times "
                         f"within {settings.EVENTS_FLAP_MINUTES} minutes. Its events are held (no new incident, no "
-                        f"automatic resolution) until it settles.", now)
+                        f"automatic resolution) until it settles.", now, always=started)
 
 
 def process(event_id: int) -> str | None:
@@ -213,10 +213,11 @@ def process(event_id: int) -> str | None:
         alert = lock_alert(event, now)
         if alert.incident_id is not None:
             alert.incident = Incident.objects.select_related("parent").get(pk=alert.incident_id)
+        was_flapping = alert.flapping
         track_changes(alert, event.status, now)
         alert.last_seen, alert.ci = now, decision.ci or alert.ci
         if alert.flapping:
-            on_flapping(event, alert, system, now)
+            on_flapping(event, alert, system, now, started=not was_flapping)
         elif event.status == Status.FIRING:
             on_firing(event, alert, decision, system, now)
         else:
