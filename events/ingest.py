@@ -1,8 +1,12 @@
 """Reading what monitoring sends: the Alertmanager webhook and the generic event, validated and stored.
 
-The web call only validates (a 400 names the field), stores the events and enqueues their processing
-(events.tasks.process, through the outbox: sent once the rows are committed), so it stays fast whatever an event
-leads to. A notification sent again (Alertmanager repeats a firing alert until it resolves; a client retries after
+The web call only validates (a 400 names the field), stores the events and, once they are committed, publishes one
+task to process them (events.tasks.process), so it stays fast whatever an event leads to. The stored event is its
+own outbox: one still waiting a minute later (Redis was away, the publish failed, the web process died after the
+commit) is processed by the sweep beat runs (events.tasks.sweep_waiting). So a call costs one transaction and no
+outbox row to write and delete (the core outbox would add an insert and a second commit to every call).
+
+A notification sent again (Alertmanager repeats a firing alert until it resolves; a client retries after
 a timeout) has the same `dedup_key` as its first copy and is not stored twice:
 - Alertmanager: the alert's fingerprint, status, start (and end, once resolved): one occurrence, however often
   it is notified;
@@ -11,7 +15,9 @@ a timeout) has the same `dedup_key` as its first copy and is not stored twice:
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import logging
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -22,9 +28,12 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core import clock
-from core.tasks import enqueue_on_commit
+from core.breaker import redis_breaker
+from core.outbox import PUBLISH_RETRY_POLICY
 from events.choices import SEVERITY_ALIASES, Severity, Status
 from events.models import Event
+
+log = logging.getLogger(__name__)
 
 MAX_ALERTS = 1000
 NODE_LABELS = ("instance", "host", "node", "nodename", "hostname")
@@ -191,14 +200,29 @@ def store(events: Iterable[Event]) -> tuple[list[Event], int]:
             with transaction.atomic():
                 created = Event.objects.bulk_create(fresh)
                 if created:
-                    from events.tasks import process
-
-                    enqueue_on_commit(process, [e.pk for e in created])
+                    ids = [e.pk for e in created]
+                    transaction.on_commit(functools.partial(publish, ids))
             return created, len(events) - len(created)
         except IntegrityError:  # the same notification arrived twice at the same moment: the other copy won
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
+
+
+def publish(event_ids: list[int]) -> None:
+    """Send the processing of `event_ids` to the broker: one short attempt, skipped while the Redis circuit breaker
+    is open; on failure the events wait for the sweep."""
+    from events.tasks import process
+
+    if not redis_breaker.allow():
+        return
+    try:
+        process.apply_async(args=[event_ids], ignore_result=True, retry=True, retry_policy=PUBLISH_RETRY_POLICY)
+    except Exception as exc:  # any broker failure: the sweep processes them
+        redis_breaker.failure(exc)
+        log.warning("events %s left for the sweep: %s", event_ids[:10], exc)
+        return
+    redis_breaker.success()
 
 
 def receive_alertmanager(payload: Mapping[str, Any]) -> tuple[list[Event], int]:

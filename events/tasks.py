@@ -34,3 +34,21 @@ def process(event_ids: list[int]) -> dict[str, int]:
     if failed:
         states["failed"] = failed
     return states
+
+
+@shared_task(base=ItsmTask, name="events.tasks.sweep_waiting")
+def sweep_waiting(older_than_seconds: int = 60, batch: int = 500) -> int:
+    """Run by beat: process the events still waiting `older_than_seconds` after they arrived (their task was never
+    published, or was lost); how many it found. Processing is idempotent, so a late original task does no harm."""
+    from datetime import timedelta
+
+    from core import clock
+    from events.choices import EventState
+    from events.models import Event
+
+    cutoff = clock.now() - timedelta(seconds=older_than_seconds)
+    ids = list(Event.objects.filter(state=EventState.RECEIVED, received_at__lt=cutoff)
+               .order_by("received_at").values_list("pk", flat=True)[:batch])
+    if ids:
+        process(ids)
+    return len(ids)

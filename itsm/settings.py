@@ -373,6 +373,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "catalog-revoke-expired-access": {"task": "catalog.tasks.revoke_expired_access", "schedule": 3600.0},
     "knowledge-remind-reviews": {"task": "knowledge.tasks.remind_reviews", "schedule": 3600.0 * 6},
     "incidents-auto-close": {"task": "incidents.tasks.auto_close_resolved", "schedule": 3600.0},
+    # monitoring events whose processing task was never published (Redis away): they are their own outbox
+    "events-sweep-waiting": {"task": "events.tasks.sweep_waiting", "schedule": 30.0, "options": {"expires": 60}},
     # SLA warnings and breaches are recorded within SLA_SWEEP_SECONDS (+ the sweep's own time) of their moment.
     "sla-sweep": {"task": "sla.tasks.sweep", "schedule": float(envint("SLA_SWEEP_SECONDS", 5)),
                   "options": {"expires": 30}},

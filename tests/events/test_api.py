@@ -119,11 +119,31 @@ def test_reading_an_ingestion_endpoint_is_not_allowed(client, url):
     assert client.get(url).status_code == 405
 
 
-def test_the_web_call_enqueues_the_processing_after_commit(client, django_capture_on_commit_callbacks):
-    from core.models import OutboxTask
+def test_the_web_call_publishes_the_processing_once_committed(client, django_capture_on_commit_callbacks,
+                                                              monkeypatch):
+    from events import tasks
 
+    sent = []
+    monkeypatch.setattr(tasks.process, "apply_async", lambda args, **kw: sent.append(args))
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        client.post(GENERIC_URL, generic(), format="json")
-    row = OutboxTask.objects.get(task="events.tasks.process")
-    assert row.args == [[Event.objects.get().pk]]
-    assert callbacks  # published once the request's transaction commits
+        client.post(AM_URL, alertmanager(am_alert(), am_alert(fingerprint="0000111122223333")), format="json")
+    assert sent == []  # nothing before the commit
+    for callback in callbacks:
+        callback()
+    assert sent == [[sorted(Event.objects.values_list("pk", flat=True))]]
+
+
+def test_events_whose_task_was_lost_are_processed_by_the_sweep(client, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from core import clock
+    from events import tasks
+
+    client.post(GENERIC_URL, generic(), format="json")  # in a test, the task is never published
+    assert tasks.sweep_waiting() == 0  # not yet: its own task may still be on its way
+    with clock.frozen(timezone.now() + timedelta(minutes=2)):
+        assert tasks.sweep_waiting() == 1
+    assert Event.objects.get().state == EventState.TICKETED
+    assert tasks.sweep_waiting() == 0
