@@ -28,12 +28,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import User
 from accounts.roles import Role
 from cmdb import services as cmdb
-from core import clock
+from core import clock, writes
 from core.limits import TITLE_MAX_LENGTH
 from core.models import JournalEntry
 from events import correlation, rules
@@ -167,7 +168,13 @@ def on_firing(event: Event, alert: Alert, decision: rules.Decision, system: User
         event.state, event.incident = EventState.TICKETED, incident
         event.note = f"Reopened {incident.number}."
         return
-    incident = raise_incident(event, alert, decision, system, now)
+    try:
+        incident = raise_incident(event, alert, decision, system, now)
+    except ValidationError as exc:  # the configuration refuses it (a retired team...): say so, do not retry forever
+        event.state = EventState.RECORDED
+        event.note = f"No incident could be raised: {writes.error_text(exc)}"[:300]
+        log.warning("event %s: no incident: %s", event.pk, exc)
+        return
     event.state, event.incident = EventState.TICKETED, incident
     event.note = f"Raised {incident.number}." + (f" Part of {incident.parent.number}." if incident.parent else "")
 

@@ -234,3 +234,16 @@ def test_the_process_task_reports_each_state():
 
     ids = [store(severity="info").pk, store().pk, store().pk]
     assert process(ids) == {"recorded": 1, "ticketed": 1, "deduplicated": 1}
+
+
+def test_an_incident_the_configuration_refuses_leaves_the_event_recorded_with_why(monkeypatch):
+    from django.core.exceptions import ValidationError
+
+    def refuse(*args, **kwargs):
+        raise ValidationError({"team": ["This team no longer takes incidents."]})
+
+    monkeypatch.setattr(incident_services, "create_incident", refuse)
+    event = fire()
+    assert event.state == EventState.RECORDED
+    assert event.note == "No incident could be raised: This team no longer takes incidents."
+    assert not Incident.objects.exists() and Alert.objects.get().incident is None
