@@ -92,6 +92,8 @@ class Alert(models.Model):
     last_seen = models.DateTimeField()
     last_note_at = models.DateTimeField(null=True, blank=True)
     auto_resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_starts_at = models.DateTimeField(null=True, blank=True,
+                                              help_text="The start of the last occurrence reported resolved.")
     flapping = models.BooleanField(default=False)
     changes = models.JSONField(default=list, blank=True)
 

@@ -75,8 +75,14 @@ def lock_alert(event: Event, now: datetime) -> Alert:
     return Alert.objects.select_for_update().get(fingerprint=event.fingerprint)
 
 
-def track_changes(alert: Alert, status: str, now: datetime) -> None:
-    """Record a change between firing and resolved and whether the alert is flapping now."""
+def late(event: Event, alert: Alert) -> bool:
+    """A firing occurrence processed after its own resolution (two workers took them in the wrong order)."""
+    return (event.status == Status.FIRING and event.starts_at is not None and alert.resolved_starts_at is not None
+            and event.starts_at <= alert.resolved_starts_at)
+
+
+def track_changes(alert: Alert, status: str, now: datetime) -> bool:
+    """Record a change between firing and resolved; whether the alert is flapping now."""
     since = now - timedelta(minutes=settings.EVENTS_FLAP_MINUTES)
     recent = [t for t in alert.changes if datetime.fromisoformat(t) > since]
     if status != alert.status:
@@ -84,6 +90,7 @@ def track_changes(alert: Alert, status: str, now: datetime) -> None:
     alert.changes = recent[-(settings.EVENTS_FLAP_CHANGES * 2):]
     alert.flapping = len(recent) >= settings.EVENTS_FLAP_CHANGES
     alert.status = status
+    return alert.flapping
 
 
 def untouched(incident: Incident, system: User) -> bool:
@@ -221,14 +228,18 @@ def process(event_id: int) -> str | None:
         if alert.incident_id is not None:
             alert.incident = Incident.objects.select_related("parent").get(pk=alert.incident_id)
         was_flapping = alert.flapping
-        track_changes(alert, event.status, now)
         alert.last_seen, alert.ci = now, decision.ci or alert.ci
-        if alert.flapping:
+        if late(event, alert):
+            event.state, event.note = EventState.RECORDED, "Arrived after its own resolution: nothing to do."
+        elif track_changes(alert, event.status, now):
             on_flapping(event, alert, system, now, started=not was_flapping)
         elif event.status == Status.FIRING:
             on_firing(event, alert, decision, system, now)
         else:
             on_resolved(event, alert, system, now)
+        if event.status == Status.RESOLVED and event.starts_at is not None and (
+                alert.resolved_starts_at is None or event.starts_at > alert.resolved_starts_at):
+            alert.resolved_starts_at = event.starts_at
         alert.save()
         event.alert, event.ci, event.processed_at = alert, decision.ci, now
         event.save(update_fields=["state", "note", "incident", "alert", "ci", "processed_at"])

@@ -3,7 +3,7 @@ desk sees it on the incident (state, history, CI) and in the event's state."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from django.utils import timezone
@@ -247,3 +247,17 @@ def test_an_incident_the_configuration_refuses_leaves_the_event_recorded_with_wh
     assert event.state == EventState.RECORDED
     assert event.note == "No incident could be raised: This team no longer takes incidents."
     assert not Incident.objects.exists() and Alert.objects.get().incident is None
+
+
+def test_a_firing_processed_after_its_own_resolution_changes_nothing():
+    """Two workers took an Alertmanager alert's firing and its resolution in the wrong order."""
+    from datetime import datetime
+
+    started = datetime(2026, 12, 5, 10, 0, tzinfo=UTC)
+    done = resolve(source="alertmanager", fingerprint="am:1", starts_at=started)
+    late = fire(source="alertmanager", fingerprint="am:1", starts_at=started)
+    assert done.state == EventState.RECORDED
+    assert late.state == EventState.RECORDED and late.note == "Arrived after its own resolution: nothing to do."
+    assert not Incident.objects.exists()
+    later = fire(source="alertmanager", fingerprint="am:1", starts_at=started + timedelta(hours=1))
+    assert later.state == EventState.TICKETED  # a new occurrence fires as usual
