@@ -14,7 +14,6 @@ class EventRuleAdmin(admin.ModelAdmin):
                     "raise_incidents")
     list_display_links = ("name",)
     list_editable = ("order", "active")
-    autocomplete_fields = ()
 
 
 @admin.register(MaintenanceWindow)

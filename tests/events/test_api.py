@@ -147,3 +147,14 @@ def test_events_whose_task_was_lost_are_processed_by_the_sweep(client, monkeypat
         assert tasks.sweep_waiting() == 1
     assert Event.objects.get().state == EventState.TICKETED
     assert tasks.sweep_waiting() == 0
+
+
+def test_a_call_costs_the_same_queries_for_one_alert_or_a_hundred(client, django_assert_max_num_queries):
+    client.post(AM_URL, alertmanager(), format="json")  # the token's last use is written once a minute
+    one = alertmanager(am_alert(fingerprint="1111111111111111"))
+    many = alertmanager(*[am_alert(fingerprint=f"{i:016x}", starts=f"2026-12-05T11:{i % 60:02d}:00Z")
+                          for i in range(100)])
+    with django_assert_max_num_queries(6) as one_call:
+        assert client.post(AM_URL, one, format="json").json()["accepted"] == 1
+    with django_assert_max_num_queries(len(one_call.captured_queries)):
+        assert client.post(AM_URL, many, format="json").json()["accepted"] == 100
