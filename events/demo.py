@@ -1,6 +1,7 @@
 """Demo data of event management: a few events as monitoring left them in the console (none raising an incident,
 so that the other practices' demo queues stay as they are): information recorded, a warning suppressed by a
-maintenance window, a resolution with nothing to resolve, one still waiting for the worker. Idempotent."""
+maintenance window, a resolution with nothing to resolve, one still waiting for the worker (with beat running, the
+sweep processes it within a minute: it then raises an incident, as monitoring would). Idempotent."""
 
 from __future__ import annotations
 

@@ -39,17 +39,20 @@ def test_an_agent_follows_an_event_to_its_incident(page, monitoring):
     page.get_by_test_id("event-console-link").click()
     expect(page.get_by_role("heading", name="Event console")).to_be_visible()
     rows = page.get_by_test_id("event-row")
-    expect(rows).to_have_count(3)
+    expect(rows).to_have_count(7)  # ours, newest first, then the 4 demo events
     table = page.get_by_test_id("event-table")
-    expect(table.get_by_test_id("event-state")).to_have_text(["Recorded", "Duplicate", "Incident raised"])
-    expect(table.get_by_test_id("event-severity")).to_have_text(["Information", "Critical", "Critical"])
+    for i, (state, severity) in enumerate([("Recorded", "Information"), ("Duplicate", "Critical"),
+                                           ("Incident raised", "Critical")]):
+        expect(rows.nth(i).get_by_test_id("event-state")).to_have_text(state)
+        expect(rows.nth(i).get_by_test_id("event-severity")).to_have_text(severity)
     screenshot(page, "event-console")
     assert page.console_errors == []
 
     store(source="zabbix", node="mail-2", fingerprint="mail-2-queue", check_name="mail_queue", severity="warning",
           summary="Mail queue above 500 messages")
     expect(table.get_by_text("Mail queue above 500 messages")).to_be_visible(timeout=15_000)  # polled, no reload
-    expect(rows).to_have_count(4)
+    expect(rows).to_have_count(8)
+    expect(rows.first.get_by_test_id("event-state")).to_have_text("Waiting")
 
     page.get_by_test_id("event-incident").first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("HighCPU on db-1")
