@@ -60,6 +60,8 @@ PERMISSIONS: dict[str, Role] = {
     "cmdb.edit": Role.AGENT,  # record and relate configuration items
     "cmdb.manage": Role.ADMIN,  # the classes of configuration items and their attributes
     "incidents.flag_major": Role.MANAGER,
+    "events.send": Role.AGENT,  # post monitoring events (an integration's user: an agent in no team)
+    "events.view": Role.AGENT,  # the event console
     "admin.access": Role.ADMIN,
 }
 

@@ -1,5 +1,9 @@
 """URLs of event management's pages (the event console)."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from events import views
+
+urlpatterns: list[URLPattern] = [
+    path("agent/events/", views.console, name="agent-events"),
+]

@@ -311,6 +311,8 @@ REST_FRAMEWORK = {
         "anon": env("API_THROTTLE_ANON", "60/min"),
         "user": env("API_THROTTLE_USER", "1200/min"),
         "token_exchange": env("API_THROTTLE_TOKEN", "20/min"),
+        # monitoring sends bursts (an outage fires hundreds of alerts at once): its own, wider limit
+        "events": env("API_THROTTLE_EVENTS", "6000/min"),
     },
     "DEFAULT_SCHEMA_CLASS": "core.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
@@ -337,7 +339,9 @@ SPECTACULAR_SETTINGS = {
                             "ReleaseStateEnum": "changes.choices.ReleaseState",
                             "RequestStateEnum": "catalog.choices.RequestState",
                             "RequestedItemStateEnum": "catalog.choices.ItemState",
-                            "ArticleStateEnum": "knowledge.choices.ArticleState"},
+                            "ArticleStateEnum": "knowledge.choices.ArticleState",
+                            "CIStatusEnum": "cmdb.choices.CIStatus",
+                            "AlertStatusEnum": "events.choices.Status"},
 }
 
 # --- Celery --------------------------------------------------------------------------------------------
@@ -372,6 +376,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "catalog-revoke-expired-access": {"task": "catalog.tasks.revoke_expired_access", "schedule": 3600.0},
     "knowledge-remind-reviews": {"task": "knowledge.tasks.remind_reviews", "schedule": 3600.0 * 6},
     "incidents-auto-close": {"task": "incidents.tasks.auto_close_resolved", "schedule": 3600.0},
+    # monitoring events whose processing task was never published (Redis away): they are their own outbox
+    "events-sweep-waiting": {"task": "events.tasks.sweep_waiting", "schedule": 30.0, "options": {"expires": 60}},
     # SLA warnings and breaches are recorded within SLA_SWEEP_SECONDS (+ the sweep's own time) of their moment.
     "sla-sweep": {"task": "sla.tasks.sweep", "schedule": float(envint("SLA_SWEEP_SECONDS", 5)),
                   "options": {"expires": 30}},
@@ -416,3 +422,16 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 SLA_SWEEP_BATCH = envint("SLA_SWEEP_BATCH", 500)
 # Resolved incidents close themselves after this many days without a reply from the requester.
 INCIDENT_AUTO_CLOSE_DAYS = envint("INCIDENT_AUTO_CLOSE_DAYS", 7)
+
+# --- Event management (events/) -----------------------------------------------------------------------------
+# The user monitoring's incidents are raised by and for (created on first use: an agent in no team).
+EVENTS_SYSTEM_USERNAME = env("EVENTS_SYSTEM_USERNAME", "monitoring")
+# An alert that keeps firing adds at most one work note to its incident per this many minutes.
+EVENTS_NOTE_INTERVAL_MINUTES = envint("EVENTS_NOTE_INTERVAL_MINUTES", 15)
+# An alert that changes between firing and resolved this many times within EVENTS_FLAP_MINUTES is flapping.
+EVENTS_FLAP_CHANGES = envint("EVENTS_FLAP_CHANGES", 6)
+EVENTS_FLAP_MINUTES = envint("EVENTS_FLAP_MINUTES", 10)
+# An alert firing again within this many minutes of the automatic resolution of its incident reopens it.
+EVENTS_REOPEN_GRACE_MINUTES = envint("EVENTS_REOPEN_GRACE_MINUTES", 30)
+# Alerts on CIs that share a failing dependency within this many minutes become children of one incident.
+EVENTS_CORRELATION_MINUTES = envint("EVENTS_CORRELATION_MINUTES", 10)
