@@ -37,17 +37,29 @@ def visible_ticket(request: HttpRequest, number: str) -> Ticket:
     return get_object_or_404(Ticket.objects.visible_to(request.user).filter(kind__in=ON), number=number)
 
 
-def panel_context(ticket: Ticket, form: AffectForm | None = None) -> dict[str, Any]:
-    """The CIs the ticket affects; the services at risk (of the first WALKED CIs and what depends on them); what
-    changed on them in the last 7 days; for an incident, the workarounds of known errors on the same CIs."""
+def panel_context(ticket: Ticket, user: Any, form: AffectForm | None = None) -> dict[str, Any]:
+    """The CIs the ticket affects; the services at risk (of the first WALKED CIs and what depends on them) and the
+    other open incidents on those services or CIs that `user` may see; what changed on the CIs in the last 7 days;
+    for an incident, the workarounds of known errors on the same CIs."""
     cis = list(ConfigurationItem.objects.filter(tickets__ticket_id=ticket.pk).select_related("ci_class")
                .order_by("name"))
     at_risk: list[str] = []
+    service_ids: set[int] = set()
     affected = 0
     for ci in cis[:WALKED]:
         found = impact.affected(ci)
         affected += found.count
         at_risk += found.at_risk()
+        service_ids |= {service.pk for service in found.services()}
+    related: list[Any] = []
+    if cis:
+        from django.db.models import Q
+
+        from incidents.models import Incident
+
+        related = list(Incident.objects.visible_to(user).filter(active=True)
+                       .filter(Q(service_id__in=service_ids) | Q(affected_cis__ci__in=cis)).exclude(pk=ticket.pk)
+                       .distinct().only("number", "title", "state", "opened_at").order_by("-opened_at")[:5])
     recent: list[CIChange] = []
     if cis:
         since = clock.now() - timedelta(days=services.RECENT_DAYS)
@@ -62,13 +74,14 @@ def panel_context(ticket: Ticket, form: AffectForm | None = None) -> dict[str, A
         workarounds = list(Problem.objects.filter(active=True, known_error=True, affected_cis__ci__in=cis)
                            .exclude(workaround="").distinct().only("number", "title", "workaround")[:3])
     return {"ticket": ticket, "cis": cis, "affected_count": affected, "at_risk": impact.unique_names(at_risk),
+            "related_incidents": related,
             "recent": recent, "workarounds": workarounds, "form": form or AffectForm()}
 
 
 @permission_required("cmdb.read")
 def ticket_cis(request: HttpRequest, number: str) -> HttpResponse:
     """The panel's content (htmx)."""
-    return render(request, "cmdb/_ticket_cis.html", panel_context(visible_ticket(request, number)))
+    return render(request, "cmdb/_ticket_cis.html", panel_context(visible_ticket(request, number), request.user))
 
 
 @require_POST

@@ -66,6 +66,8 @@ def test_an_incident_names_its_ci_and_sees_the_risk_recent_changes_and_known_err
     from problems import services as problems
 
     incident = make_incident(requester_a, title="Payroll is slow")
+    graph["app"].services.add(service_email)
+    other = make_incident(requester_a, title="Mail bounces", service=service_email)  # same service at risk
     known = problems.create_problem(agent_a, {"title": "ESX storage latency", "root_cause": "A failing disk.",
                                               "workaround": "Move the VM to esx-02."})
     services.affect(known, graph["esx"], agent_a)
@@ -79,6 +81,8 @@ def test_an_incident_names_its_ci_and_sees_the_risk_recent_changes_and_known_err
     assert "esx-01" in panel and "Payroll" in panel  # at risk
     assert "the location" in panel and "Rack 12" in panel  # what changed this week
     assert "Move the VM to esx-02." in panel  # the known error on the same CI
+    listed = panel.split('data-testid="related-incidents"')[1].split("</div>")[0]
+    assert other.number in listed and incident.number not in listed  # the others, not itself
     removed = client.post(reverse("agent-ticket-ci-remove", args=[incident.number, graph["esx"].pk]))
     assert removed.status_code == 302 and not AffectedCI.objects.filter(ticket_id=incident.pk).exists()
 
