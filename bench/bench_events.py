@@ -11,7 +11,8 @@ webhook call (`--per-call` alerts per call) through Django's test client in this
 API token, timing each call (the whole request: authentication, validation, the insert, the outbox row and the
 publish to Redis after commit). Then it waits for the worker to drain and checks: every event stored (no loss),
 none left waiting, at most one incident per fingerprint (no duplicates), each alert counting its 10 occurrences.
-Writes p50 / p90 / p99 / max per call and the drain time to RESULTS-events.md (target: p50 under 50 ms).
+Writes p50 / p90 / p99 / max per call and the drain time to RESULTS-events.md (the issue's target: p99 under
+50 ms per webhook call).
 `--database-url` (what run_all.sh passes) is accepted and ignored.
 """
 
@@ -29,7 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import BENCH_DIR, PG_SERVER_URL, ROOT, bench_environ, setup_django
 
-TARGET_P50_MS = 50.0
+TARGET_P99_MS = 50.0
 
 
 def recreate(database: str) -> None:
@@ -170,7 +171,7 @@ def main() -> None:
         f"{'no duplicates' if ok_dup else 'DUPLICATES'}; every alert counts {per_fp} occurrences: "
         f"{'yes' if ok_counts else 'NO'}.",
         "- Events by state: " + ", ".join(f"{EventState(s).label} {n:,}" for s, n in by_state.items() if n) + ".",
-        f"- Target p50 under {TARGET_P50_MS:.0f} ms: {'met' if p(0.5) < TARGET_P50_MS else 'MISSED'}.",
+        f"- Target p99 under {TARGET_P99_MS:.0f} ms: {'met' if p(0.99) < TARGET_P99_MS else 'MISSED'}.",
         "",
     ]
     Path(args.output).write_text("\n".join(lines))
