@@ -27,6 +27,7 @@ from core.ticket_forms import add_service_errors
 PAGE_SIZE = 50
 IMPACT_SHOWN = 15
 TICKETS_SHOWN = 10
+RELATIONS_SHOWN = 50
 
 
 @permission_required("cmdb.read")
@@ -79,8 +80,13 @@ def load(pk: int) -> ConfigurationItem:
 def page_context(request: HttpRequest, ci: ConfigurationItem, **overrides: Any) -> dict[str, Any]:
     """Everything the CI page shows."""
     down, up = impact.affected(ci), impact.dependencies(ci)
-    relations_out = list(ci.relations_out.select_related("target__ci_class").order_by("kind", "target__name"))
-    relations_in = list(ci.relations_in.select_related("source__ci_class").order_by("kind", "source__name"))
+    # a switch may have thousands: the page shows the first RELATIONS_SHOWN each way, the graph and the API all
+    relations_out = list(ci.relations_out.select_related("target__ci_class")
+                         .order_by("kind", "target__name")[:RELATIONS_SHOWN + 1])
+    relations_in = list(ci.relations_in.select_related("source__ci_class")
+                        .order_by("kind", "source__name")[:RELATIONS_SHOWN + 1])
+    more_relations = len(relations_out) > RELATIONS_SHOWN or len(relations_in) > RELATIONS_SHOWN
+    relations_out, relations_in = relations_out[:RELATIONS_SHOWN], relations_in[:RELATIONS_SHOWN]
     tickets = list(Ticket.objects.visible_to(request.user).filter(affected_cis__ci=ci)
                    .only("number", "kind", "title", "state", "active", "updated_at")
                    .order_by("-active", "-updated_at")[:TICKETS_SHOWN])
@@ -98,6 +104,7 @@ def page_context(request: HttpRequest, ci: ConfigurationItem, **overrides: Any) 
         "relations_out": [{"row": r, "label": RelationKind(r.kind).label, "other": r.target} for r in relations_out],
         "relations_in": [{"row": r, "label": INVERSE_LABELS[RelationKind(r.kind)], "other": r.source}
                          for r in relations_in],
+        "more_relations": more_relations,
         "affected": down, "affected_items": down.items(limit=IMPACT_SHOWN), "at_risk": down.at_risk(),
         "dependencies": up,
         "dependency_items": up.items(limit=IMPACT_SHOWN), "tickets": tickets,

@@ -92,3 +92,22 @@ def test_a_ticket_out_of_sight_gets_no_ci_panel(client, graph, agent_b, requeste
     client.force_login(agent_b)
     assert client.get(reverse("agent-ticket-cis", args=[incident.number])).status_code == 404
     assert client.post(reverse("agent-ticket-ci-add", args=[incident.number]), {"ci": "esx-01"}).status_code == 404
+
+
+def test_a_switch_with_many_relationships_lists_the_first_ones_in_bounded_queries(
+        client, classes, graph, agent_a, django_assert_max_num_queries):
+    from cmdb.choices import RelationKind
+    from cmdb.models import Relationship
+    from core import clock
+
+    switch = graph["esx"]
+    now = clock.now()
+    hosts = [ConfigurationItem.objects.create(name=f"host-{i:03}", ci_class=classes["server"], created_at=now,
+                                              updated_at=now) for i in range(60)]
+    Relationship.objects.bulk_create([Relationship(source=host, target=switch, kind=RelationKind.CONNECTS_TO,
+                                                   created_at=now) for host in hosts])
+    client.force_login(agent_a)
+    with django_assert_max_num_queries(30):
+        page = client.get(reverse("agent-ci", args=[switch.pk])).content.decode()
+    assert page.count('data-testid="relationship"') == 50  # 61 come in (60 hosts and a VM): the first 50
+    assert 'data-testid="more-relationships"' in page
