@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import BENCH_DIR, PG_SERVER_URL, measure, setup_django
+from bench.common import BENCH_DIR, PG_SERVER_URL, measure, recreate_database, setup_django
 
 DATABASE = "itsm_bench_cmdb"
 TARGET_MS = 100.0
@@ -33,17 +33,6 @@ TARGET_MS = 100.0
 LAYERS = [("switch", "Network switch", 1_000), ("host", "Host", 4_000), ("vm", "Virtual machine", 40_000),
           ("database", "Database", 10_000), ("application", "Application", 35_000),
           ("service", "Business service", 10_000)]
-
-
-def recreate() -> None:
-    import psycopg2
-
-    connection = psycopg2.connect(f"{PG_SERVER_URL}/postgres")
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        cursor.execute(f"CREATE DATABASE {DATABASE}")
-    connection.close()
 
 
 def generate() -> dict[str, tuple[int, int]]:
@@ -95,7 +84,7 @@ def main() -> None:
     parser.add_argument("--database-url", help="ignored (run_all.sh passes the 1M database to every bench_*.py)")
     args = parser.parse_args()
     if not args.keep:
-        recreate()
+        recreate_database(DATABASE)
     setup_django(f"{PG_SERVER_URL}/{DATABASE}")
     from django.core.management import call_command
     from rest_framework.test import APIClient

@@ -28,20 +28,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import BENCH_DIR, PG_SERVER_URL, ROOT, bench_environ, setup_django
+from bench.common import BENCH_DIR, PG_SERVER_URL, ROOT, bench_environ, recreate_database, setup_django
 
 TARGET_P99_MS = 50.0
-
-
-def recreate(database: str) -> None:
-    import psycopg2
-
-    connection = psycopg2.connect(f"{PG_SERVER_URL}/postgres")
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
-        cursor.execute(f"CREATE DATABASE {database}")
-    connection.close()
 
 
 def payload(i: int, fingerprints: int, per_call: int, base: datetime) -> dict:
@@ -87,7 +76,7 @@ def main() -> None:
     args = parser.parse_args()
     (BENCH_DIR / "out").mkdir(exist_ok=True)
     url = f"{PG_SERVER_URL}/{args.database}"
-    recreate(args.database)
+    recreate_database(args.database)
     setup_django(url)
 
     from django.core.management import call_command

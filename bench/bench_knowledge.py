@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import BENCH_DIR, PG_SERVER_URL, measure, setup_django
+from bench.common import BENCH_DIR, PG_SERVER_URL, measure, recreate_database, setup_django
 
 DATABASE = "itsm_bench_knowledge"
 SEARCH_TARGET_MS, SUGGEST_TARGET_MS = 30.0, 50.0
@@ -49,17 +49,6 @@ FILLER = (
 QUERIES = ["vpn", "printer jam", "reset password", "outlook calendar share", "conn", "mailbox fu", "docking monitor",
            "mfa token exp", "sharepoint permission", "payroll"]
 TITLES = ["vpn conn", "printer does not pri", "cannot open outlook cal", "my laptop is sl", "reset my passw"]
-
-
-def recreate() -> None:
-    import psycopg2
-
-    connection = psycopg2.connect(f"{PG_SERVER_URL}/postgres")
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        cursor.execute(f"CREATE DATABASE {DATABASE}")
-    connection.close()
 
 
 def generate(count: int) -> None:
@@ -129,7 +118,7 @@ def main() -> None:
     parser.add_argument("--database-url", help="ignored (run_all.sh passes the 1M database to every bench_*.py)")
     args = parser.parse_args()
     if not args.keep:
-        recreate()
+        recreate_database(DATABASE)
     setup_django(f"{PG_SERVER_URL}/{DATABASE}")
     from django.core.management import call_command
     from django.test import Client

@@ -94,3 +94,15 @@ def measure(call: Callable[[], object], runs: int) -> dict[str, float]:
     times.sort()
     return {"p50": statistics.median(times), "p90": times[max(0, int(len(times) * 0.9) - 1)], "max": times[-1],
             "queries": len(captured)}
+
+
+def recreate_database(name: str) -> None:
+    """Drop the benchmark database `name` (closing its connections) and create it empty."""
+    import psycopg2
+
+    connection = psycopg2.connect(f"{PG_SERVER_URL}/postgres")
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        cursor.execute(f"CREATE DATABASE {name}")
+    connection.close()

@@ -46,6 +46,17 @@ def browser():
 
 
 @pytest.fixture
+def demo(settings, tmp_path) -> None:
+    """The demo data (`seed_demo`: users agent1, agent2, manager, admin, user1, user2 with the password "demo"), its
+    uploads under a temporary media folder."""
+    from django.core.management import call_command
+
+    settings.ALLOW_DEMO_DATA = True
+    settings.MEDIA_ROOT = tmp_path / "media"
+    call_command("seed_demo", verbosity=0)
+
+
+@pytest.fixture
 def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)

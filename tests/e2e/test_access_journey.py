@@ -5,7 +5,6 @@ finance folder; the desk revokes from the register."""
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from catalog.models import AccessGrant, GrantState
@@ -14,11 +13,6 @@ from tests.e2e.test_incident_journey import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-
-@pytest.fixture
-def demo(settings) -> None:
-    settings.ALLOW_DEMO_DATA = True
-    call_command("seed_demo", verbosity=0)
 
 
 def test_access_is_asked_approved_granted_and_given_up(page, demo):

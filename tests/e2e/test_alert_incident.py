@@ -5,7 +5,6 @@ the incident alone (it was worked by a person)."""
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import screenshot
@@ -13,12 +12,6 @@ from tests.e2e.test_incident_journey import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-
-@pytest.fixture
-def demo(settings, tmp_path) -> None:
-    settings.ALLOW_DEMO_DATA = True
-    settings.MEDIA_ROOT = tmp_path / "media"
-    call_command("seed_demo", verbosity=0)
 
 
 def test_an_agent_resolves_an_alert_incident_and_the_resolved_alert_leaves_it_alone(page, demo):

@@ -4,7 +4,6 @@ the preview shows and hides it as the portal will."""
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import screenshot
@@ -12,11 +11,6 @@ from tests.e2e.test_incident_journey import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-
-@pytest.fixture
-def demo(settings) -> None:
-    settings.ALLOW_DEMO_DATA = True
-    call_command("seed_demo", verbosity=0)
 
 
 def test_a_manager_adds_a_conditional_field_and_previews_it(page, demo):

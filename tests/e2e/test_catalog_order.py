@@ -4,7 +4,6 @@ the order is followed under My requests."""
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from catalog.models import RequestedItem
@@ -13,11 +12,6 @@ from tests.e2e.test_incident_journey import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-
-@pytest.fixture
-def demo(settings) -> None:
-    settings.ALLOW_DEMO_DATA = True
-    call_command("seed_demo", verbosity=0)
 
 
 def test_an_end_user_orders_a_desktop_and_follows_the_request(page, demo):

@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -18,11 +17,6 @@ from tests.e2e.test_incident_journey import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-
-@pytest.fixture
-def demo(settings) -> None:
-    settings.ALLOW_DEMO_DATA = True
-    call_command("seed_demo", verbosity=0)
 
 
 def test_a_normal_change_from_its_raising_to_its_closing(page, demo):

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from incidents.models import Incident
@@ -22,12 +21,6 @@ WORK_NOTE = "Fan curve in the BIOS is fine; the bearing is worn."
 COMMENT = "We will replace the fan tomorrow morning at your desk."
 PHONE = {"width": 390, "height": 844}
 
-
-@pytest.fixture
-def demo(settings, tmp_path):
-    settings.ALLOW_DEMO_DATA = True
-    settings.MEDIA_ROOT = tmp_path / "media"
-    call_command("seed_demo", verbosity=0)
 
 
 @pytest.fixture

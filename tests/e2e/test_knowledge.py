@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import screenshot
@@ -14,11 +13,6 @@ from tests.e2e.test_incident_journey import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-
-@pytest.fixture
-def demo(settings) -> None:
-    settings.ALLOW_DEMO_DATA = True
-    call_command("seed_demo", verbosity=0)
 
 
 def test_an_end_user_finds_an_answer_and_an_agent_sees_its_versions(page, demo):

@@ -6,7 +6,6 @@ the writer's plain text still shows."""
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_incident_journey import sign_in
@@ -47,11 +46,6 @@ INSPECT = """(selector) => {
   return {bad, xss: window.__xss || 0, text: root.innerText};
 }"""
 
-
-@pytest.fixture
-def demo(settings) -> None:
-    settings.ALLOW_DEMO_DATA = True
-    call_command("seed_demo", verbosity=0)
 
 
 def test_an_xss_corpus_in_an_article_runs_nothing_in_a_browser(page, demo):

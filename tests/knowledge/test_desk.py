@@ -215,3 +215,19 @@ def test_articles_of_the_incidents_category_are_suggested_and_filed_top_level_on
     assert filed.status_code == 200 and filed.json()["category"]["name"] == "Hardware"
     readers = api.get("/api/v1/knowledge/articles/", {"category": category_hardware.pk}).json()
     assert [(row["number"], row["category"]) for row in readers["results"]] == [(article.number, "Hardware")]
+
+
+def test_readers_of_a_published_article_change_only_with_a_new_draft_and_never_by_an_end_user(
+        client, kb, agent_a, agent_b, requester_a, org_acme):
+    article = published_article(kb, agent_a, agent_b, title="Expenses", body="Use the app.")
+    client.force_login(agent_a)
+    refused = client.post(reverse("agent-article-organizations", args=[article.number]),
+                          {"organizations": [org_acme.pk]}, follow=True)
+    assert "bring it back to draft to change who reads it" in refused.content.decode()
+    assert not Article.objects.get(pk=article.pk).organizations.exists()
+    client.force_login(requester_a)
+    denied = client.post(reverse("agent-article-organizations", args=[article.number]),
+                         {"organizations": [org_acme.pk]})
+    assert denied.status_code in (302, 403) and not Article.objects.get(pk=article.pk).organizations.exists()
+    client.force_login(requester_a)  # the public article still reaches this end user
+    assert client.get(reverse("portal-article", args=[article.number])).status_code == 200
