@@ -17,8 +17,7 @@ from tests.e2e.conftest import screenshot
 from tests.e2e.test_incident_journey import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-open_page = journey.open_page  # the shared fixtures
-demo = journey.demo
+open_page = journey.open_page  # the shared fixture (demo comes from conftest)
 TITLE = "Caller says the payroll app shows an error"
 
 
