@@ -35,3 +35,11 @@ INVERSE_LABELS = {
     RelationKind.RUNS_ON: "Runs", RelationKind.DEPENDS_ON: "Needed by", RelationKind.CONNECTS_TO: "Connected from",
     RelationKind.HOSTED_BY: "Hosts", RelationKind.PART_OF: "Contains",
 }
+
+
+class ImportState(models.TextChoices):
+    QUEUED = "queued", "Waiting for a worker"
+    RUNNING = "running", "Importing"
+    DONE = "done", "Done"
+    REFUSED = "refused", "Refused"
+    FAILED = "failed", "Failed"

@@ -3,8 +3,9 @@ unchanged or refuse (each problem by line and column), then confirm.
 
 Between the preview and the confirmation the file's text is kept server-side, in the cache (Redis), under a random
 token with an expiry (KEEP_SECONDS), bound to the user who uploaded it: nothing is written to disk, the form carries
-only the token, and another user's token finds nothing. The confirmation plans the file again (the CMDB may have
-changed meanwhile) and applies it through cmdb.imports.
+only the token, and another user's token finds nothing. The confirmation queues the file for a Celery worker
+(cmdb.import_jobs), which plans it again (the CMDB may have changed meanwhile) and applies it; the job's page shows
+its progress, then its outcome.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from typing import Any
 from django import forms
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from cmdb import graph, imports
-from cmdb.models import CIClass
+from cmdb import graph, import_jobs, imports
+from cmdb.choices import ImportState
+from cmdb.models import CIClass, CIImport
 from core.breaker import redis_breaker
 from core.permissions import permission_required
 
@@ -86,7 +88,8 @@ def context_of(plan: imports.Plan, **extra: Any) -> dict[str, Any]:
 
 def page(request: HttpRequest, form: UploadForm, status: int = 200, **extra: Any) -> HttpResponse:
     classes = CIClass.objects.prefetch_related("attributes").order_by("name")
-    return render(request, "cmdb/import.html", {"form": form, "classes": classes,
+    recent = CIImport.objects.filter(created_by_id=request.user.pk).defer("text")[:5]
+    return render(request, "cmdb/import.html", {"form": form, "classes": classes, "recent": recent,
                                                 "columns": imports.CSV_COLUMNS,
                                                 "relationship_columns": imports.RELATIONSHIP_COLUMNS,
                                                 "limits": {"rows": imports.MAX_ROWS}, **extra}, status=status)
@@ -117,24 +120,44 @@ def import_page(request: HttpRequest) -> HttpResponse:
 
 
 def confirm(request: HttpRequest) -> HttpResponse:
+    """Queue the kept file for a worker (cmdb.import_jobs) and show the job's page."""
     token = request.POST.get("token", "")
     found = kept(request.user.pk, token)
     if found is None:
         return page(request, UploadForm(), status=400,
                     error="This preview has expired or is not yours: upload the file again.")
-    valid_only = request.POST.get("valid_only") == "on"
     try:
-        plan = imports.run_csv(found["text"], request.user, commit=True, valid_only=valid_only)
+        job = import_jobs.queue(request.user, found["text"], found["name"],
+                                valid_only=request.POST.get("valid_only") == "on")
     except imports.ImportFileError as exc:
         return page(request, UploadForm(), status=400, error=" ".join(exc.messages))
-    if not plan.applied:
-        return render(request, "cmdb/import_preview.html", context_of(
-            plan, token=token, file_name=found["name"],
-            refused="The file has problems, so nothing was imported: correct them, or import the valid rows only."),
-            status=400)
     forget(token)
-    return render(request, "cmdb/import_result.html", {
-        **context_of(plan, file_name=found["name"]), "import_url": reverse("agent-cmdb-import"),
-        "done": [{"item": item, "url": graph.ci_url(item.ci.pk), "graph_url": graph.graph_url(item.ci.pk)}
-                 for item in plan.items if item.outcome in (imports.CREATE, imports.UPDATE) and item.ci is not None
-                 ][:PREVIEW_ROWS]})
+    return redirect("agent-cmdb-import-job", job.pk)
+
+
+@permission_required("cmdb.edit")
+def job_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """A confirmed import: its progress while a worker writes it (htmx asks for the progress every 2 seconds and
+    reloads the page once it is over), then its outcome; a refused one offers (POST) to import its valid rows only.
+    Only the person who confirmed it sees it (404 otherwise)."""
+    job = get_object_or_404(CIImport.objects.defer("text"), pk=pk, created_by=request.user)
+    if request.method == "POST":
+        retried = import_jobs.retry_valid_rows(job)
+        return redirect("agent-cmdb-import-job", retried.pk if retried else job.pk)
+    over = job.state in import_jobs.OVER
+    walked = import_jobs.progress(job)
+    context = {"job": job, "over": over, "walked": walked, "stale": import_jobs.is_stale(job),
+               "percent": round(100 * walked / job.total) if job.total else 100,
+               "import_url": reverse("agent-cmdb-import"), "preview_limit": import_jobs.SHOWN}
+    if request.headers.get("HX-Request"):
+        response = render(request, "cmdb/_import_progress.html", context)
+        if over:
+            response["HX-Refresh"] = "true"
+        return response
+    if over:
+        context["retryable"] = (job.state == ImportState.REFUSED
+                                and CIImport.objects.filter(pk=job.pk).exclude(text="").exists())
+        context["written"] = [{"class_name": entry[0], "name": entry[1], "url": graph.ci_url(entry[2]),
+                               "graph_url": graph.graph_url(entry[2]), "outcome": imports.OUTCOME_LABELS[entry[3]]}
+                              for entry in job.written]
+    return render(request, "cmdb/import_job.html", context)

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +48,7 @@ MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
 MAX_RELATIONSHIPS = 50_000
 LOOKUP_CHUNK = 1_000
+PROGRESS_EVERY = 100
 
 TEXT_FIELDS = {"location": 200, "serial_number": 100, "asset_tag": 100, "description": 5000}
 ITEM_KEYS = ("name", "class", "status", "environment", "owner_team", "support_team", *TEXT_FIELDS, "services",
@@ -626,14 +627,25 @@ def recorded_relationships(entries: Sequence[RelationshipPlan]) -> set[tuple[tup
 
 # --- applying a plan -----------------------------------------------------------------------------------------------
 
-def apply(result: Plan, actor: Any, *, valid_only: bool = False) -> Plan:
+def apply(result: Plan, actor: Any, *, valid_only: bool = False,
+          progress: Callable[[int], None] | None = None) -> Plan:
     """Write the plan through the CMDB's services, in one transaction: nothing when it has an error (unless
-    `valid_only`: the valid items and relationships, the others refused). Sets `applied`."""
+    `valid_only`: the valid items and relationships, the others refused). Sets `applied`. `progress`, if given, is
+    told how many items and relationships have been walked, every PROGRESS_EVERY."""
     if result.has_errors and not valid_only:
         return result
     services.require_edit(actor)
+    walked = 0
+
+    def step() -> None:
+        nonlocal walked
+        walked += 1
+        if progress is not None and walked % PROGRESS_EVERY == 0:
+            progress(walked)
+
     with transaction.atomic():
         for item in result.items:
+            step()
             if item.outcome == CREATE:
                 try:
                     item.ci = services.create_ci(actor, item.data, services=item.services)
@@ -645,6 +657,7 @@ def apply(result: Plan, actor: Any, *, valid_only: bool = False) -> Plan:
                 except ValidationError as exc:
                     refuse_from(item, exc)
         for relationship in result.relationships:
+            step()
             if relationship.outcome != CREATE:
                 continue
             source, target = (end.ci if isinstance(end, ItemPlan) else end
@@ -671,8 +684,9 @@ def refuse_from(item: ItemPlan, exc: ValidationError) -> None:
         item.refuse("name", exc.messages)
 
 
-def run_csv(text: str, actor: Any, *, commit: bool = False, valid_only: bool = False) -> Plan:
+def run_csv(text: str, actor: Any, *, commit: bool = False, valid_only: bool = False,
+            progress: Callable[[int], None] | None = None) -> Plan:
     """Plan (and with `commit`, apply) a CSV file's text: its problems are named by line and column."""
     parsed = parse_csv(text)
     result = plan(parsed.items, parsed.relationships, lines=parsed.lines, attribute_path=ATTRIBUTE_PREFIX)
-    return apply(result, actor, valid_only=valid_only) if commit else result
+    return apply(result, actor, valid_only=valid_only, progress=progress) if commit else result

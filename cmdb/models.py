@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from catalog.models import TypedField, VariableType
-from cmdb.choices import CIStatus, Environment, RelationKind
+from cmdb.choices import CIStatus, Environment, ImportState, RelationKind
 
 ATTRIBUTE_TYPES = [(value, label) for value, label in VariableType.choices
                    if value in ("text", "textarea", "number", "date", "boolean", "choice")]
@@ -136,3 +136,34 @@ class AffectedCI(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} affects {self.ci_id}"
+
+
+class CIImport(models.Model):
+    """A confirmed CSV import, written by a Celery worker (cmdb.tasks.apply_import) rather than in the request: the
+    file's text until it is applied, who asked, whether only the valid rows are wanted, and the outcome (counts,
+    the first problems and the first CIs written). Progress while it runs is kept in the cache (cmdb.import_jobs)."""
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    file_name = models.CharField(max_length=200)
+    text = models.TextField(blank=True, help_text="The file's text, emptied once it is applied.")
+    valid_only = models.BooleanField(default=False)
+    state = models.CharField(max_length=16, choices=ImportState.choices, default=ImportState.QUEUED)
+    total = models.PositiveIntegerField(default=0, help_text="Rows and relationships in the file.")
+    counts = models.JSONField(default=dict, blank=True)
+    relationship_counts = models.JSONField(default=dict, blank=True)
+    problems = models.JSONField(default=list, blank=True, help_text="The first problems: [where, message].")
+    written = models.JSONField(default=list, blank=True,
+                               help_text="The first CIs created or updated: [class, name, id, outcome].")
+    problem_total = models.PositiveIntegerField(default=0)
+    message = models.CharField(max_length=300, blank=True, help_text="Why it failed, in words.")
+    created_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["state", "created_at"], name="cmdb_import_waiting",
+                                condition=Q(state="queued"))]
+
+    def __str__(self) -> str:
+        return self.file_name

@@ -1,5 +1,6 @@
-"""The CMDB's tools in a browser: upload a CSV file on the import page, read the preview, confirm; then open a
-CI's dependency graph and expand a node (the graph grows), with no error in the console (CSP included)."""
+"""The CMDB's tools in a browser: upload a CSV file on the import page, read the preview, confirm (a real Celery
+worker writes it while the page waits); then open a CI's dependency graph and expand a node (the graph grows), with
+no error in the console (CSP included)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from playwright.sync_api import expect
 
 from catalog.models import VariableType
 from cmdb.models import CIClass, ClassAttribute, ConfigurationItem
+from tests.celery_support import start_worker, stop_worker
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_incident_journey import sign_in
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
 ITEMS = ("name;class;environment;attr:cpus\n"
          "payroll;Application;Production;\n"
@@ -38,6 +40,14 @@ def demo(settings, tmp_path):
                                          defaults={"label": "CPUs", "var_type": VariableType.NUMBER})
 
 
+@pytest.fixture
+def worker(demo):
+    """A real Celery worker: it applies the confirmed imports."""
+    proc = start_worker("cmdb-import")
+    yield proc
+    stop_worker(proc)
+
+
 def upload(page, name, text):
     page.goto("/agent/cmdb/import/")
     page.get_by_label("CSV file").set_input_files({"name": name, "mimeType": "text/csv",
@@ -46,7 +56,7 @@ def upload(page, name, text):
     expect(page.get_by_role("heading", level=1)).to_contain_text("Preview of")
 
 
-def test_import_then_explore_the_graph(page, demo):
+def test_import_then_explore_the_graph(page, demo, worker):
     sign_in(page, "agent1")
     upload(page, "cis.csv", ITEMS.replace("portal;Application;Staging;", "portal;Application;Mars;"))
     expect(page.get_by_test_id("import-problems")).to_contain_text(
@@ -58,12 +68,13 @@ def test_import_then_explore_the_graph(page, demo):
     expect(page.get_by_test_id("import-rows")).to_contain_text("To create")
     screenshot(page, "cmdb-import-preview")
     page.get_by_test_id("import-confirm").click()
-    expect(page.get_by_test_id("import-result")).to_contain_text("5 created")
+    expect(page.get_by_test_id("import-result")).to_contain_text("5 created", timeout=20_000)  # the worker wrote it
+    expect(page.get_by_test_id("import-state")).to_have_text("Done")
     screenshot(page, "cmdb-import-result")
     upload(page, "relationships.csv", RELATIONSHIPS)
     expect(page.get_by_test_id("import-relationships")).to_contain_text("Hosted by")
     page.get_by_test_id("import-confirm").click()
-    expect(page.get_by_test_id("import-result")).to_contain_text("Relationships: 4 created")
+    expect(page.get_by_test_id("import-result")).to_contain_text("Relationships: 4 created", timeout=20_000)
 
     app01 = ConfigurationItem.objects.get(name="app01")
     page.goto(f"/agent/cmdb/{app01.pk}/graph/")
