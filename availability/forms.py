@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 
@@ -36,3 +37,8 @@ class TargetForm(forms.ModelForm):
     class Meta:
         model = AvailabilityTarget
         fields = ["target"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:  # "99.9", not "99.900"
+            self.initial["target"] = format(self.instance.target.normalize(), "f")

@@ -94,6 +94,7 @@ def test_a_manager_sets_the_target_and_a_bad_one_is_refused(client, manager, ser
     assert client.post(url, {"target": "101"}).status_code == 400
     assert client.post(url, {"target": "99.5"}).status_code == 302
     assert str(AvailabilityTarget.objects.get(service=service_email).target) == "99.500"
+    assert 'value="99.5"' in client.get(f"/agent/availability/services/{service_email.pk}/").content.decode()
 
 
 def test_agents_read_their_teams_services_and_may_not_edit(client, agent_a, agent_b, down, service_email,

@@ -58,6 +58,8 @@ def test_an_agent_logs_time_in_the_composer_and_the_manager_reads_the_cost(page,
     page.get_by_label("Comment or work note").fill("Too long.")
     page.get_by_test_id("comment-submit").click()
     expect(page.get_by_test_id("comment-form")).to_contain_text("1440")
+    assert page.console_errors == ["Failed to load resource: the server responded with a status of 400 (Bad Request)"]
+    page.console_errors.clear()  # the refusal above is the only error
     page.context.clear_cookies()
     sign_in(page, "manager")
     page.goto("/manager/costs/")
