@@ -62,6 +62,9 @@ PERMISSIONS: dict[str, Role] = {
     "incidents.flag_major": Role.MANAGER,
     "events.send": Role.AGENT,  # post monitoring events (an integration's user: an agent in no team)
     "events.view": Role.AGENT,  # the event console
+    "availability.view": Role.AGENT,  # outages and availability of the services of their teams (managers: all)
+    "availability.manage": Role.MANAGER,  # record, adjust and delete outages; set availability targets
+    "costs.view": Role.AGENT,  # the cost of each contact (agents: their teams' figures; managers: all)
     "admin.access": Role.ADMIN,
 }
 

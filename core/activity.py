@@ -70,10 +70,25 @@ def _name(entry: Any) -> str:
     return str(escape((actor.display_name if actor is not None else "") or "System"))
 
 
+def duration(minutes: int) -> str:
+    """Minutes in words as the desk reads them: "45 min", "2 h", "1 h 30 min"."""
+    hours, rest = divmod(int(minutes), 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
+def _spent(entry: Any) -> str:
+    minutes = getattr(entry, "time_spent", None)
+    if minutes is None:
+        return ""
+    return f' · <span class="time-spent" data-testid="entry-time-spent" title="Time spent">{duration(minutes)}</span>'
+
+
 def _message(entry: Any, badge: str, after_name: str, testid: str, css: str) -> str:
     return (f'<li class="activity-entry {css}" data-testid="{testid}">\n'
             f'<div class="entry-meta small">{avatar(entry.actor)} {badge} <strong>{_name(entry)}</strong>'
-            f"{after_name} · {_when(entry.created_at)}</div>\n"
+            f"{after_name} · {_when(entry.created_at)}{_spent(entry)}</div>\n"
             f'<div class="entry-body text-break">{linebreaksbr(entry.body, autoescape=True)}</div>\n'
             f"{_files(entry)}\n</li>\n")
 
@@ -101,8 +116,12 @@ def _change(entry: Any) -> str:
 
 
 def render_entries(entries: Iterable[Any], ticket: Any) -> SafeString:
-    """The `<li>` of each entry, newest first as given; "No activity yet." when there is none."""
-    parts = []
+    """The `<li>` of each entry, newest first as given; "No activity yet." when there is none. The desk's page
+    only (end users never read this stream): the time logged on the ticket heads it, and each entry its own."""
+    entries = list(entries)
+    logged = [entry.time_spent for entry in entries if getattr(entry, "time_spent", None) is not None]
+    parts = [f'<li class="small text-body-secondary mb-2" data-testid="time-spent-total">Time spent: '
+             f"<strong>{duration(sum(logged))}</strong></li>\n"] if logged else []
     for entry in entries:
         if entry.kind == "work_note":
             parts.append(_message(entry, '<span class="badge internal-badge">Internal</span>', " added a work note",

@@ -462,6 +462,9 @@ class JournalKind(models.TextChoices):
     FIELD_CHANGE = "field_change", "Field change"
 
 
+MAX_TIME_SPENT = 24 * 60  # minutes one entry may log
+
+
 class JournalEntry(models.Model):
     """One line of a ticket's history: a public comment, an internal work note, or one field's change.
 
@@ -490,9 +493,14 @@ class JournalEntry(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField()
+    # the desk's time logged with a comment or work note (costs.report prices it); never shown to end users
+    time_spent = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Minutes the desk spent, logged with a comment or work note (0-1440).")
 
     class Meta:
         ordering = ["created_at", "id"]
+        constraints = [models.CheckConstraint(condition=Q(time_spent__lte=MAX_TIME_SPENT),
+                                              name="journal_time_spent_max")]
         indexes = [
             models.Index(fields=["ticket", "created_at", "id"], name="journal_ticket_time"),
             # few entries refer to a ticket: partial indexes keep deleting a ticket (SET_NULL) cheap

@@ -19,7 +19,17 @@ from django.dispatch import Signal
 
 from accounts.roles import Role, has_role, role_of
 from core import clock, count_cache, kept_uploads, kinds, limits
-from core.models import Attachment, JournalEntry, JournalKind, LinkKind, Ticket, TicketLink, Watcher, forget_watched
+from core.models import (
+    MAX_TIME_SPENT,
+    Attachment,
+    JournalEntry,
+    JournalKind,
+    LinkKind,
+    Ticket,
+    TicketLink,
+    Watcher,
+    forget_watched,
+)
 from core.workflow import TransitionError
 
 
@@ -167,19 +177,33 @@ def internal_only(ticket: Ticket) -> bool:
     return kind is not None and not kind.end_users_see
 
 
+def check_time_spent(actor, minutes: int | None) -> int | None:
+    """The minutes logged with a comment (None: nothing logged): a whole number from 0 to 1440, logged by the
+    desk only (ValidationError on `time_spent`)."""
+    if minutes is None:
+        return None
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not 0 <= minutes <= MAX_TIME_SPENT:
+        raise ValidationError({"time_spent": [f"Give the time spent in whole minutes, from 0 to {MAX_TIME_SPENT}."]})
+    if actor is not None and not has_role(actor, Role.AGENT):
+        raise ValidationError({"time_spent": ["Only the service desk logs time spent."]})
+    return minutes
+
+
 @transaction.atomic
-def add_comment(ticket: Ticket, actor, body: str, *, internal: bool = False) -> JournalEntry:
-    """A public comment, or an internal work note when `internal` (always, on a kind end users never see).
-    Concurrent comments are all kept."""
+def add_comment(ticket: Ticket, actor, body: str, *, internal: bool = False,
+                time_spent: int | None = None) -> JournalEntry:
+    """A public comment, or an internal work note when `internal` (always, on a kind end users never see), with
+    the minutes the desk spent (`time_spent`, optional; check_time_spent). Concurrent comments are all kept."""
     internal = internal or internal_only(ticket)
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": ["A comment cannot be empty."]})
     limits.check_texts({"body": body})
+    time_spent = check_time_spent(actor, time_spent)
     now = clock.now()
     entry = JournalEntry.objects.create(
         ticket=ticket, kind=JournalKind.WORK_NOTE if internal else JournalKind.COMMENT, internal=internal,
-        body=body, actor=actor, created_at=now,
+        body=body, actor=actor, created_at=now, time_spent=time_spent,
     )
     touch(ticket, now)
     return entry

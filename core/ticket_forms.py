@@ -29,7 +29,7 @@ from core import kept_uploads, kinds, limits, reference_cache
 from core import services as core_services
 from core.form_fields import PersonField, TicketNumberField
 from core.limits import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
-from core.models import Impact, LinkKind, Ticket, Urgency
+from core.models import MAX_TIME_SPENT, Impact, LinkKind, Ticket, Urgency
 from core.people import assignee_choices, pickable_people, search_people, team_ids
 from core.task_states import TaskState
 from core.widgets import FastSelect
@@ -348,6 +348,11 @@ class CommentForm(forms.Form):
                                         "data-comment-visibility": ""}),
     )
     attachments = attachments_field()
+    time_spent = forms.IntegerField(
+        label="Time spent (minutes)", required=False, min_value=0, max_value=MAX_TIME_SPENT,
+        help_text="Optional: the minutes you spent on this, for the cost of each contact. Never shown to the "
+                  "requester.", widget=forms.NumberInput(attrs={"class": "form-control time-spent-input",
+                                                                "step": "1", "inputmode": "numeric"}))
 
     INTERNAL_BUTTON = "Add internal note"
     PUBLIC_BUTTON = "Send to customer"
@@ -369,10 +374,12 @@ class CommentForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        if not (cleaned.get("body") or "").strip() and not cleaned.get("attachments") and not self.errors:
-            raise ValidationError("Write something or choose a file to attach.")
+        if not (cleaned.get("body") or "").strip() and not self.errors:
+            if cleaned.get("time_spent") is not None:
+                self.add_error("body", "Say what the time was spent on: write a work note or comment.")
+            elif not cleaned.get("attachments"):
+                raise ValidationError("Write something or choose a file to attach.")
         return cleaned
-
 
 
 class VersionForm(forms.Form):

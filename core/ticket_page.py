@@ -68,11 +68,15 @@ def is_htmx(request: HttpRequest) -> bool:
 
 @transaction.atomic
 def post_reply(ticket: Ticket, actor: Any, body: str, uploads: Iterable[Any], *,
-               internal: bool) -> tuple[JournalEntry | None, list[Attachment]]:
-    """A comment or work note and/or files, in one transaction and one action of the ticket's kind; the files
-    hang off the journal entry."""
+               internal: bool, time_spent: int | None = None) -> tuple[JournalEntry | None, list[Attachment]]:
+    """A comment or work note (with the minutes the desk spent, optional) and/or files, in one transaction and
+    one action of the ticket's kind; the files hang off the journal entry."""
+    if time_spent is not None and not body.strip():
+        raise ValidationError({"body": ["Say what the time was spent on: write a work note or comment."]})
+
     def write() -> tuple[JournalEntry | None, list[Attachment]]:
-        entry = writes.add_comment(ticket, actor, body, internal=internal) if body.strip() else None
+        entry = writes.add_comment(ticket, actor, body, internal=internal,
+                                   time_spent=time_spent) if body.strip() else None
         files = [core_services.add_attachment(ticket, actor, upload, internal=internal, journal_entry=entry)
                  for upload in uploads]
         return entry, files
@@ -339,7 +343,8 @@ class TicketPage:
         if form.is_valid():
             try:
                 entry, files = post_reply(ticket, request.user, form.cleaned_data["body"],
-                                          form.cleaned_data["attachments"], internal=form.internal)
+                                          form.cleaned_data["attachments"], internal=form.internal,
+                                          time_spent=form.cleaned_data.get("time_spent"))
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:

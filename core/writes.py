@@ -401,14 +401,17 @@ def errors_by_field(exc: ValidationError | TransitionError) -> dict[str, list[st
     return exc.message_dict if hasattr(exc, "error_dict") else {"__all__": list(exc.messages)}
 
 
-def comment(ticket: Ticket, actor: Any, body: str, *, internal: bool = False) -> Any:
-    """A public comment or (the desk) a work note on a ticket of any kind, as one action of its kind."""
-    return kinds.of(ticket).action(add_comment)(ticket, actor, body, internal=internal)
+def comment(ticket: Ticket, actor: Any, body: str, *, internal: bool = False, time_spent: int | None = None) -> Any:
+    """A public comment or (the desk) a work note on a ticket of any kind, with the minutes spent (optional), as
+    one action of its kind."""
+    return kinds.of(ticket).action(add_comment)(ticket, actor, body, internal=internal, time_spent=time_spent)
 
 
 @transaction.atomic
-def add_comment(ticket: Ticket, actor: Any, body: str, *, internal: bool = False) -> Any:
-    """A public comment or (the desk) a work note: who may write it (core.access), the journal entry, the desk's
+def add_comment(ticket: Ticket, actor: Any, body: str, *, internal: bool = False,
+                time_spent: int | None = None) -> Any:
+    """A public comment or (the desk) a work note (with the minutes the desk spent, `time_spent`): who may write
+    it (core.access), the journal entry, the desk's
     first public reply as the first response, then the kind's `after_comment`. Callers go through `comment`
     (or a kind's own service wrapping this one in its action)."""
     kind = kinds.of(ticket)
@@ -418,7 +421,7 @@ def add_comment(ticket: Ticket, actor: Any, body: str, *, internal: bool = False
     if not access.may(actor, "comment", ticket):
         raise ValidationError({"body": [
             f"This {kind.label.lower()} is closed: raise a new one if the problem is back."]})
-    entry = core.add_comment(ticket, actor, body, internal=internal)
+    entry = core.add_comment(ticket, actor, body, internal=internal, time_spent=time_spent)
     if entry.internal:  # asked for, or a kind end users never see (core.services.internal_only)
         return entry
     if actor is not None and actor.pk != ticket.requester_id and has_role(actor, Role.AGENT):

@@ -7,6 +7,8 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.api import MeView, TeamViewSet, TokenExchangeView
 from accounts.api_users import UserViewSet
+from availability.api import OutageViewSet
+from availability.api import urlpatterns as availability_urls
 from catalog.access_api import AccessGrantViewSet, AccessSystemViewSet
 from catalog.api import ServiceViewSet
 from catalog.order_api import (
@@ -29,6 +31,7 @@ from cmdb.import_api import urlpatterns as cmdb_import_urls
 from core.api.approvals import ApprovalViewSet
 from core.api.errors import api_not_found
 from core.api.search import SearchView
+from costs.api import urlpatterns as cost_urls
 from events.api import urlpatterns as event_urls
 from incidents.api import urlpatterns as incident_urls
 from incidents.api.views import CategoryViewSet, IncidentViewSet
@@ -65,6 +68,7 @@ router.register("access-grants", AccessGrantViewSet, basename="access-grant")
 router.register("sla/schedules", ScheduleViewSet, basename="sla-schedule")
 router.register("sla/definitions", SlaDefinitionViewSet, basename="sla-definition")
 router.register("sla/timers", TimerViewSet, basename="sla-timer")
+router.register("availability/outages", OutageViewSet, basename="availability-outage")
 
 urlpatterns = [
     path("auth/token/", TokenExchangeView.as_view(), name="api-token"),
@@ -87,6 +91,8 @@ urlpatterns = [
     *cmdb_urls,
     *cmdb_import_urls,
     *event_urls,
+    *availability_urls,
+    *cost_urls,
     *router.urls,
     re_path(r"^(?P<path>.*)$", api_not_found, name="api-not-found"),  # last: unknown API paths answer JSON 404
 ]

@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "cmdb",
     "events",
     "sla",
+    "availability",
+    "costs",
 ]
 
 MIDDLEWARE = [
@@ -435,3 +437,6 @@ EVENTS_FLAP_MINUTES = envint("EVENTS_FLAP_MINUTES", 10)
 EVENTS_REOPEN_GRACE_MINUTES = envint("EVENTS_REOPEN_GRACE_MINUTES", 30)
 # Alerts on CIs that share a failing dependency within this many minutes become children of one incident.
 EVENTS_CORRELATION_MINUTES = envint("EVENTS_CORRELATION_MINUTES", 10)
+
+# The currency of the cost rates and the cost of each contact (costs), an ISO 4217 code shown next to amounts.
+COSTS_CURRENCY = env("COSTS_CURRENCY", "EUR")

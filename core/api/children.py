@@ -103,8 +103,10 @@ class CommentsView(TicketChildView, generics.ListCreateAPIView):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         ticket = self.get_ticket()
         data = self.validated(CommentSerializer(data=request.data))
-        entry = writes.comment(ticket, request.user, data["body"], internal=data["internal"])
-        return Response(CommentSerializer(entry).data, status=status.HTTP_201_CREATED)
+        entry = writes.comment(ticket, request.user, data["body"], internal=data["internal"],
+                               time_spent=data.get("time_spent"))
+        return Response(CommentSerializer(entry, context=self.get_serializer_context()).data,
+                        status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(get=extend_schema(summary="The history: comments, work notes and field changes",

@@ -11,9 +11,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.serializers import StrictInputMixin, UserRefSerializer, inline_choice_field
+from core.api.serializers import RoleDependentFieldsMixin, StrictInputMixin, UserRefSerializer, inline_choice_field
 from core.limits import TEXT_MAX_LENGTH
-from core.models import Attachment, JournalEntry, JournalKind, LinkKind, TicketLink
+from core.models import MAX_TIME_SPENT, Attachment, JournalEntry, JournalKind, LinkKind, TicketLink
 
 MAX_ID = 2**63 - 1
 
@@ -52,8 +52,9 @@ class LinkSerializer(serializers.ModelSerializer):
         return {"id": other.pk, "number": other.number, "title": other.title, "kind": other.kind}
 
 
-class CommentSerializer(StrictInputMixin, serializers.ModelSerializer):
-    """A public comment, or (agents only) an internal work note."""
+class CommentSerializer(RoleDependentFieldsMixin, StrictInputMixin, serializers.ModelSerializer):
+    """A public comment, or (agents only) an internal work note, with the minutes the desk spent (agents only;
+    end users never read it)."""
 
     kind = inline_choice_field(JournalKind.choices, read_only=True)
     author = UserRefSerializer(source="actor", read_only=True, allow_null=True)
@@ -61,11 +62,15 @@ class CommentSerializer(StrictInputMixin, serializers.ModelSerializer):
     internal = serializers.BooleanField(default=False, help_text=(
         "A work note, visible to agents only (always, on a kind end users never see: problems, changes, knowledge "
         "articles...)."))
+    time_spent = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=MAX_TIME_SPENT,
+        help_text="Minutes the desk spent (0-1440), logged with the comment (agents only; never shown to end users).")
 
     class Meta:
         model = JournalEntry
-        fields = ["id", "kind", "internal", "body", "author", "created_at"]
+        fields = ["id", "kind", "internal", "body", "time_spent", "author", "created_at"]
         read_only_fields = ["id", "kind", "author", "created_at"]
+        role_dependent_fields = frozenset({"time_spent"})
 
 
 class JournalEntrySerializer(serializers.ModelSerializer):
