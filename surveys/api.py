@@ -68,6 +68,7 @@ class CsatViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     serializer_class = CsatAnswerSerializer
     permission_classes = [IsAuthenticated]
+    extra_error_statuses = {"POST": {403, 404}}  # a ticket the caller may not see; someone else's
     ordering_fields = ["updated_at", "score"]
     ordering = ["-updated_at", "-id"]
     search_fields: list[str] = []
@@ -137,6 +138,7 @@ class NpsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     serializer_class = NpsSerializer
     permission_classes = [IsAuthenticated]
+    extra_error_statuses = {"GET": {403}, "POST": {404}}  # the summary is the desk's; another's invitation
     ordering_fields = ["invited_at", "answered_at", "score"]
     ordering = ["-invited_at", "-id"]
     search_fields: list[str] = []

@@ -101,12 +101,22 @@ def csat_by_month(user: Any, since: date, until: date) -> list[dict[str, Any]]:
         n = a.get("n", 0)
         rows.append({"month": month, "answers": n,
                      "average": round(a["average"], 2) if a.get("average") is not None else None,
-                     "distribution": [(score, a.get(f"s{score}", 0),
-                                       round(100 * a.get(f"s{score}", 0) / n) if n else 0) for score in range(1, 6)],
+                     "distribution": distribution([a.get(f"s{score}", 0) for score in range(1, 6)]),
                      "invited": i.get("n", 0), "responded": i.get("answered", 0),
                      "response_rate": round(100 * i["answered"] / i["n"], 1) if i.get("n") else None})
         month = next_month(month)
     return rows
+
+
+def distribution(counts: list[int]) -> list[tuple[int, int, float, float]]:
+    """(score, count, % of the answers, % where its bar starts) for scores 1-5 (a stacked bar)."""
+    total = sum(counts)
+    out, start = [], 0.0
+    for score, count in enumerate(counts, start=1):
+        share = round(100 * count / total, 2) if total else 0.0
+        out.append((score, count, share, round(start, 2)))
+        start += share
+    return out
 
 
 def csat_average_by_month(answers: QuerySet[CsatAnswer], months: list[date]) -> list[float | None]:

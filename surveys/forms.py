@@ -13,7 +13,7 @@ class CsatForm(forms.Form):
     """How satisfied the requester is with the resolution of one ticket."""
 
     score = forms.TypedChoiceField(label="How satisfied are you with how we handled it?", coerce=int,
-                                   choices=[(score, f"{score} · {text}") for score, text in CSAT_LABELS.items()],
+                                   choices=list(CSAT_LABELS.items()),
                                    widget=forms.RadioSelect,
                                    error_messages={"required": "Choose a score from 1 to 5.",
                                                    "invalid_choice": "Choose a score from 1 to 5."})

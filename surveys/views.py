@@ -102,7 +102,7 @@ def side_panels(ticket: Ticket, user: Any) -> list[dict[str, Any]]:
         return []
     if not kind.workflow.is_resolved(ticket.state):
         return []
-    return [{"template": "surveys/_agent_panel.html", "number": ticket.number}]
+    return [{"template": "surveys/_agent_panel.html", "number": ticket.number, "top": True}]
 
 
 @permission_required("tickets.work")

@@ -143,6 +143,16 @@ def world(settings, tmp_path, users, service_email, service_vpn, category_hardwa
     guest = cmdb.create_ci(agent_a, {"name": "vm-01", "ci_class": server})
     relationship = cmdb.relate(guest, host, "hosted_by", agent_a)
     cmdb.affect(inc_a, host, agent_a)
+    from surveys import services as surveys
+    from surveys.models import CsatInvitation, NpsInvitation, NpsRound
+
+    resolved = make_incident(requester_a, title="Resolved and rated")
+    incident_services.take(resolved, agent_a)
+    incident_services.transition(resolved, agent_a, State.RESOLVED, resolution_code="solved", resolution_notes="Done")
+    surveys.answer_csat(CsatInvitation.objects.get(ticket=resolved), requester_a, 2, "Slow")
+    nps_round = NpsRound.objects.create(starts_on=T0.date(), ends_on=T0.date() + timedelta(days=89), created_at=T0)
+    nps_invitations = [NpsInvitation.objects.create(round=nps_round, person=person, invited_at=T0).pk
+                       for person in (requester_a, requester_b, agent_a)]
     tokens = {role: issue_token(users[name], "schemathesis")[1] for role, name in ROLES.items() if name}
     return World(tokens=tokens, path_parameters={
         "number": [inc_a.number, inc_b.number, child.number],
@@ -165,6 +175,7 @@ def world(settings, tmp_path, users, service_email, service_vpn, category_hardwa
         "cmdb/cis": [host.pk, guest.pk],
         "cmdb/relationships": [relationship.pk],
         "cmdb/graph": [host.pk, guest.pk],
+        "surveys/nps": nps_invitations,
     })
 
 
