@@ -34,12 +34,14 @@ def seed(demo: Any) -> None:
     made = 0
     for ticket, (score, comment, days) in zip(resolved, ANSWERS, strict=False):
         when = now - timedelta(days=days)
-        invitation, created = CsatInvitation.objects.get_or_create(
+        if CsatAnswer.objects.filter(ticket=ticket).exists():
+            continue
+        # resolving the demo's tickets invited their requesters already (surveys.services.invite_on_resolution)
+        invitation, _ = CsatInvitation.objects.update_or_create(
             ticket=ticket, defaults={"person_id": ticket.requester_id, "invited_at": when - timedelta(hours=2)})
-        if created:
-            CsatAnswer.objects.create(ticket=ticket, invitation=invitation, person_id=invitation.person_id,
-                                      score=score, comment=comment, answered_at=when, updated_at=when)
-            made += 1
+        CsatAnswer.objects.create(ticket=ticket, invitation=invitation, person_id=invitation.person_id,
+                                  score=score, comment=comment, answered_at=when, updated_at=when)
+        made += 1
     if made:
         demo.created["satisfaction answer"] = made
     starts = (now - timedelta(days=10)).date()

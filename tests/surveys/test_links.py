@@ -31,7 +31,7 @@ def test_the_resolution_mail_carries_five_signed_score_links(requester_a, agent_
     incident = services.take(make_incident(requester_a), agent_a)
     with django_capture_on_commit_callbacks(execute=True):
         resolve(incident, agent_a)
-    body = [m for m in mail.outbox if "Resolved" in m.subject][0].body
+    body = next(m for m in mail.outbox if "Resolved" in m.subject).body
     assert "How did we do? Click a score" in body
     for score in range(1, 6):
         assert f"{score}/5: http" in body
