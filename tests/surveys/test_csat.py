@@ -160,3 +160,21 @@ def test_only_the_requester_answers(resolved, requester_b, agent_a):
         with pytest.raises(PermissionDenied):
             services.answer_csat_for(resolved, person, 5)
     assert not CsatAnswer.objects.exists()
+
+
+def test_admins_choose_in_the_django_admin(admin_user, service_vpn, client):
+    config = SurveySettings.current()
+    client.force_login(admin_user)
+    url = f"/admin/surveys/surveysettings/{config.pk}/change/"
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"csat_enabled": "on", "csat_kinds": ["request"], "csat_services": [service_vpn.pk],
+                                 "min_interval_days": "30", "low_score_threshold": "3", "link_days": "14",
+                                 "nps_enabled": "on", "nps_period_days": "90", "nps_sample_size": "100",
+                                 "nps_sample_percent": "10"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    config.refresh_from_db()
+    assert (config.csat_kinds, config.min_interval_days, config.low_score_threshold) == (["request"], 30, 3)
+    assert list(config.csat_services.all()) == [service_vpn]
+    bad = client.post(url, {"csat_kinds": ["problem"], "min_interval_days": "-1", "low_score_threshold": "9",
+                            "link_days": "14", "nps_period_days": "90", "nps_sample_size": "100"})
+    assert bad.status_code == 200 and "errornote" in bad.content.decode()
