@@ -40,6 +40,7 @@ from knowledge.api import urlpatterns as knowledge_urls
 from problems.api import ProblemViewSet
 from problems.api import urlpatterns as problem_urls
 from sla.api.views import ScheduleViewSet, SlaDefinitionViewSet, SlaReportView, TimerViewSet
+from surveys.api import CsatViewSet, NpsViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.register("teams", TeamViewSet, basename="team")
@@ -69,6 +70,8 @@ router.register("sla/schedules", ScheduleViewSet, basename="sla-schedule")
 router.register("sla/definitions", SlaDefinitionViewSet, basename="sla-definition")
 router.register("sla/timers", TimerViewSet, basename="sla-timer")
 router.register("availability/outages", OutageViewSet, basename="availability-outage")
+router.register("surveys/csat", CsatViewSet, basename="survey-csat")
+router.register("surveys/nps", NpsViewSet, basename="survey-nps")
 
 urlpatterns = [
     path("auth/token/", TokenExchangeView.as_view(), name="api-token"),

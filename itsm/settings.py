@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "sla",
     "availability",
     "costs",
+    "surveys",
 ]
 
 MIDDLEWARE = [
@@ -378,6 +379,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "catalog-revoke-expired-access": {"task": "catalog.tasks.revoke_expired_access", "schedule": 3600.0},
     "knowledge-remind-reviews": {"task": "knowledge.tasks.remind_reviews", "schedule": 3600.0 * 6},
     "incidents-auto-close": {"task": "incidents.tasks.auto_close_resolved", "schedule": 3600.0},
+    # an NPS round starts when none covers today (surveys.services.start_nps_round; safe to run twice)
+    "surveys-start-nps-round": {"task": "surveys.tasks.start_nps_round", "schedule": 3600.0 * 6},
     # monitoring events whose processing task was never published (Redis away): they are their own outbox
     "events-sweep-waiting": {"task": "events.tasks.sweep_waiting", "schedule": 30.0, "options": {"expires": 60}},
     # SLA warnings and breaches are recorded within SLA_SWEEP_SECONDS (+ the sweep's own time) of their moment.

@@ -35,6 +35,7 @@ urlpatterns = [
     path("", include("sla.urls")),
     path("", include("availability.urls")),
     path("", include("costs.urls")),
+    path("", include("surveys.urls")),
     path("accounts/", include("accounts.urls")),
     path("api/v1/", include("itsm.api")),
     path("admin/", admin.site.urls),

@@ -147,6 +147,16 @@ def world(settings, tmp_path, users, service_email, service_vpn, category_hardwa
 
     outage = availability.record(manager, service_email, {"start": T0, "end": T0 + timedelta(hours=1),
                                                           "description": "Relay down"})
+    from surveys import services as surveys
+    from surveys.models import CsatInvitation, NpsInvitation, NpsRound
+
+    resolved = make_incident(requester_a, title="Resolved and rated")
+    incident_services.take(resolved, agent_a)
+    incident_services.transition(resolved, agent_a, State.RESOLVED, resolution_code="solved", resolution_notes="Done")
+    surveys.answer_csat(CsatInvitation.objects.get(ticket=resolved), requester_a, 2, "Slow")
+    nps_round = NpsRound.objects.create(starts_on=T0.date(), ends_on=T0.date() + timedelta(days=89), created_at=T0)
+    nps_invitations = [NpsInvitation.objects.create(round=nps_round, person=person, invited_at=T0).pk
+                       for person in (requester_a, requester_b, agent_a)]
     tokens = {role: issue_token(users[name], "schemathesis")[1] for role, name in ROLES.items() if name}
     return World(tokens=tokens, path_parameters={
         "number": [inc_a.number, inc_b.number, child.number],
@@ -170,6 +180,7 @@ def world(settings, tmp_path, users, service_email, service_vpn, category_hardwa
         "cmdb/relationships": [relationship.pk],
         "cmdb/graph": [host.pk, guest.pk],
         "availability/outages": [outage.pk],
+        "surveys/nps": nps_invitations,
     })
 
 
