@@ -62,6 +62,10 @@ PERMISSIONS: dict[str, Role] = {
     "incidents.flag_major": Role.MANAGER,
     "events.send": Role.AGENT,  # post monitoring events (an integration's user: an agent in no team)
     "events.view": Role.AGENT,  # the event console
+    "capacity.read": Role.AGENT,  # capacity metrics, their charts and forecasts, the capacity report
+    "capacity.send": Role.AGENT,  # post capacity samples (an integration's user, as for events.send)
+    "capacity.manage": Role.MANAGER,  # define capacity metrics and the desk's capacity
+    "capacity.desk": Role.MANAGER,  # open work per agent and team against the desk's capacity
     "admin.access": Role.ADMIN,
 }
 

@@ -7,6 +7,8 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.api import MeView, TeamViewSet, TokenExchangeView
 from accounts.api_users import UserViewSet
+from capacity.api import MetricViewSet
+from capacity.api import urlpatterns as capacity_urls
 from catalog.access_api import AccessGrantViewSet, AccessSystemViewSet
 from catalog.api import ServiceViewSet
 from catalog.order_api import (
@@ -65,6 +67,7 @@ router.register("access-grants", AccessGrantViewSet, basename="access-grant")
 router.register("sla/schedules", ScheduleViewSet, basename="sla-schedule")
 router.register("sla/definitions", SlaDefinitionViewSet, basename="sla-definition")
 router.register("sla/timers", TimerViewSet, basename="sla-timer")
+router.register("capacity/metrics", MetricViewSet, basename="capacity-metric")
 
 urlpatterns = [
     path("auth/token/", TokenExchangeView.as_view(), name="api-token"),
@@ -87,6 +90,7 @@ urlpatterns = [
     *cmdb_urls,
     *cmdb_import_urls,
     *event_urls,
+    *capacity_urls,
     *router.urls,
     re_path(r"^(?P<path>.*)$", api_not_found, name="api-not-found"),  # last: unknown API paths answer JSON 404
 ]

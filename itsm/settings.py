@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "cmdb",
     "events",
     "sla",
+    "capacity",
 ]
 
 MIDDLEWARE = [

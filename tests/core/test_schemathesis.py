@@ -143,6 +143,13 @@ def world(settings, tmp_path, users, service_email, service_vpn, category_hardwa
     guest = cmdb.create_ci(agent_a, {"name": "vm-01", "ci_class": server})
     relationship = cmdb.relate(guest, host, "hosted_by", agent_a)
     cmdb.affect(inc_a, host, agent_a)
+    from capacity import services as capacity
+    from capacity.ingest import Reading
+    from capacity.models import Metric
+
+    storage = Metric.objects.create(name="Storage", unit="GB", capacity=1000, ci=host)
+    capacity.record([Reading(storage.pk, T0 - timedelta(days=day), 500 + day) for day in range(5)], now=T0,
+                    notify=False)
     tokens = {role: issue_token(users[name], "schemathesis")[1] for role, name in ROLES.items() if name}
     return World(tokens=tokens, path_parameters={
         "number": [inc_a.number, inc_b.number, child.number],
@@ -165,6 +172,7 @@ def world(settings, tmp_path, users, service_email, service_vpn, category_hardwa
         "cmdb/cis": [host.pk, guest.pk],
         "cmdb/relationships": [relationship.pk],
         "cmdb/graph": [host.pk, guest.pk],
+        "capacity/metrics": [storage.pk],
     })
 
 
