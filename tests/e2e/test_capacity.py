@@ -38,7 +38,20 @@ def test_a_manager_reads_the_capacity_report_and_a_metric_chart(page, demo):
     assert not page.console_errors
 
     page.get_by_role("link", name="fs-01").first.click()
-    expect(page.get_by_test_id("ci-capacity")).to_contain_text("Storage")
+    panel = page.get_by_test_id("ci-capacity")
+    expect(panel).to_contain_text("Storage")
+    panel.scroll_into_view_if_needed()
+    screenshot(page, "capacity-ci-panel")
+    panel.get_by_test_id("ci-capacity-new").click()
+    expect(page.get_by_label("Configuration item")).to_have_value("fs-01")
+    page.locator("#id_name").fill("Inodes")
+    page.locator("#id_capacity").fill("0")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_test_id("metric-form")).to_contain_text("greater than or equal to")
+    page.locator("#id_capacity").fill("1000000")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Inodes")
+    expect(page.get_by_test_id("no-samples")).to_be_visible()
 
     page.goto("/manager/capacity/desk/")
     expect(page.get_by_test_id("desk-team").first).to_be_visible()
