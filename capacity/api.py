@@ -68,7 +68,9 @@ class MetricSerializer(serializers.ModelSerializer):
                                             allow_null=True, help_text="The configuration item's id.")
     service = serializers.PrimaryKeyRelatedField(queryset=Service.objects.all(), required=False, allow_null=True,
                                                  help_text="The service's id.")
-    capacity = serializers.FloatField(min_value=0.000001, max_value=1e15, help_text="The limit, in the unit.")
+    capacity = serializers.FloatField(min_value=0.000001, max_value=1e15, help_text="The limit, in the unit.",
+                                      error_messages={"min_value": "Give a capacity above zero.",
+                                                      "max_value": "Give a capacity of at most 10¹⁵."})
     utilisation = serializers.SerializerMethodField(help_text="The last value as % of the capacity.")
     level = inline_choice_field(Level.choices, read_only=True)
     forecast = serializers.SerializerMethodField()

@@ -23,7 +23,8 @@ class Metric(models.Model):
 
     name = models.CharField(max_length=100, help_text="What is measured, e.g. Storage, CPU, Licences.")
     unit = models.CharField(max_length=30, blank=True, help_text="e.g. GB, %, licences.")
-    capacity = models.FloatField(validators=[MinValueValidator(0.000001), MaxValueValidator(1e15)],
+    capacity = models.FloatField(validators=[MinValueValidator(0.000001, "Give a capacity above zero."),
+                                             MaxValueValidator(1e15, "Give a capacity of at most 10¹⁵.")],
                                  help_text="The limit, in the unit.")
     warning_pct = models.PositiveSmallIntegerField(
         "warning at (%)", default=80, validators=[MinValueValidator(1), MaxValueValidator(100)],

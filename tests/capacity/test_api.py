@@ -72,7 +72,8 @@ def test_a_bad_metric_is_refused_naming_the_field(token_client, manager, fs01, s
     both = api.post(url, {"name": "Disk", "capacity": 10, "ci": fs01.pk, "service": service_email.pk},
                     format="json")
     assert both.status_code == 400 and "one of them" in str(both.json())
-    assert "capacity" in api.post(url, {"name": "Disk", "capacity": 0, "ci": fs01.pk}, format="json").json()
+    zero = api.post(url, {"name": "Disk", "capacity": 0, "ci": fs01.pk}, format="json").json()
+    assert zero["capacity"] == ["Give a capacity above zero."]
     order = api.post(url, {"name": "Disk", "capacity": 5, "ci": fs01.pk, "warning_pct": 90, "critical_pct": 50},
                      format="json")
     assert order.status_code == 400 and "warning threshold" in str(order.json())

@@ -72,6 +72,7 @@ def test_a_manager_defines_and_changes_a_metric(client, manager, fs01, service_e
                             "critical_pct": 95, "window_days": 90, "alert_within_days": 30})
     text = bad.content.decode()
     assert bad.status_code == 400 and "No configuration item named “nowhere”" in text
+    assert "Give a capacity above zero." in text and "This field is required." in text
     both = client.post(url, {"name": "Disk", "capacity": 5, "ci_name": "fs-01", "service": service_email.pk,
                              "warning_pct": 80, "critical_pct": 95, "window_days": 90, "alert_within_days": 30})
     assert both.status_code == 400 and "not both" in both.content.decode()

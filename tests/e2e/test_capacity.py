@@ -47,7 +47,7 @@ def test_a_manager_reads_the_capacity_report_and_a_metric_chart(page, demo):
     page.locator("#id_name").fill("Inodes")
     page.locator("#id_capacity").fill("0")
     page.get_by_role("button", name="Save").click()
-    expect(page.get_by_test_id("metric-form")).to_contain_text("greater than or equal to")
+    expect(page.get_by_test_id("metric-form")).to_contain_text("Give a capacity above zero.")
     page.locator("#id_capacity").fill("1000000")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Inodes")
