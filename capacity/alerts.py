@@ -6,9 +6,11 @@ it carries:
   from the instance / host / node label, see events.rules), or the metric's id;
 - the value, a plain number in the metric's unit: the annotation `value` (Alertmanager: `value: "{{ $value }}"`),
   else the label `value`.
-Only firing events count (a resolution repeats an old value); the sample's time is when the event arrived. So a
-Prometheus rule such as `node_filesystem_size_bytes - node_filesystem_avail_bytes > 0` with those labels, sent
-every few minutes, feeds the metric's chart and forecast. An event without a matching metric, or whose value is
+Only firing events count (a resolution repeats an old value); the sample's time is when the event arrived.
+Alertmanager repeats a firing alert's notification until it resolves, and event management stores those repeats
+once (events.ingest: one occurrence per alert start), so an Alertmanager alert records one sample per occurrence:
+a threshold alert's value. For a series, post samples to /api/v1/capacity/samples/, or send generic events (each
+post is an occurrence) carrying the label `value`. An event without a matching metric, or whose value is
 not a number, is left as event management made it (and logged). Events capacity raises itself (source
 "capacity") are never read back.
 """
@@ -18,7 +20,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db import DatabaseError, transaction
+from django.db import transaction
 
 from capacity import services
 from capacity.ingest import MAX_VALUE, Reading, parse_value
@@ -57,5 +59,5 @@ def record_from_event(sender: Any, event: Event, **kwargs: Any) -> None:
                 log.info("event %s names capacity metric %r, unknown on its CI", event.pk, name)
                 return
             services.record([Reading(metric.pk, event.received_at, value)])
-    except DatabaseError:
+    except Exception:  # any failure: its savepoint is rolled back, the event's own processing goes on
         log.exception("event %s: its capacity sample could not be recorded", event.pk)

@@ -91,6 +91,7 @@ class Sample(models.Model):
     class Meta:
         ordering = ["metric", "at"]
         constraints = [models.UniqueConstraint(fields=["metric", "at"], name="capacity_sample_once")]
+        indexes = [models.Index(fields=["at"], name="capacity_sample_at")]  # the API's list, newest first
 
     def __str__(self) -> str:
         return f"{self.metric_id} {self.at:%Y-%m-%d %H:%M}: {self.value}"

@@ -46,6 +46,13 @@ def test_a_batch_by_id_and_by_name_is_stored_once(api, storage, licences):
     assert [s["value"] for s in listed["results"]] == [520.5, 500, 1]
 
 
+def test_the_same_sample_twice_in_one_batch_is_stored_once(api, storage):
+    body = {"samples": [{"metric": storage.pk, "at": at(1), "value": 5}, {"metric": storage.pk, "at": at(1),
+                                                                          "value": 6}]}
+    assert api.post(URL, body, format="json").json() == {"stored": 1, "duplicates": 1}
+    assert Sample.objects.get().value == 5
+
+
 def test_bad_items_are_named_by_index_and_nothing_is_stored(api, storage, fs01):
     body = {"samples": [
         {"metric": storage.pk, "at": at(1), "value": 500},  # good

@@ -115,3 +115,13 @@ def test_an_alert_without_a_usable_value_or_metric_records_nothing(storage):
     fire(node="fs-01", labels={"capacity_metric": str(storage.pk), "value": "12"}, severity="info",
          fingerprint="x")
     assert Sample.objects.get().value == 12
+
+
+def test_a_failing_sample_never_fails_the_events_processing(storage, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(services, "record", broken)
+    event = fire(node="fs-01", labels={"capacity_metric": "Storage", "value": "5"}, severity="info")
+    assert event.state == EventState.RECORDED and event.processed_at is not None
+    assert not Sample.objects.exists()
