@@ -106,3 +106,15 @@ def test_a_large_batch_costs_a_fixed_number_of_queries(api, storage, django_asse
     with django_assert_max_num_queries(16):
         response = api.post(URL, body, format="json")
     assert response.json() == {"stored": 1000, "duplicates": 0}
+
+
+def test_a_batch_crossing_the_warning_threshold_raises_one_event(api, storage):
+    from events.models import Event
+
+    body = {"samples": [{"metric": storage.pk, "at": at(2), "value": 700},
+                        {"metric": storage.pk, "at": at(1), "value": 850}]}
+    assert api.post(URL, body, format="json").status_code == 201
+    more = {"samples": [{"metric": storage.pk, "at": at(0.5), "value": 860}]}
+    assert api.post(URL, more, format="json").status_code == 201
+    [event] = Event.objects.filter(source="capacity", fingerprint=f"capacity/metric-{storage.pk}/level")
+    assert event.status == "firing" and event.node == "fs-01" and "85%" in event.summary
