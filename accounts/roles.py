@@ -65,6 +65,10 @@ PERMISSIONS: dict[str, Role] = {
     "availability.view": Role.AGENT,  # outages and availability of the services of their teams (managers: all)
     "availability.manage": Role.MANAGER,  # record, adjust and delete outages; set availability targets
     "costs.view": Role.AGENT,  # the cost of each contact (agents: their teams' figures; managers: all)
+    "capacity.read": Role.AGENT,  # capacity metrics, their charts and forecasts, the capacity report
+    "capacity.send": Role.AGENT,  # post capacity samples (an integration's user, as for events.send)
+    "capacity.manage": Role.MANAGER,  # define capacity metrics and the desk's capacity
+    "capacity.desk": Role.MANAGER,  # open work per agent and team against the desk's capacity
     "admin.access": Role.ADMIN,
 }
 

@@ -40,6 +40,7 @@ from core.models import JournalEntry
 from events import correlation, rules
 from events.choices import EventState, Status
 from events.models import Alert, Event
+from events.signals import event_processed
 from incidents import services as incidents
 from incidents.choices import OPEN_STATES, Channel, ResolutionCode, State
 from incidents.models import Incident
@@ -243,4 +244,5 @@ def process(event_id: int) -> str | None:
         alert.save()
         event.alert, event.ci, event.processed_at = alert, decision.ci, now
         event.save(update_fields=["state", "note", "incident", "alert", "ci", "processed_at"])
+        event_processed.send(sender=Event, event=event)
         return event.state

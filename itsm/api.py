@@ -9,6 +9,8 @@ from accounts.api import MeView, TeamViewSet, TokenExchangeView
 from accounts.api_users import UserViewSet
 from availability.api import OutageViewSet
 from availability.api import urlpatterns as availability_urls
+from capacity.api import MetricViewSet
+from capacity.api import urlpatterns as capacity_urls
 from catalog.access_api import AccessGrantViewSet, AccessSystemViewSet
 from catalog.api import ServiceViewSet
 from catalog.order_api import (
@@ -72,6 +74,7 @@ router.register("sla/timers", TimerViewSet, basename="sla-timer")
 router.register("availability/outages", OutageViewSet, basename="availability-outage")
 router.register("surveys/csat", CsatViewSet, basename="survey-csat")
 router.register("surveys/nps", NpsViewSet, basename="survey-nps")
+router.register("capacity/metrics", MetricViewSet, basename="capacity-metric")
 
 urlpatterns = [
     path("auth/token/", TokenExchangeView.as_view(), name="api-token"),
@@ -96,6 +99,7 @@ urlpatterns = [
     *event_urls,
     *availability_urls,
     *cost_urls,
+    *capacity_urls,
     *router.urls,
     re_path(r"^(?P<path>.*)$", api_not_found, name="api-not-found"),  # last: unknown API paths answer JSON 404
 ]

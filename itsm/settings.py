@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "availability",
     "costs",
     "surveys",
+    "capacity",
 ]
 
 MIDDLEWARE = [

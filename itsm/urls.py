@@ -36,6 +36,7 @@ urlpatterns = [
     path("", include("availability.urls")),
     path("", include("costs.urls")),
     path("", include("surveys.urls")),
+    path("", include("capacity.urls")),
     path("accounts/", include("accounts.urls")),
     path("api/v1/", include("itsm.api")),
     path("admin/", admin.site.urls),

@@ -157,6 +157,13 @@ def world(settings, tmp_path, users, service_email, service_vpn, category_hardwa
     nps_round = NpsRound.objects.create(starts_on=T0.date(), ends_on=T0.date() + timedelta(days=89), created_at=T0)
     nps_invitations = [NpsInvitation.objects.create(round=nps_round, person=person, invited_at=T0).pk
                        for person in (requester_a, requester_b, agent_a)]
+    from capacity import services as capacity
+    from capacity.ingest import Reading
+    from capacity.models import Metric
+
+    storage = Metric.objects.create(name="Storage", unit="GB", capacity=1000, ci=host)
+    capacity.record([Reading(storage.pk, T0 - timedelta(days=day), 500 + day) for day in range(5)], now=T0,
+                    notify=False)
     tokens = {role: issue_token(users[name], "schemathesis")[1] for role, name in ROLES.items() if name}
     return World(tokens=tokens, path_parameters={
         "number": [inc_a.number, inc_b.number, child.number],
@@ -181,6 +188,7 @@ def world(settings, tmp_path, users, service_email, service_vpn, category_hardwa
         "cmdb/graph": [host.pk, guest.pk],
         "availability/outages": [outage.pk],
         "surveys/nps": nps_invitations,
+        "capacity/metrics": [storage.pk],
     })
 
 
