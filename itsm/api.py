@@ -30,6 +30,7 @@ from core.api.approvals import ApprovalViewSet
 from core.api.errors import api_not_found
 from core.api.search import SearchView
 from events.api import urlpatterns as event_urls
+from improvement.api import register_routes as improvement_routes
 from incidents.api import urlpatterns as incident_urls
 from incidents.api.views import CategoryViewSet, IncidentViewSet
 from knowledge.api import ArticleViewSet, PublishedArticleViewSet
@@ -65,6 +66,7 @@ router.register("access-grants", AccessGrantViewSet, basename="access-grant")
 router.register("sla/schedules", ScheduleViewSet, basename="sla-schedule")
 router.register("sla/definitions", SlaDefinitionViewSet, basename="sla-definition")
 router.register("sla/timers", TimerViewSet, basename="sla-timer")
+improvement_urls = improvement_routes(router)  # kpis/targets, improvements
 
 urlpatterns = [
     path("auth/token/", TokenExchangeView.as_view(), name="api-token"),
@@ -88,5 +90,6 @@ urlpatterns = [
     *cmdb_import_urls,
     *event_urls,
     *router.urls,
+    *improvement_urls,  # after the router: /kpis/targets/ is not a KPI
     re_path(r"^(?P<path>.*)$", api_not_found, name="api-not-found"),  # last: unknown API paths answer JSON 404
 ]

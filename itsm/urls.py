@@ -33,6 +33,7 @@ urlpatterns = [
     path("", include("cmdb.tool_urls")),
     path("", include("events.urls")),
     path("", include("sla.urls")),
+    path("", include("improvement.urls")),
     path("accounts/", include("accounts.urls")),
     path("api/v1/", include("itsm.api")),
     path("admin/", admin.site.urls),
