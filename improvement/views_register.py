@@ -104,7 +104,7 @@ def new(request: HttpRequest) -> HttpResponse:
                 _apply_errors(form, exc)
             else:
                 messages.success(request, f"Improvement action “{action.title}” raised.")
-                return HttpResponseRedirect(reverse("improvement-detail", args=[action.pk]))
+                return HttpResponseRedirect(reverse("improvement-page", args=[action.pk]))
     else:
         form = ActionForm(initial={"kpi": request.GET.get("kpi", ""), "month": request.GET.get("month", ""),
                                    "owner": request.user.pk, "status": ActionStatus.OPEN})
@@ -130,12 +130,12 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
                 _apply_errors(form, exc)
             else:
                 messages.success(request, "Improvement action saved.")
-                return HttpResponseRedirect(reverse("improvement-detail", args=[action.pk]))
+                return HttpResponseRedirect(reverse("improvement-page", args=[action.pk]))
     else:
         form = ActionForm(creating=False, initial={
             "title": action.title, "description": action.description, "owner": action.owner_id,
             "due_date": action.due_date, "status": action.status})
     context: dict[str, Any] = {"form": form, "creating": False, "action": _decorate(action),
                                "kpi": kpis.find(action.kpi),
-                               "cancel_url": reverse("improvement-detail", args=[action.pk])}
+                               "cancel_url": reverse("improvement-page", args=[action.pk])}
     return render(request, "improvement/action_form.html", context, status=400 if form.is_bound else 200)
