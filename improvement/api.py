@@ -57,7 +57,7 @@ class PointSerializer(serializers.Serializer):
 class TargetSerializer(serializers.ModelSerializer):
     kpi = serializers.CharField(max_length=40)
     amber_band = serializers.FloatField(required=False, default=0, min_value=0)
-    updated_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    updated_by: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = KpiTarget
@@ -72,7 +72,7 @@ class TargetSerializer(serializers.ModelSerializer):
 
 class KpiSerializer(serializers.Serializer):
     key = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field, popped by the metaclass
     unit = serializers.CharField()
     higher_is_better = serializers.BooleanField()
     description = serializers.CharField()
@@ -167,10 +167,11 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
 class ActionSerializer(serializers.ModelSerializer):
     owner = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.filter(
         is_active=True, role__in=DESK_ROLES))
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    updated_by: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="username", read_only=True)
     month = serializers.CharField(max_length=7, help_text="YYYY-MM: the month of the figure (default: running).",
                                   required=False)
-    filters = serializers.DictField(child=serializers.CharField(), required=False,
+    filters = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False,
                                     help_text="The dashboard filters of the figure: kind, team, service, priority.")
     status = serializers.ChoiceField(choices=ActionStatus.choices, required=False)
     value_after = serializers.SerializerMethodField(help_text="Frozen when closed; else the running month's value.")
@@ -178,9 +179,10 @@ class ActionSerializer(serializers.ModelSerializer):
     class Meta:
         model = ImprovementAction
         fields = ["id", "title", "description", "owner", "due_date", "kpi", "filters", "month", "status",
-                  "value_before", "value_after", "after_month", "created_by", "created_at", "updated_at",
-                  "closed_at"]
-        read_only_fields = ["value_before", "after_month", "created_by", "created_at", "updated_at", "closed_at"]
+                  "value_before", "value_after", "after_month", "created_by", "created_at", "updated_by",
+                  "updated_at", "closed_at"]
+        read_only_fields = ["value_before", "after_month", "created_by", "created_at", "updated_by", "updated_at",
+                            "closed_at"]
 
     def get_value_after(self, action: ImprovementAction) -> float | None:
         return services.latest_value(action, self.context["request"].user)[0]
@@ -229,7 +231,8 @@ class ActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self) -> Any:
-        actions = ImprovementAction.objects.select_related("owner", "created_by").order_by("-created_at", "-pk")
+        actions = (ImprovementAction.objects.select_related("owner", "created_by", "updated_by")
+                   .order_by("-created_at", "-pk"))
         if not has_role(self.request.user, Role.MANAGER):
             actions = actions.filter(owner_id=self.request.user.pk)
         return actions

@@ -26,6 +26,26 @@ def display(value: float | None, kpi: kpis.Kpi) -> str:
     return {"%": f"{number} %", "hours": f"{number} h"}.get(kpi.unit, number)
 
 
+def describe_filters(filters: dict[str, Any]) -> str:
+    """The filters in words: "incidents, Network, VPN, 1 - Critical" (kind, team, service and priority labels)."""
+    from accounts.models import Team
+    from catalog.models import Service
+    from core.models import Priority
+    from improvement.kpis.scope import ticket_kinds
+
+    words = []
+    if filters.get("kind"):
+        words.append(dict(ticket_kinds()).get(filters["kind"], filters["kind"]).lower())
+    if filters.get("team"):
+        words.append(Team.objects.filter(pk=filters["team"]).values_list("name", flat=True).first() or "a team")
+    if filters.get("service"):
+        words.append(Service.objects.filter(pk=filters["service"]).values_list("name", flat=True).first()
+                     or "a service")
+    if filters.get("priority") in Priority.values:
+        words.append(f"priority {Priority(filters['priority']).label}")
+    return ", ".join(words)
+
+
 def raise_url(kpi: kpis.Kpi, month: date, filters: dict[str, Any]) -> str:
     """The improvement action form, pre-filled with the KPI, the month and the filters of the figure."""
     params = {"kpi": kpi.key, "month": f"{month:%Y-%m}", **kpi.supported(filters)}
@@ -43,10 +63,11 @@ def cards(user: Any, months: list[date], filters: dict[str, Any], *, fresh: bool
     for kpi in chosen:
         values = rollup.series[kpi.key]
         target = goals.get(kpi.key)
-        points = [{"month": month, "key": f"{month:%Y-%m}", "label": label(month), "value": value,
+        points: list[dict[str, Any]] = [{"month": month, "key": f"{month:%Y-%m}", "label": label(month), "value": value,
                    "display": display(value, kpi), "url": kpi.drill(month, filters),
                    "raise_url": raise_url(kpi, month, filters),
-                   "status": services.rag(value, target, kpi.higher_is_better)}
+                   "status": (status := services.rag(value, target, kpi.higher_is_better)),
+                   "status_label": services.RAG_LABELS[status]}
                   for month, value in zip(months, values, strict=True)]
         current = points[-1]
         previous = points[-2] if len(points) > 1 else None

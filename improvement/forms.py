@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -30,7 +30,7 @@ class TargetForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["kpi"].choices = kpi_choices()
+        cast(forms.ChoiceField, self.fields["kpi"]).choices = kpi_choices()
 
 
 class MonthField(forms.CharField):
@@ -65,10 +65,11 @@ class ActionForm(forms.Form):
 
     def __init__(self, *args: Any, creating: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = User.objects.filter(is_active=True, role__in=DESK_ROLES).order_by(
+        owner = cast(forms.ModelChoiceField, self.fields["owner"])
+        owner.queryset = User.objects.filter(is_active=True, role__in=DESK_ROLES).order_by(
             "first_name", "last_name", "username")
-        self.fields["owner"].label_from_instance = lambda user: user.display_name
-        self.fields["kpi"].choices = kpi_choices()
+        owner.label_from_instance = lambda user: user.display_name  # type: ignore[method-assign,assignment]
+        cast(forms.ChoiceField, self.fields["kpi"]).choices = kpi_choices()
         if not creating:  # what an action is about does not change
             del self.fields["kpi"]
             del self.fields["month"]

@@ -59,6 +59,7 @@ class ImprovementAction(models.Model):
     after_month = models.DateField(null=True, blank=True, help_text="The month `value_after` was frozen for.")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField()
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     updated_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
 

@@ -100,7 +100,7 @@ def raise_action(actor: Any, data: Mapping[str, Any]) -> ImprovementAction:
         title=title, description=(data.get("description") or "").strip(), owner=data["owner"],
         due_date=data.get("due_date"), kpi=kpi.key, filters=filters, month=month,
         status=data.get("status") or ActionStatus.OPEN, value_before=value_of(kpi, actor, month, filters),
-        created_by=actor, created_at=now, updated_at=now,
+        created_by=actor, created_at=now, updated_by=actor, updated_at=now,
     )
 
 
@@ -141,6 +141,6 @@ def update_action(actor: Any, action: ImprovementAction, data: Mapping[str, Any]
         action.closed_at = now
     elif action.status not in CLOSED_STATUSES and was_closed:
         action.value_after = action.after_month = action.closed_at = None
-    action.updated_at = now
+    action.updated_by, action.updated_at = actor, now
     action.save()
     return action

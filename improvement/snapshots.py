@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 
-from core import clock
+from core import clock, kinds
 from improvement.kpis import Kpi
 from improvement.kpis.periods import current_month
 from improvement.kpis.scope import filters_key, scope_key
@@ -82,6 +82,25 @@ def series_of(kpis: list[Kpi], user: Any, months: list[date], filters: dict[str,
     return Figures(result, min(stamps) if stamps else now)
 
 
+def top_problems(user: Any, filters: dict[str, Any] | None = None, *, fresh: bool = False) -> list[dict[str, Any]]:
+    """The problems with the most incidents (kinds.practices.top_problems: a ranked list over every "caused by" link,
+    seconds over a million tickets), kept in the cache as long as the running month's values."""
+    from django.core.cache import cache
+
+    from core.models import Ticket
+    from improvement.kpis import practices
+
+    narrowing = {k: v for k, v in (filters or {}).items() if k in ("team", "service", "priority") and v}
+    key = f"kpi-top-problems:{scope_key(user)}:{filters_key(narrowing)}"
+    kept = None if fresh else cache.get(key)
+    if kept is None:
+        kept = [(row["ticket"].pk, row["incidents"]) for row in practices.top_problems(user, **narrowing)]
+        cache.set(key, kept, int(max_age(current_month(), clock.now()).total_seconds()))
+    tickets = Ticket.objects.in_bulk([pk for pk, _n in kept])
+    return [{"ticket": tickets[pk], "incidents": n, "url": kinds.agent_url_of(tickets[pk])}
+            for pk, n in kept if pk in tickets]
+
+
 def store(kpi: str, scope: str, filters: str, values: dict[date, float | None], now: datetime) -> None:
     """Keep (insert or replace) the values of past months."""
     rows = [KpiSnapshot(kpi=kpi, scope=scope, filters=filters, month=month, value=value, computed_at=now)
@@ -122,4 +141,5 @@ def refresh_default(now: datetime | None = None, *, everything: bool = False) ->
         for run in _runs(due):
             store(kpi.key, scope, unfiltered, dict(zip(run, kpi.values(reader, run), strict=True)), now)
             computed += len(run)
+    top_problems(reader, fresh=True)
     return computed

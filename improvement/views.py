@@ -22,7 +22,7 @@ from core.csv_export import csv_response
 from core.models import Priority
 from core.pagination import InvalidCursor, page_numbers, paginate_html
 from core.permissions import permission_required
-from improvement import figures, kpis, services
+from improvement import figures, kpis, services, snapshots
 from improvement.forms import TargetForm
 from improvement.kpis import practices, tickets
 from improvement.kpis.periods import DEFAULT_MONTHS, bounds, label, last_months, parse_month
@@ -89,8 +89,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "period_label": f"{label(months[0])} – {label(months[-1])}",
         "chart_data": figures.chart_data(cards),
         "csv_url": f"?{urlencode({**query, 'export': 'csv'})}",
-        "top_problems": practices.top_problems(request.user, **{k: v for k, v in filters.items() if k != "kind"})
-        if not errors else [],
+        "top_problems": snapshots.top_problems(request.user, filters) if not errors else [],
         "kind_label": dict(ticket_kinds()).get(filters.get("kind", "incident"), "Incidents"),
         **_filter_options(),
     }
@@ -162,7 +161,7 @@ def drill(request: HttpRequest, key: str, month: str) -> HttpResponse:
     if errors:
         return _plain(f"Bad filters: {_problems(errors)}")
     found = _drill_rows(key, request, first_day, filters)
-    rows = found.get("tickets", found.get("deflections"))
+    rows = found["tickets"] if "tickets" in found else found["deflections"]
     try:
         page = paginate_html(rows, request.GET, DRILL_ROWS)
     except InvalidCursor as exc:
@@ -177,6 +176,7 @@ def drill(request: HttpRequest, key: str, month: str) -> HttpResponse:
         "kpi": kpi, "month": first_day, "month_label": label(first_day), "value": value, "page": page,
         "page_numbers": page_numbers(page), "rows": items, "is_tickets": "tickets" in found,
         "measure": found["measure"], "applied": kpi.supported(filters),
+        "filters_text": figures.describe_filters({k: v for k, v in kpi.supported(filters).items() if k != "kind"}),
         "kind_label": dict(ticket_kinds()).get(filters.get("kind", "incident"), "Incidents"),
         "dashboard_url": f"{reverse('kpi-dashboard')}?{urlencode(kpi.supported(filters))}#kpi-{key}",
         "raise_url": figures.raise_url(kpi, first_day, filters),

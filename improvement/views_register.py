@@ -16,7 +16,7 @@ from core.pagination import InvalidCursor, page_numbers, paginate_html
 from core.permissions import permission_required
 from improvement import figures, kpis, services
 from improvement.forms import ActionForm
-from improvement.kpis.periods import current_month, label
+from improvement.kpis.periods import current_month, label, parse_month
 from improvement.kpis.scope import parse_filters
 from improvement.models import ActionStatus, ImprovementAction
 
@@ -28,7 +28,7 @@ STATUS_BADGES = {ActionStatus.OPEN: "text-bg-primary", ActionStatus.IN_PROGRESS:
 def _decorate(action: ImprovementAction) -> ImprovementAction:
     kpi = kpis.find(action.kpi)
     action.kpi_label = kpi.label if kpi else action.kpi  # type: ignore[attr-defined]
-    action.badge = STATUS_BADGES.get(action.status, "text-bg-light")  # type: ignore[attr-defined]
+    action.badge = STATUS_BADGES.get(ActionStatus(action.status), "text-bg-light")  # type: ignore[attr-defined]
     action.before_text = figures.display(action.value_before, kpi) if kpi else ""  # type: ignore[attr-defined]
     action.month_label = label(action.month)  # type: ignore[attr-defined]
     return action
@@ -66,10 +66,11 @@ def register(request: HttpRequest) -> HttpResponse:
 @permission_required("dashboards.view")
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One action: what, who, when, status, the KPI figure it is about, its value before and after."""
-    action = _decorate(get_object_or_404(ImprovementAction.objects.select_related("owner", "created_by"), pk=pk))
+    actions = ImprovementAction.objects.select_related("owner", "created_by", "updated_by")
+    action = _decorate(get_object_or_404(actions, pk=pk))
     kpi = kpis.find(action.kpi)
     after, after_month = services.latest_value(action, request.user)
-    filters_text = ", ".join(f"{name} {value}" for name, value in (action.filters or {}).items())
+    filters_text = figures.describe_filters(action.filters or {})
     return render(request, "improvement/action.html", {
         "action": action, "kpi": kpi, "after_text": figures.display(after, kpi) if kpi else "—",
         "after_month": label(after_month) if after_month else "",
@@ -110,9 +111,13 @@ def new(request: HttpRequest) -> HttpResponse:
                                    "owner": request.user.pk, "status": ActionStatus.OPEN})
     kpi = kpis.find(form["kpi"].value() or "")
     applied = kpi.supported(filters) if kpi else {}
+    try:
+        month_label = label(parse_month(str(form["month"].value() or "")))
+    except ValueError:
+        month_label = ""
     return render(request, "improvement/action_form.html", {
-        "form": form, "creating": True, "kpi": kpi, "filters": applied,
-        "filters_text": ", ".join(f"{name} {value}" for name, value in applied.items()),
+        "form": form, "creating": True, "kpi": kpi, "filters": applied, "month_label": month_label,
+        "filters_text": figures.describe_filters(applied),
         "cancel_url": f"{reverse('kpi-dashboard')}?{urlencode(applied)}",
     }, status=400 if form.is_bound else 200)
 

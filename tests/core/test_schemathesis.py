@@ -143,6 +143,10 @@ def world(settings, tmp_path, users, service_email, service_vpn, category_hardwa
     guest = cmdb.create_ci(agent_a, {"name": "vm-01", "ci_class": server})
     relationship = cmdb.relate(guest, host, "hosted_by", agent_a)
     cmdb.affect(inc_a, host, agent_a)
+    from improvement import services as improvement
+
+    improvement.set_target(manager, "ttr_mean", 8, 2)
+    action = improvement.raise_action(manager, {"kpi": "fcr", "title": "Coach the desk", "owner": agent_a})
     tokens = {role: issue_token(users[name], "schemathesis")[1] for role, name in ROLES.items() if name}
     return World(tokens=tokens, path_parameters={
         "number": [inc_a.number, inc_b.number, child.number],
@@ -165,6 +169,9 @@ def world(settings, tmp_path, users, service_email, service_vpn, category_hardwa
         "cmdb/cis": [host.pk, guest.pk],
         "cmdb/relationships": [relationship.pk],
         "cmdb/graph": [host.pk, guest.pk],
+        "key": ["ttr_mean", "fcr", "deflections"],
+        "kpi": ["ttr_mean", "fcr"],
+        "improvements": [action.pk],
     })
 
 
