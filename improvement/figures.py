@@ -46,6 +46,15 @@ def describe_filters(filters: dict[str, Any]) -> str:
     return ", ".join(words)
 
 
+def status_label(value: float | None, target: Any, status: str) -> str:
+    """The card's badge: the red/amber/green label, or which of the figure and the target is missing."""
+    if value is None:
+        return "No figure yet"
+    if target is None:
+        return "No target"
+    return services.RAG_LABELS[status]
+
+
 def raise_url(kpi: kpis.Kpi, month: date, filters: dict[str, Any]) -> str:
     """The improvement action form, pre-filled with the KPI, the month and the filters of the figure."""
     params = {"kpi": kpi.key, "month": f"{month:%Y-%m}", **kpi.supported(filters)}
@@ -75,7 +84,7 @@ def cards(user: Any, months: list[date], filters: dict[str, Any], *, fresh: bool
             "kpi": kpi, "points": points, "current": current, "previous": previous, "target": target,
             "target_display": display(target.target, kpi) if target else "",
             "band_display": display(target.amber_band, kpi) if target else "",
-            "status": current["status"], "status_label": services.RAG_LABELS[current["status"]],
+            "status": current["status"], "status_label": status_label(current["value"], target, current["status"]),
             "filtered": bool(kpi.supported(filters)), "filters": filters,
         })
     return result, rollup.computed_at
