@@ -10,6 +10,14 @@ from django.db import models
 from django.db.models import Q
 
 
+def kpi_label(key: str) -> str:
+    """A KPI's label from the registry (its key for a KPI no longer registered)."""
+    from improvement import kpis
+
+    kpi = kpis.find(key)
+    return kpi.label if kpi else key.replace("_", " ")
+
+
 class KpiTarget(models.Model):
     """A manager's target for a KPI (by its registry key): green when the value meets it, amber within the amber
     band (on the wrong side of the target by at most `amber_band`, in the KPI's unit), red beyond."""
@@ -24,7 +32,7 @@ class KpiTarget(models.Model):
         constraints = [models.CheckConstraint(condition=Q(amber_band__gte=0), name="kpi_target_band_positive")]
 
     def __str__(self) -> str:
-        return f"{self.kpi}: {self.target}"
+        return f"Target of {kpi_label(self.kpi)}: {self.target:g}"
 
 
 class ActionStatus(models.TextChoices):
@@ -56,7 +64,7 @@ class ImprovementAction(models.Model):
     status = models.CharField(max_length=16, choices=ActionStatus.choices, default=ActionStatus.OPEN)
     value_before = models.FloatField(null=True, blank=True)
     value_after = models.FloatField(null=True, blank=True)
-    after_month = models.DateField(null=True, blank=True, help_text="The month `value_after` was frozen for.")
+    after_month = models.DateField(null=True, blank=True, help_text="The month the value after was frozen for.")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField()
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -93,4 +101,4 @@ class KpiSnapshot(models.Model):
         constraints = [models.UniqueConstraint(fields=["kpi", "scope", "filters", "month"], name="kpi_snapshot_once")]
 
     def __str__(self) -> str:
-        return f"{self.kpi} {self.month:%Y-%m} {self.scope} {self.filters}: {self.value}"
+        return f"{kpi_label(self.kpi)}, {self.month:%b %Y}: {self.value}"

@@ -30,6 +30,9 @@ from improvement.kpis.scope import parse_filters, ticket_kinds
 from improvement.models import ImprovementAction
 
 DRILL_ROWS = 50
+# The KPIs whose figures this app's drill page lists (tickets, or knowledge deflections).
+DRILL_PAGES = frozenset({"ttr_mean", "ttr_median", "fcr", "reopen_rate", "backlog", "change_success",
+                         "change_incidents", "deflections"})
 
 
 def _plain(message: str, status: int = 400) -> HttpResponse:
@@ -151,7 +154,7 @@ def _measure_text(key: str, value: Any) -> str:
 def drill(request: HttpRequest, key: str, month: str) -> HttpResponse:
     """The tickets (or answers) behind a KPI's figure for a month, through the access rule, 50 a page."""
     kpi = kpis.find(key)
-    if kpi is None or key == "sla_compliance":  # SLA compliance drills into the queue itself
+    if kpi is None or key not in DRILL_PAGES:  # the others link to their own pages (SLA: the queue)
         raise Http404("No such KPI figure.")
     try:
         first_day = parse_month(month)

@@ -6,6 +6,7 @@ they may see, `Ticket.objects.visible_to`, whose assignment group is one of thei
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -47,7 +48,8 @@ def scope_key(user: Any) -> str:
     if has_role(user, Role.MANAGER):
         return "all"
     if role_of(user) == Role.AGENT:
-        return "teams:" + ",".join(str(pk) for pk in sorted(user_team_ids(user)))
+        teams = ",".join(str(pk) for pk in sorted(user_team_ids(user)))
+        return f"teams:{teams}" if len(teams) <= 100 else f"teams#{hashlib.sha256(teams.encode()).hexdigest()}"
     return "none"
 
 

@@ -79,6 +79,7 @@ def test_every_drill_page_lists_as_many_rows_as_its_figure_counts(client, kpi_wo
 def test_unknown_kpi_or_month_is_a_404_and_bad_filters_a_400_naming_the_field(client, manager, now):
     client.force_login(manager)
     assert client.get(reverse("kpi-drill", args=["nope", "2026-11"])).status_code == 404
+    assert client.get(reverse("kpi-drill", args=["sla_compliance", "2026-11"])).status_code == 404
     assert client.get(reverse("kpi-drill", args=["backlog", "2026-13"])).status_code == 404
     for params, field in (({"team": "x"}, "team"), ({"team": "999999"}, "team"), ({"kind": "chores"}, "kind"),
                           ({"priority": "9"}, "priority"), ({"service": "-1"}, "service")):
