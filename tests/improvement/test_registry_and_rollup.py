@@ -35,7 +35,7 @@ def contract_kpi():
 
 
 def test_a_kpi_of_another_app_shows_on_the_dashboard_and_in_the_api(client, manager, contract_kpi):
-    kpi, calls = contract_kpi
+    _kpi, calls = contract_kpi
     client.force_login(manager)
     with clock.frozen(NOW):
         page = client.get("/manager/kpis/", {"team": "", "priority": ""}).content.decode()
@@ -46,9 +46,8 @@ def test_a_kpi_of_another_app_shows_on_the_dashboard_and_in_the_api(client, mana
     assert all(user == "manager" for user, _months in calls)
 
 
-def test_the_task_keeps_the_default_view_and_the_dashboard_then_computes_nothing(kpi_world, manager, contract_kpi,
-                                                                                 django_assert_max_num_queries):
-    kpi, calls = contract_kpi
+def test_the_task_keeps_the_default_view_and_the_dashboard_then_computes_nothing(kpi_world, manager, contract_kpi):
+    _kpi, calls = contract_kpi
     with clock.frozen(NOW):
         kept = refresh_snapshots.apply().get()
         months = last_months(12)
