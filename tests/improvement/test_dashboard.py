@@ -13,7 +13,7 @@ import pytest
 from django.urls import reverse
 
 from core import clock
-from improvement import services
+from improvement import kpis, services
 from improvement.models import KpiSnapshot, KpiTarget
 from incidents import services as incident_services
 from tests.improvement.conftest import NOW
@@ -105,7 +105,7 @@ def test_the_csv_has_a_row_per_kpi_and_month(client, kpi_world, manager, now):
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0] == ["KPI", "Unit", "Month", "Value", "Target", "Amber band", "Status", "Filters"]
-    assert len(rows) == 1 + 9 * 12
+    assert len(rows) == 1 + len(kpis.registered()) * 12
     assert ["Mean time to resolve", "hours", "2026-11", "6.5", "", "", "No figure or no target", ""] in rows
 
 
@@ -150,7 +150,7 @@ def test_the_dashboard_reads_kept_values_and_its_queries_do_not_grow_with_ticket
         client, kpi_world, manager, requester_a, service_email, django_assert_max_num_queries, now):
     client.force_login(manager)
     client.get(URL)  # computes and keeps every month
-    assert KpiSnapshot.objects.filter(scope="all").count() == 9 * 12
+    assert KpiSnapshot.objects.filter(scope="all").count() == len(kpis.registered()) * 12
     with django_assert_max_num_queries(14) as first:
         assert client.get(URL).status_code == 200
     for i in range(15):
@@ -159,6 +159,20 @@ def test_the_dashboard_reads_kept_values_and_its_queries_do_not_grow_with_ticket
                                                         "service": service_email, "requester": requester_a})
     with django_assert_max_num_queries(len(first.captured_queries)):
         assert client.get(URL).status_code == 200
+
+
+def test_the_drill_page_queries_do_not_grow_with_its_rows(client, kpi_world, manager, requester_a, service_email,
+                                                         django_assert_max_num_queries, now):
+    client.force_login(manager)
+    url = reverse("kpi-drill", args=["backlog", "2026-11"])
+    with django_assert_max_num_queries(12) as first:
+        assert client.get(url).content.decode().count('data-testid="drill-row"') == 1
+    for i in range(12):
+        with clock.frozen(NOW - timedelta(hours=i + 1)):
+            incident_services.create_incident(manager, {"title": f"Open {i}", "description": ".",
+                                                        "service": service_email, "requester": requester_a})
+    with django_assert_max_num_queries(len(first.captured_queries)):
+        assert client.get(url).content.decode().count('data-testid="drill-row"') == 13
 
 
 def test_a_stale_kept_value_is_computed_again(client, kpi_world, manager, settings, now):
