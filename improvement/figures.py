@@ -15,7 +15,7 @@ from improvement.models import KpiTarget
 
 
 def targets() -> dict[str, KpiTarget]:
-    return {row.kpi: row for row in KpiTarget.objects.all()}
+    return {row.kpi: row for row in KpiTarget.objects.select_related("updated_by")}
 
 
 def display(value: float | None, kpi: kpis.Kpi) -> str:

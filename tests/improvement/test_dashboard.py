@@ -149,6 +149,8 @@ def test_rag_against_the_direction_of_the_kpi():
 def test_the_dashboard_reads_kept_values_and_its_queries_do_not_grow_with_tickets(
         client, kpi_world, manager, requester_a, service_email, django_assert_max_num_queries, now):
     client.force_login(manager)
+    for key in ("ttr_mean", "fcr", "backlog"):  # targets, with who set them
+        services.set_target(manager, key, 10, 1)
     client.get(URL)  # computes and keeps every month
     assert KpiSnapshot.objects.filter(scope="all").count() == len(kpis.registered()) * 12
     with django_assert_max_num_queries(14) as first:
