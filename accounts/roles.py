@@ -55,6 +55,8 @@ PERMISSIONS: dict[str, Role] = {
     "tickets.work": Role.AGENT,
     "users.list": Role.AGENT,
     "dashboards.view": Role.MANAGER,
+    "kpis.view": Role.AGENT,  # KPI figures through the API (an agent's: their teams')
+    "kpis.manage": Role.MANAGER,  # KPI targets and the improvement register
     "catalog.manage": Role.MANAGER,  # service owners build the catalog (catalog.builder_views)
     "cmdb.read": Role.AGENT,  # the configuration items, their relationships and impact
     "cmdb.edit": Role.AGENT,  # record and relate configuration items

@@ -43,7 +43,7 @@ for size in ${BENCH_SIZES:-10k 1m}; do
     --connections "${BENCH_CONNECTIONS:-1,2}"
 done
 
-# The other benchmarks (bench_*.py: the SLA ones) run on the 1M database, with its SLA timers
+# The other benchmarks (bench_*.py: the SLA ones, bench_kpis.py's KPI dashboard) run on the 1M database, with its SLA timers
 # (bench/sla_generate.py skips when they are already there).
 if [[ " ${BENCH_SIZES:-10k 1m} " == *" 1m "* ]]; then
   url="${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432}/itsm_bench_1m"

@@ -35,6 +35,7 @@ from core.api.errors import api_not_found
 from core.api.search import SearchView
 from costs.api import urlpatterns as cost_urls
 from events.api import urlpatterns as event_urls
+from improvement.api import register_routes as improvement_routes
 from incidents.api import urlpatterns as incident_urls
 from incidents.api.views import CategoryViewSet, IncidentViewSet
 from knowledge.api import ArticleViewSet, PublishedArticleViewSet
@@ -75,6 +76,7 @@ router.register("availability/outages", OutageViewSet, basename="availability-ou
 router.register("surveys/csat", CsatViewSet, basename="survey-csat")
 router.register("surveys/nps", NpsViewSet, basename="survey-nps")
 router.register("capacity/metrics", MetricViewSet, basename="capacity-metric")
+improvement_urls = improvement_routes(router)  # kpis/targets, improvements
 
 urlpatterns = [
     path("auth/token/", TokenExchangeView.as_view(), name="api-token"),
@@ -101,5 +103,6 @@ urlpatterns = [
     *cost_urls,
     *capacity_urls,
     *router.urls,
+    *improvement_urls,  # after the router: /kpis/targets/ is not a KPI
     re_path(r"^(?P<path>.*)$", api_not_found, name="api-not-found"),  # last: unknown API paths answer JSON 404
 ]

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "costs",
     "surveys",
     "capacity",
+    "improvement",
 ]
 
 MIDDLEWARE = [
@@ -345,7 +346,8 @@ SPECTACULAR_SETTINGS = {
                             "RequestedItemStateEnum": "catalog.choices.ItemState",
                             "ArticleStateEnum": "knowledge.choices.ArticleState",
                             "CIStatusEnum": "cmdb.choices.CIStatus",
-                            "AlertStatusEnum": "events.choices.Status"},
+                            "AlertStatusEnum": "events.choices.Status",
+                            "KpiStatusEnum": "improvement.services.Rag"},
 }
 
 # --- Celery --------------------------------------------------------------------------------------------
@@ -385,9 +387,16 @@ CELERY_BEAT_SCHEDULE: dict = {
     # monitoring events whose processing task was never published (Redis away): they are their own outbox
     "events-sweep-waiting": {"task": "events.tasks.sweep_waiting", "schedule": 30.0, "options": {"expires": 60}},
     # SLA warnings and breaches are recorded within SLA_SWEEP_SECONDS (+ the sweep's own time) of their moment.
+    # the managers' KPI dashboard reads past months from kept values (improvement.snapshots)
+    "improvement-refresh-snapshots": {"task": "improvement.tasks.refresh_snapshots", "schedule": 300.0,
+                                      "options": {"expires": 240}},
     "sla-sweep": {"task": "sla.tasks.sweep", "schedule": float(envint("SLA_SWEEP_SECONDS", 5)),
                   "options": {"expires": 30}},
 }
+# Past months of the KPI dashboard are recomputed when their kept value is older than this (improvement.snapshots).
+KPI_SNAPSHOT_MINUTES = envint("KPI_SNAPSHOT_MINUTES", 60)
+# ... and the running month's when older than this (Celery recomputes the managers' default view more often).
+KPI_RUNNING_SNAPSHOT_MINUTES = envint("KPI_RUNNING_SNAPSHOT_MINUTES", 10)
 # Approvers who have not decided are reminded this many hours after they were asked (then again as long).
 APPROVAL_REMINDER_HOURS = envint("APPROVAL_REMINDER_HOURS", 24)
 # An approval e-mail's approve / reject link works this many days (and once: core.approval_links).

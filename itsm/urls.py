@@ -37,6 +37,7 @@ urlpatterns = [
     path("", include("costs.urls")),
     path("", include("surveys.urls")),
     path("", include("capacity.urls")),
+    path("", include("improvement.urls")),
     path("accounts/", include("accounts.urls")),
     path("api/v1/", include("itsm.api")),
     path("admin/", admin.site.urls),

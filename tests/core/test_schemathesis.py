@@ -164,6 +164,10 @@ def world(settings, tmp_path, users, service_email, service_vpn, category_hardwa
     storage = Metric.objects.create(name="Storage", unit="GB", capacity=1000, ci=host)
     capacity.record([Reading(storage.pk, T0 - timedelta(days=day), 500 + day) for day in range(5)], now=T0,
                     notify=False)
+    from improvement import services as improvement
+
+    improvement.set_target(manager, "ttr_mean", 8, 2)
+    action = improvement.raise_action(manager, {"kpi": "fcr", "title": "Coach the desk", "owner": agent_a})
     tokens = {role: issue_token(users[name], "schemathesis")[1] for role, name in ROLES.items() if name}
     return World(tokens=tokens, path_parameters={
         "number": [inc_a.number, inc_b.number, child.number],
@@ -189,6 +193,9 @@ def world(settings, tmp_path, users, service_email, service_vpn, category_hardwa
         "availability/outages": [outage.pk],
         "surveys/nps": nps_invitations,
         "capacity/metrics": [storage.pk],
+        "key": ["ttr_mean", "fcr", "deflections"],
+        "kpi": ["ttr_mean", "fcr"],
+        "improvements": [action.pk],
     })
 
 
