@@ -13,6 +13,8 @@ from improvement import kpis, services, snapshots
 from improvement.kpis.periods import label
 from improvement.models import KpiTarget
 
+SUFFIXED = frozenset({"/ 5"})  # units read after the number; counts ("tickets", "answers") read bare
+
 
 def targets() -> dict[str, KpiTarget]:
     return {row.kpi: row for row in KpiTarget.objects.select_related("updated_by")}
@@ -23,6 +25,8 @@ def display(value: float | None, kpi: kpis.Kpi) -> str:
     if value is None:
         return "—"
     number = f"{value:,.{kpi.decimals}f}"
+    if kpi.unit in SUFFIXED or (len(kpi.unit) == 3 and kpi.unit.isupper()):  # "2.50 / 5", a currency: "26.00 EUR"
+        return f"{number} {kpi.unit}"
     return {"%": f"{number} %", "hours": f"{number} h"}.get(kpi.unit, number)
 
 
