@@ -50,6 +50,7 @@ def test_a_low_rating_shows_on_the_kpi_dashboard_and_becomes_an_improvement_acti
     card = page.get_by_test_id("kpi-csat")
     figure = card.get_by_test_id(f"figure-csat-{key}")
     expect(figure).to_have_text(shown(before) if before is not None else "—")
+    page.goto("about:blank")
     page.context.clear_cookies()
 
     incident = services.create_incident(user1, {"title": "Outlook keeps asking for my password",
