@@ -5,11 +5,7 @@
 (function () {
   "use strict";
 
-  function readData(id) {
-    var element = document.getElementById(id);
-    if (!element) { return null; }
-    try { return JSON.parse(element.textContent); } catch (error) { return null; }
-  }
+  var readData = window.itsmChartData.read;
 
   function day(ms) {
     return new Date(ms).toLocaleDateString(undefined, { day: "numeric", month: "short", year: "numeric" });

@@ -5,18 +5,8 @@
 (function () {
   "use strict";
 
-  function readData(id) {
-    var element = document.getElementById(id);
-    if (!element) { return null; }
-    try { return JSON.parse(element.textContent); } catch (error) { return null; }
-  }
-
-  // Only links into this site are followed.
-  function follow(url) {
-    if (typeof url === "string" && url.charAt(0) === "/" && url.charAt(1) !== "/") {
-      window.location.assign(url);
-    }
-  }
+  var readData = window.itsmChartData.read;
+  var follow = window.itsmChartData.follow;  // into this site only
 
   function drawChart(canvas, series) {
     if (!series || typeof window.Chart === "undefined") { return; }

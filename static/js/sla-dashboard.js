@@ -8,18 +8,8 @@
   var COLOURS = { breaches: "#b02a37", backlog: "#1d4e89" };
   var TITLES = { breaches: "Breached timers", backlog: "Open incidents" };
 
-  function readData(id) {
-    var element = document.getElementById(id);
-    if (!element) { return null; }
-    try { return JSON.parse(element.textContent); } catch (error) { return null; }
-  }
-
-  // Only links into this site are followed (the URLs come from the server, but be strict anyway).
-  function follow(url) {
-    if (typeof url === "string" && url.charAt(0) === "/" && url.charAt(1) !== "/") {
-      window.location.assign(url);
-    }
-  }
+  var readData = window.itsmChartData.read;
+  var follow = window.itsmChartData.follow;  // into this site only
 
   function drawChart(canvas, data) {
     var name = canvas.getAttribute("data-chart");
